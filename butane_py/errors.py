@@ -1,0 +1,42 @@
+"""The exception hierarchy. Each class carries the process exit code the CLI maps it to."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .report import Report
+
+
+class ButanePyError(Exception):
+    """Base class: anything butane-py refuses to do, with a one-line message."""
+
+    exit_code = 1
+
+
+class UsageError(ButanePyError):
+    """The command line itself is wrong."""
+
+    exit_code = 2
+
+
+class InputError(ButanePyError):
+    """An input cannot be read (missing, a directory, permission denied)."""
+
+
+class ConfigError(ButanePyError):
+    """A config was read but is not acceptable; ``report`` holds the findings."""
+
+    def __init__(self, message: str, report: "Report | None" = None) -> None:
+        super().__init__(message)
+        from .report import Report
+
+        self.report = report if report is not None else Report()
+
+
+class ParseError(ConfigError):
+    """The config could not be parsed (syntax, types, version)."""
+
+
+class ValidationError(ConfigError):
+    """The config parsed but has errors."""

@@ -1,0 +1,178 @@
+"""Parse and validate an Ignition config exactly as ``ignition-validate`` does.
+
+The pipeline: JSON syntax → the version stub → the spec of that version → typed decode →
+one walk over the decoded structs that runs, like the reference, three passes' worth of
+checks (semantic rules, duplicate keys, unused keys) → positions from the source text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .. import _gojson
+from ..report import Entry, Key, Kind, Report
+from ._decode import Decoder, DecodeTypeError, decode_version
+from ._rules import IGNORE_DUPLICATES, ITEM_KEYS, MERGED_KEYS, RULES, ERR_DUPLICATE
+from ._spec import BY_SEMVER, FieldType, Spec
+
+ERR_EMPTY = "not a config (empty)"
+ERR_INVALID_VERSION = "invalid config version (couldn't parse)"
+ERR_UNKNOWN_VERSION = "unsupported config version"
+
+_MISSING = object()
+
+
+@dataclass
+class ParseResult:
+    """What parsing produced: the spec and decoded config when it got that far, the
+    findings, and ``error`` when the reference would print ``couldn't parse config: …``."""
+
+    report: Report
+    spec: Spec | None = None
+    config: dict | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.report.is_fatal
+
+
+def _syntax_entry(data: bytes, message: str, offset: int) -> Entry:
+    line, col = _gojson.offset_line_col(data, offset)
+    return Entry(Kind.ERROR, message, (), line, col, has_marker=True)
+
+
+def _type_entry(data: bytes, locator: _gojson.Locator, err: DecodeTypeError, root: str) -> Entry:
+    from .._gojson_errors import type_error
+
+    start, _ = locator.value_start(err.pointer)
+    start_byte = locator.byte_offset(start)
+    pointer = [p[0] if isinstance(p, _gojson.Occurrence) else p for p in err.pointer]
+    message, offset = type_error(data, start_byte, err.go_type, root, pointer)
+    return _syntax_entry(data, message, offset)
+
+
+def parse(data: bytes) -> ParseResult:
+    report = Report()
+    if not data:
+        return ParseResult(report, error=ERR_EMPTY)
+    try:
+        text, value, deep = _gojson.parse(data)
+    except _gojson.JSONSyntaxError as exc:
+        report.entries.append(_syntax_entry(data, exc.message, exc.offset))
+        return ParseResult(report)
+    return _gojson.run_deep(lambda: _parse_tree(data, text, value, report), deep)
+
+
+def _parse_tree(data: bytes, text: str, value: Any, report: Report) -> ParseResult:
+    locator = _gojson.Locator(text)
+    try:
+        version = decode_version(value)
+    except DecodeTypeError as exc:
+        report.entries.append(_type_entry(data, locator, exc, "versionStub"))
+        return ParseResult(report)
+    from ._goport import semver_parse
+
+    sv = semver_parse(version)
+    if sv is None:
+        return ParseResult(report, error=ERR_INVALID_VERSION)
+    spec = BY_SEMVER.get(sv)
+    if spec is None:
+        return ParseResult(report, error=ERR_UNKNOWN_VERSION)
+    try:
+        config = Decoder(spec).decode(value)
+    except DecodeTypeError as exc:
+        report.entries.append(_type_entry(data, locator, exc, "Config"))
+        return ParseResult(report, spec)
+    report.merge(check(spec, config, value))
+    for entry in report.entries:
+        entry.line, entry.column = locator.position(entry.path)
+        entry.has_marker = True
+    return ParseResult(report, spec, config)
+
+
+def check(spec: Spec, config: dict, tree: Any = _MISSING) -> Report:
+    """Run every rule over a decoded config; ``tree`` (the parsed JSON) adds unused keys."""
+    walker = _Walker(spec)
+    walker.struct(config, "Config", (), tree)
+    report = Report()
+    report.entries = walker.rules.entries + walker.dups.entries + walker.unused.entries
+    return report
+
+
+class _Walker:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.structs = spec.compiled
+        self.rules = Report()
+        self.dups = Report()
+        self.unused = Report()
+
+    def struct(self, v: dict, name: str, path: tuple, node: Any) -> None:
+        rule = RULES.get(name)
+        if rule is not None:
+            rule(self.spec, v, path, self.rules)
+        st = self.structs[name]
+        # Unused keys, judged on the JSON as written (exact key names, last duplicate wins).
+        children: dict | None = None
+        if node is not _MISSING:
+            if type(node) is tuple:
+                children = dict(node)
+                for key in children:
+                    if key not in st.names:
+                        self.unused.warn(path + (Key(key),), f"unused key {key}")
+            else:
+                self.unused.warn(
+                    path,
+                    f"context tree does not match content tree at {_fmt(path)}. "
+                    "Line and column reporting may be inconsistent. Unused keys may not be reported",
+                )
+        self._dups(v, name, st, path)
+        for fname, ft in st.fields:
+            sub = v.get(fname)
+            if sub is None:
+                continue
+            child = _MISSING if children is None else children.get(fname, _MISSING)
+            self.value(sub, ft, path + (fname,), child)
+
+    def value(self, v: Any, ft: FieldType, path: tuple, node: Any) -> None:
+        kind = ft.kind
+        if kind == "struct":
+            self.struct(v, ft.struct, path, node)  # type: ignore[arg-type]
+        elif kind == "list":
+            item = ft.item
+            assert item is not None
+            elems = node if type(node) is list else None
+            if item.kind == "struct":
+                for i, x in enumerate(v):
+                    child = elems[i] if elems is not None and i < len(elems) else _MISSING
+                    self.struct(x, item.struct, path + (i,), child)  # type: ignore[arg-type]
+            elif item.go_name == "types.Device":
+                rule = RULES["Device"]
+                for i, x in enumerate(v):
+                    rule(self.spec, x, path + (i,), self.rules)  # type: ignore[arg-type]
+
+    def _dups(self, v: dict, name: str, st, path: tuple) -> None:
+        ignored = IGNORE_DUPLICATES.get(name, ())
+        merged = MERGED_KEYS.get(name, {})
+        seen: dict[str, set] = {}
+        for fname, ft in st.fields:
+            if ft.kind != "list" or fname in ignored:
+                continue
+            items = v.get(fname)
+            if not items:
+                continue
+            bucket = seen.setdefault(merged.get(fname, fname), set())
+            item = ft.item
+            keyfn = ITEM_KEYS.get(item.struct) if item.kind == "struct" else None  # type: ignore[union-attr]
+            for i, x in enumerate(items):
+                key = keyfn(x) if keyfn is not None else x
+                if key in bucket:
+                    self.dups.error(path + (fname, i), ERR_DUPLICATE)
+                else:
+                    bucket.add(key)
+
+
+def _fmt(path: tuple) -> str:
+    return ".".join(["$", *map(str, path)])

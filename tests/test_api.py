@@ -1,0 +1,68 @@
+"""The public API is small and pinned: adding or removing a name is a deliberate change."""
+
+from __future__ import annotations
+
+import butane_py
+from butane_py import ignition
+
+
+def test_top_level_names() -> None:
+    assert sorted(butane_py.__all__) == [
+        "ButanePyError",
+        "ConfigError",
+        "Entry",
+        "InputError",
+        "Kind",
+        "ParseError",
+        "Report",
+        "UsageError",
+        "ValidationError",
+        "__version__",
+        "ignition",
+    ]
+    for name in butane_py.__all__:
+        assert getattr(butane_py, name) is not None
+
+
+def test_ignition_names() -> None:
+    assert sorted(ignition.__all__) == [
+        "LATEST_STABLE",
+        "ParseResult",
+        "Spec",
+        "Transcript",
+        "VERSIONS",
+        "merge",
+        "parse_config",
+        "spec",
+        "to_json",
+        "translate",
+        "validate",
+    ]
+
+
+def test_versions() -> None:
+    assert ignition.VERSIONS == (
+        "3.0.0", "3.1.0", "3.2.0", "3.3.0", "3.4.0", "3.5.0", "3.6.0", "3.7.0-experimental",
+    )
+
+
+def test_exit_codes() -> None:
+    assert butane_py.UsageError.exit_code == 2
+    assert butane_py.InputError.exit_code == 1
+    assert butane_py.ValidationError("x").exit_code == 1
+
+
+def test_validate_accepts_str_and_bytes() -> None:
+    text = '{"ignition": {"version": "3.2.0"}, "storage": {"files": [{"path": "rel"}]}}'
+    for source in (text, text.encode()):
+        report = ignition.validate(source)
+        assert report.is_fatal
+        [entry] = report.entries
+        assert (entry.kind, entry.json_path, entry.line, entry.column) == ("error", "$.storage.files.0.path", 1, 67)
+        assert entry.message == "path not absolute"
+
+
+def test_unparseable_is_fatal_entry() -> None:
+    report = ignition.validate(b'{"ignition": {"version": "2.2.0"}}')
+    assert report.is_fatal
+    assert str(report) == "error: couldn't parse config: unsupported config version\n"

@@ -1,0 +1,109 @@
+"""``butane-py validate`` as a user runs it: real processes, bad input, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+HELLO = ROOT / "fixtures" / "examples" / "hello.ign"
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "butane_py", "validate", *args],
+        input=stdin,
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def assert_clean_failure(p: subprocess.CompletedProcess, expect: str) -> None:
+    out = (p.stdout + p.stderr).decode("utf-8", "replace")
+    assert p.returncode == 1, out
+    assert "Traceback" not in out, out
+    assert expect in out, out
+    assert len(out.strip().splitlines()) <= 2, out
+
+
+def test_valid_example() -> None:
+    p = run(str(HELLO))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout == b"" and p.stderr == b""
+
+
+def test_stdin() -> None:
+    p = run("-", stdin=HELLO.read_bytes())
+    assert p.returncode == 0
+    p = run(stdin=b'{"ignition": {"version": "3.4.0"}, "storage": {"files": [{"path": "x"}]}}')
+    assert p.returncode == 1
+    assert p.stdout.decode() == "error at $.storage.files.0.path, line 1 col 67: path not absolute\n"
+
+
+def test_json_format() -> None:
+    p = run("--format", "json", stdin=b'{"ignition": {"version": "3.4.0"}, "extra": 1}')
+    assert p.returncode == 0
+    doc = json.loads(p.stdout)
+    assert doc["valid"] is True
+    assert doc["findings"] == [
+        {"kind": "warning", "path": "$.extra", "line": 1, "column": 36, "message": "unused key extra"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "data, expect",
+    [
+        (b"\x00\xff\xfe garbage \x89PNG", "invalid character"),
+        (b'{"ignition": {"version": "3.4.0"}, "x": "\xff\xfe"} \xff', "after top-level value"),
+        (b'\xef\xbb\xbf{"ignition": {"version": "3.4.0"}}', "invalid character"),
+        (b"", "not a config (empty)"),
+        (b"null", "invalid config version"),
+        (b'{"ignition": {"version": "3.9.0"}}', "unsupported config version"),
+        (b'{"ignition": {"version": "3.4.0"}, "storage": {"files": [{"path": "/a", "mode": 99999999999999999999999}]}}',
+         "cannot unmarshal number 99999999999999999999999"),
+    ],
+    ids=["binary", "invalid-utf8-trailing", "bom", "empty", "null", "unknown-version", "int-beyond-64-bits"],
+)
+def test_bad_input(data: bytes, expect: str) -> None:
+    assert_clean_failure(run(stdin=data), expect)
+
+
+def test_deeply_nested() -> None:
+    data = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    assert_clean_failure(run(stdin=data), "exceeded max depth")
+
+
+def test_nested_within_go_limit_is_accepted(tmp_path) -> None:
+    data = b'{"ignition": {"version": "3.4.0"}, "deep": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    p = run(stdin=data)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.decode().startswith("warning at $.deep, line 1 col 36: unused key deep")
+
+
+def test_missing_file(tmp_path) -> None:
+    assert_clean_failure(run(str(tmp_path / "nope.ign")), "no such file or directory")
+
+
+def test_directory(tmp_path) -> None:
+    assert_clean_failure(run(str(tmp_path)), "is a directory")
+
+
+def test_100_mb_file(tmp_path) -> None:
+    big = tmp_path / "big.ign"
+    with open(big, "wb") as f:
+        f.write(b'{"ignition": {"version": "3.4.0"}, "storage": {"files": [{"path": "/etc/big", "contents": {"source": "data:,')
+        chunk = b"a" * (1 << 20)
+        for _ in range(100):
+            f.write(chunk)
+        f.write(b'"}, "mode": 420}]}}')
+    p = run(str(big))
+    assert p.returncode == 0, p.stdout[:500] + p.stderr[:500]
+    big.write_bytes(b"x" * 100 * (1 << 20))
+    assert_clean_failure(run(str(big)), "invalid character 'x' looking for beginning of value")

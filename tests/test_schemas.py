@@ -1,0 +1,50 @@
+"""The checked-in JSON Schemas match the code, and admit every config the validator accepts."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from butane_py.ignition import VERSIONS, parse_config
+from butane_py.ignition._schema import all_schemas, schema_for
+
+from .conftest import ROOT, SHARED
+
+CASES = SHARED / "conformance" / "ignition" / "cases"
+
+
+@pytest.mark.parametrize("rel, text", sorted(all_schemas().items()))
+def test_checked_in_schema_matches_code(rel: str, text: str) -> None:
+    path = ROOT / "schemas" / rel
+    assert path.exists(), f"{rel} missing: run scripts/gen_schemas.py"
+    assert path.read_text() == text, f"{rel} drifted: run scripts/gen_schemas.py"
+
+
+def test_every_version_has_a_schema() -> None:
+    assert sorted(all_schemas()) == sorted(f"ignition/{v}.json" for v in VERSIONS)
+
+
+def test_accepted_conformance_configs_pass_their_schema() -> None:
+    validators = {}
+    checked = 0
+    for path in sorted(CASES.glob("*.ign")):
+        data = path.read_bytes()
+        result = parse_config(data)
+        if not result.ok:
+            continue
+        version = result.spec.version
+        if version not in validators:
+            validators[version] = jsonschema.Draft202012Validator(schema_for(version))
+        errors = list(validators[version].iter_errors(json.loads(data)))
+        assert not errors, f"{path.name}: {errors[0].message}"
+        checked += 1
+    assert checked > 500
+
+
+def test_schema_rejects_wrong_types() -> None:
+    validator = jsonschema.Draft202012Validator(schema_for("3.4.0"))
+    assert not validator.is_valid({"ignition": {"version": "3.4.0"}, "storage": {"files": [{"mode": "0644"}]}})
+    assert not validator.is_valid({"ignition": {"version": "3.3.0"}})
+    assert validator.is_valid({"ignition": {"version": "3.4.0"}, "storage": {"files": [{"path": "/a", "mode": None}]}})
