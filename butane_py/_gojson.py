@@ -181,6 +181,8 @@ class Locator:
                 while True:
                     key_pos = i
                     key, i = _SCANSTRING(text, i + 1)
+                    if not key.isascii():
+                        key = _SURROGATE.sub("\ufffd", key)  # as parse() spells keys
                     i = _WS.match(text, i).end() + 1  # the colon
                     i = _WS.match(text, i).end()
                     last[key] = (key_pos, i)

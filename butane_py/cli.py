@@ -23,16 +23,14 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _group() -> None:
+    """Provision CoreOS-family machines: Butane to Ignition, validation, images."""
+
+
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
-
-
-def read_input(path: str) -> bytes:
-    """Read a named file, or standard input for ``-``, with one-line errors."""
-    from .io import read_input as _read
-
-    return _read(path)
 
 
 @app.command(
@@ -46,31 +44,16 @@ def validate_cmd(
     config: str = typer.Argument("-", metavar="[FILE|-]", help="Ignition config; '-' or nothing reads standard input."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text (the reference's lines) or json."),
 ) -> None:
-    from .ignition import parse_config
+    from . import commands
 
-    data = read_input(config)
-    result = parse_config(data)
-    if fmt is OutputFormat.json:
-        import json
-
-        entries = [e.to_dict() for e in result.report]
-        if result.error is not None:
-            entries.append({"kind": "error", "path": None, "line": None, "column": None,
-                            "message": f"couldn't parse config: {result.error}"})
-        sys.stdout.write(json.dumps({"valid": result.ok, "findings": entries}, ensure_ascii=False) + "\n")
-    else:
-        if result.report:
-            sys.stdout.write(result.report.reference_text())
-        if not result.report.is_fatal and result.error is not None:
-            sys.stderr.write(f"couldn't parse config: {result.error}\n")
-    raise typer.Exit(0 if result.ok else 1)
+    raise typer.Exit(commands.validate(config, fmt.value))
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Console entry point; returns the exit code."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, prog_name="butane-py", standalone_mode=False)
+        rc = app(args=args, prog_name="butane-py", standalone_mode=False)
     except ButanePyError as exc:
         sys.stderr.write(f"Error: {exc}\n")
         return exc.exit_code
@@ -78,14 +61,18 @@ def main(argv: Optional[list[str]] = None) -> int:
         return exc.exit_code
     except SystemExit as exc:  # click's own exits (e.g. --help)
         return exc.code if isinstance(exc.code, int) else 1
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+    except KeyboardInterrupt:
+        sys.stderr.write("Aborted.\n")
+        return 130
+    except Exception as exc:
+        # Usage errors from the argument parser (typer vendors its own click).
+        show = getattr(exc, "show", None)
+        if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
+            show()
+            return exc.exit_code  # type: ignore[attr-defined]
+        if type(exc).__name__ == "Abort":
             sys.stderr.write("Aborted.\n")
             return 1
         raise
-    return 0
+    # Without standalone mode the parser hands back a command's exit code.
+    return rc if isinstance(rc, int) else 0

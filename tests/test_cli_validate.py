@@ -107,3 +107,28 @@ def test_100_mb_file(tmp_path) -> None:
     assert p.returncode == 0, p.stdout[:500] + p.stderr[:500]
     big.write_bytes(b"x" * 100 * (1 << 20))
     assert_clean_failure(run(str(big)), "invalid character 'x' looking for beginning of value")
+
+
+def test_fast_path_matches_typer_options() -> None:
+    """The fast argument path must accept exactly the options the typer command declares."""
+    import typer.main
+
+    from butane_py import _entry, cli
+
+    command = typer.main.get_command(cli.app).commands["validate"]  # type: ignore[attr-defined]
+    declared = {opt for p in command.params if p.param_type_name == "option" for opt in p.opts}
+    declared.discard("--help")
+    assert declared == {"--format"}
+    fmt = next(p for p in command.params if "--format" in getattr(p, "opts", ()))
+    from butane_py.commands import VALIDATE_FORMATS
+
+    assert tuple(m.value for m in fmt.type_descriptor.annotation) == VALIDATE_FORMATS == ("text", "json")
+    assert _entry.FAST["validate"](["--format", "json", "x.ign"]) is not None
+    assert _entry.FAST["validate"](["--format", "yaml", "x.ign"]) is None  # typer reports it
+    assert _entry.FAST["validate"](["--help"]) is None
+
+
+def test_usage_errors_exit_2() -> None:
+    p = run("--format", "yaml")
+    assert p.returncode == 2
+    assert b"Traceback" not in p.stderr

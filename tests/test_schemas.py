@@ -15,8 +15,12 @@ from .conftest import ROOT, SHARED
 CASES = SHARED / "conformance" / "ignition" / "cases"
 
 
-@pytest.mark.parametrize("rel, text", sorted(all_schemas().items()))
-def test_checked_in_schema_matches_code(rel: str, text: str) -> None:
+SCHEMAS = all_schemas()
+
+
+@pytest.mark.parametrize("rel", sorted(SCHEMAS))
+def test_checked_in_schema_matches_code(rel: str) -> None:
+    text = SCHEMAS[rel]
     path = ROOT / "schemas" / rel
     assert path.exists(), f"{rel} missing: run scripts/gen_schemas.py"
     assert path.read_text() == text, f"{rel} drifted: run scripts/gen_schemas.py"
@@ -34,6 +38,8 @@ def test_accepted_conformance_configs_pass_their_schema() -> None:
         result = parse_config(data)
         if not result.ok:
             continue
+        if _has_duplicate_keys(data):
+            continue  # JSON Schema's data model has no duplicate keys to merge
         version = result.spec.version
         if version not in validators:
             validators[version] = jsonschema.Draft202012Validator(schema_for(version))
@@ -41,6 +47,18 @@ def test_accepted_conformance_configs_pass_their_schema() -> None:
         assert not errors, f"{path.name}: {errors[0].message}"
         checked += 1
     assert checked > 500
+
+
+def _has_duplicate_keys(data: bytes) -> bool:
+    dup = False
+
+    def hook(pairs):
+        nonlocal dup
+        dup = dup or len({k for k, _ in pairs}) != len(pairs)
+        return dict(pairs)
+
+    json.loads(data, object_pairs_hook=hook)
+    return dup
 
 
 def test_schema_rejects_wrong_types() -> None:

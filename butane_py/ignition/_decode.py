@@ -38,6 +38,9 @@ def _fold(key: str) -> str:
 class Decoder:
     def __init__(self, spec: Spec) -> None:
         self.structs = spec.compiled
+        # Go reuses a slice's backing array when a repeated key decodes into it again,
+        # even past its length; kept here (by id) only for slices that shrank.
+        self._backing: dict[int, list] = {}
 
     def decode(self, value: Any) -> dict:
         """Decode the root; raise :class:`DecodeTypeError` on the first type error."""
@@ -92,15 +95,20 @@ class Decoder:
             if t is list:
                 item = ft.item
                 assert item is not None
+                if not raw:
+                    return []  # a fresh, empty slice: the old storage is gone
                 old = existing if existing is not None else []
+                old = self._backing.pop(id(old), old)
                 out = []
                 for i, x in enumerate(raw):
                     prev = old[i] if i < len(old) else None
                     if x is None:
-                        # null leaves a fresh element at its zero value.
+                        # null leaves the element as it was, or at its zero value.
                         out.append(prev if prev is not None else _zero(item))
                     else:
                         out.append(self._value(x, item, prev, pointer + [i]))
+                if len(old) > len(out):
+                    self._backing[id(out)] = out + old[len(out) :]
                 return out
         raise DecodeTypeError(pointer, ft.go_name if not ft.pointer else FieldType.parse(ft.expr[1:]).go_name)
 

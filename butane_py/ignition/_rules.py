@@ -145,7 +145,7 @@ def url_error(spec: Spec, s: str) -> str | None:
         if not go.arn_is_arn(full):
             return ERR_S3_ARN
         try:
-            _, service, _, _, _, resource = go.arn_parse(full)
+            _, service, _, _, resource = go.arn_parse(full)
         except ValueError as exc:
             return str(exc)
         if service != "s3":
@@ -234,11 +234,15 @@ def ignition_rule(spec: Spec, ign: dict, path: tuple, r: Report) -> None:
 
 
 def ignition_config_rule(spec: Spec, ic: dict, path: tuple, r: Report) -> None:
+    if not spec.features.sources_required:
+        return
     for i, res in enumerate(ic.get("merge") or ()):
         _on(r, path + ("merge", i), _required_source(spec, res))
 
 
 def tls_rule(spec: Spec, tls: dict, path: tuple, r: Report) -> None:
+    if not spec.features.sources_required:
+        return
     for i, res in enumerate(tls.get("certificateAuthorities") or ()):
         _on(r, path + ("certificateAuthorities", i), _required_source(spec, res))
 

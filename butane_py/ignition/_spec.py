@@ -131,6 +131,8 @@ class Features:
     fs_formats: frozenset[str] = frozenset({"ext4", "btrfs", "xfs", "swap", "vfat"})
     # Spec < 3.6 warns that setuid/setgid/sticky bits do nothing.
     special_mode_bits_warn: bool = True
+    # Merge entries and CAs must name a source (3.1+, where they became Resources).
+    sources_required: bool = False
     # mountOptions count as "other" fields for the format-is-empty rule (3.1+).
     fs_mount_options: bool = False
     # 3.3-3.5 reject a custom clevis pin other than tpm2, tang or sss.
@@ -286,6 +288,7 @@ V3_1 = V3_0.derive(
     },
     hash_functions={"sha512": 128, "sha256": 64},
     fs_mount_options=True,
+    sources_required=True,
 )
 
 V3_2 = V3_1.derive(
