@@ -28,9 +28,8 @@ def generate(n_files: int = 6000, n_units: int = 1000) -> bytes:
             "path": f"/etc/bench/dir{i % 50}/file{i}.conf",
             "mode": 0o644,
             "overwrite": True,
-            "user": {"name": "core"},
             "contents": {
-                "source": "data:,setting%3Dvalue%0Aanother%3D" + str(i) + "%0A" + "x" * 80,
+                "source": "data:,setting%3Dvalue%0Aanother%3D" + str(i) + "%0A",
                 "verification": {"hash": "sha256-" + f"{i:064x}"},
             },
         }
@@ -40,7 +39,7 @@ def generate(n_files: int = 6000, n_units: int = 1000) -> bytes:
         {
             "name": f"bench-{i}.service",
             "enabled": True,
-            "contents": "[Unit]\nDescription=Benchmark unit %d\nAfter=network-online.target\n\n"
+            "contents": "[Unit]\nDescription=Benchmark unit %d\n\n"
             "[Service]\nType=oneshot\nExecStart=/usr/bin/true\nRemainAfterExit=yes\n\n"
             "[Install]\nWantedBy=multi-user.target\n" % i,
             "dropins": [{"name": "10-env.conf", "contents": "[Service]\nEnvironment=N=%d\n" % i}],
@@ -48,7 +47,7 @@ def generate(n_files: int = 6000, n_units: int = 1000) -> bytes:
         for i in range(n_units)
     ]
     cfg = {"ignition": {"version": "3.4.0"}, "storage": {"files": files}, "systemd": {"units": units}}
-    return json.dumps(cfg, indent=1).encode()
+    return json.dumps(cfg).encode()
 
 
 def best_of(fn, n: int) -> float:
