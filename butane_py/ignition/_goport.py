@@ -829,14 +829,9 @@ class _DataURLLexer:
     # Each state returns the next state or raises _DataURLError.
     def after_data_prefix(self) -> _Step:
         c = self.next()
-        if c == ";":
-            self.backup()
-            return self.param_semicolon
-        if c == ",":
-            self.backup()
-            return self.data_comma
-        if c == _EOF:
-            raise _DataURLError("missing comma before data")
+        step = self._delimited(c)
+        if step is not None:
+            return step
         if c in "xX":
             if self.next() == "-":
                 return self.in_media_type_x
@@ -875,27 +870,11 @@ class _DataURLLexer:
             self.emit("type")
         self.next()
         self.emit("slash")
-        while True:
-            c = self.next()
-            if c == ";" or c == ",":
-                self.backup()
-                break
-            if c == _EOF:
-                raise _DataURLError("incomplete media type")
-            if not _is_token(c):
-                raise _DataURLError("invalid character for media subtype")
+        self._token_run("incomplete media type", "invalid character for media subtype")
         if self.pos > self.start:
             self.emit("subtype")
-        c = self.next()
-        if c == ";":
-            self.backup()
-            return self.param_semicolon
-        if c == ",":
-            self.backup()
-            return self.data_comma
-        if c == _EOF:
-            raise _DataURLError("missing comma before data")
-        raise _DataURLError("expected semicolon or comma")
+        # What may follow a subtype is what may follow a parameter value.
+        return self.after_param_val
 
     def param_semicolon(self) -> _Step:
         self.next()
@@ -941,18 +920,22 @@ class _DataURLLexer:
             raise _DataURLError("missing comma before data")
         if not _is_token(c):
             raise _DataURLError("invalid character for parameter value")
+        self._token_run("missing comma before data", "invalid character for parameter value")
+        if self.pos > self.start:
+            self.emit("paramval")
+        return self.after_param_val
+
+    def _token_run(self, at_eof: str, bad_char: str) -> None:
+        """Consume token characters up to (not including) the next ``;`` or ``,``."""
         while True:
             c = self.next()
             if c == ";" or c == ",":
                 self.backup()
-                break
+                return
             if c == _EOF:
-                raise _DataURLError("missing comma before data")
+                raise _DataURLError(at_eof)
             if not _is_token(c):
-                raise _DataURLError("invalid character for parameter value")
-        if self.pos > self.start:
-            self.emit("paramval")
-        return self.after_param_val
+                raise _DataURLError(bad_char)
 
     def in_quoted_val(self) -> _Step:
         while True:
@@ -977,7 +960,13 @@ class _DataURLLexer:
         return self.after_param_val
 
     def after_param_val(self) -> _Step:
-        c = self.next()
+        step = self._delimited(self.next())
+        if step is None:
+            raise _DataURLError("expected semicolon or comma")
+        return step
+
+    def _delimited(self, c: str) -> _Step:
+        """The step a ``;`` or ``,`` leads to (left unread), or None for anything else."""
         if c == ";":
             self.backup()
             return self.param_semicolon
@@ -986,7 +975,7 @@ class _DataURLLexer:
             return self.data_comma
         if c == _EOF:
             raise _DataURLError("missing comma before data")
-        raise _DataURLError("expected semicolon or comma")
+        return None
 
     def data_comma(self) -> _Step:
         self.next()
