@@ -21,14 +21,18 @@ __all__ = [
     "UsageError",
     "ValidationError",
     "__version__",
+    "butane",
     "ignition",
+    "translate",
 ]
 
 
 def __getattr__(name: str):
     # Subpackages load on first use: start-up time matters for pre-commit.
-    if name == "ignition":
-        import importlib
+    import importlib
 
-        return importlib.import_module(".ignition", __name__)
+    if name in ("ignition", "butane"):
+        return importlib.import_module(f".{name}", __name__)
+    if name == "translate":
+        return importlib.import_module(".butane", __name__).translate
     raise AttributeError(name)

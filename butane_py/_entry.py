@@ -43,19 +43,77 @@ def _fast_validate(args: list[str]) -> Optional[Callable[[], int]]:
     return run
 
 
+# The default command's options: (short, long) → keyword, and whether it takes a value.
+TRANSLATE_FLAGS = {
+    ("-p", "--pretty"): "pretty",
+    ("-s", "--strict"): "strict",
+    ("-c", "--check"): "check",
+    ("-r", "--raw"): "raw",
+    (None, "--raw-errors"): "raw_errors",
+}
+TRANSLATE_VALUES = {("-o", "--output"): "output", ("-d", "--files-dir"): "files_dir", (None, "--color"): "color"}
+
+
+def _fast_translate(args: list[str]) -> Optional[Callable[[], int]]:
+    from .commands import COLOR_WHEN
+
+    kw: dict = {}
+    positional: list[str] = []
+    flags = {name: key for names, key in TRANSLATE_FLAGS.items() for name in names if name}
+    values = {name: key for names, key in TRANSLATE_VALUES.items() for name in names if name}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "-" or not arg.startswith("-"):
+            positional.append(arg)
+        elif arg in flags:
+            kw[flags[arg]] = True
+        elif arg == "--color":
+            kw["color"] = "always"  # a bare --color means always, as in the reference
+        elif arg in values:
+            if i >= len(args):
+                return None
+            kw[values[arg]] = args[i]
+            i += 1
+        elif arg.startswith("--") and "=" in arg and arg.split("=", 1)[0] in values:
+            name, value = arg.split("=", 1)
+            kw[values[name]] = value
+        elif len(arg) > 2 and arg[1] != "-" and all(f"-{c}" in flags for c in arg[1:]):
+            for c in arg[1:]:
+                kw[flags[f"-{c}"]] = True
+        else:
+            return None
+    if len(positional) > 1 or kw.get("color", "auto") not in COLOR_WHEN + ("yes", "no"):
+        return None
+    kw["input"] = positional[0] if positional else "-"
+
+    def run() -> int:
+        from .commands import translate
+
+        return translate(**kw)
+
+    return run
+
+
 FAST: dict[str, Callable[[list[str]], Optional[Callable[[], int]]]] = {"validate": _fast_validate}
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    from .commands import SUBCOMMANDS
+
+    run = None
     if args and args[0] in FAST:
         run = FAST[args[0]](args[1:])
-        if run is not None:
-            try:
-                return run()
-            except KeyboardInterrupt:
-                sys.stderr.write("Aborted.\n")
-                return 130
+    elif not args or args[0] not in SUBCOMMANDS:
+        run = _fast_translate(args)
+    if run is not None:
+        try:
+            return run()
+        except KeyboardInterrupt:
+            sys.stderr.write("Aborted.\n")
+            return 130
     from .cli import main as full
 
     return full(args)

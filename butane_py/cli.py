@@ -12,6 +12,7 @@ from typing import Optional
 
 import typer
 
+from .commands import SUBCOMMANDS
 from .errors import ButanePyError
 
 app = typer.Typer(
@@ -49,11 +50,55 @@ def validate_cmd(
     raise typer.Exit(commands.validate(config, fmt.value))
 
 
+translate_app = typer.Typer(
+    name="butane-py",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class ColorWhen(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+@translate_app.command(
+    help=(
+        "Translate a Butane config to Ignition, as the reference butane does.\n\n"
+        "Other commands: " + ", ".join(SUBCOMMANDS) + " (butane-py COMMAND --help).\n\n"
+        "Example: butane-py --pretty --strict --files-dir . config.bu -o config.ign"
+    )
+)
+def translate_cmd(
+    input: Optional[str] = typer.Argument(None, metavar="[INPUT|-]", help="Butane config; standard input if omitted."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write to this file (atomically) instead of stdout."),
+    pretty: bool = typer.Option(False, "-p", "--pretty", help="Output formatted JSON."),
+    strict: bool = typer.Option(False, "-s", "--strict", help="Fail on any warning."),
+    check: bool = typer.Option(False, "-c", "--check", help="Check the config without producing output."),
+    files_dir: Optional[str] = typer.Option(None, "-d", "--files-dir", help="Allow embedding local files from this directory."),
+    raw: bool = typer.Option(False, "-r", "--raw", help="Never wrap in a MachineConfig; force Ignition output."),
+    raw_errors: bool = typer.Option(False, "--raw-errors", help="Show raw errors rather than pretty-printing them."),
+    color: ColorWhen = typer.Option(ColorWhen.auto, "--color", help="Colour the report: auto, always or never."),
+    version: bool = typer.Option(False, "-V", "--version", help="Print the version and exit."),
+) -> None:
+    from . import __version__, commands
+
+    if version:
+        sys.stdout.write(f"butane-py {__version__}\n")
+        raise typer.Exit(0)
+    raise typer.Exit(
+        commands.translate(input or "-", output, pretty, strict, check, files_dir, raw, raw_errors, color.value)
+    )
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Console entry point; returns the exit code."""
     args = sys.argv[1:] if argv is None else argv
+    target = app if args and args[0] in SUBCOMMANDS else translate_app
     try:
-        rc = app(args=args, prog_name="butane-py", standalone_mode=False)
+        rc = target(args=args, prog_name="butane-py", standalone_mode=False)
     except ButanePyError as exc:
         sys.stderr.write(f"Error: {exc}\n")
         return exc.exit_code

@@ -11,6 +11,8 @@ import sys
 from .errors import ButanePyError
 
 VALIDATE_FORMATS = ("text", "json")
+# Commands beside the default one (Butane translation); anything else is its input.
+SUBCOMMANDS = ("validate",)
 
 
 def validate(config: str = "-", fmt: str = "text") -> int:
@@ -41,3 +43,60 @@ def validate(config: str = "-", fmt: str = "text") -> int:
             sys.stderr.write(f"couldn't parse config: {result.error}\n")
     sys.stdout.flush()
     return 0 if result.ok else 1
+
+
+COLOR_WHEN = ("auto", "always", "never")
+
+
+def _use_color(when: str) -> bool:
+    import os
+
+    if when in ("always", "yes"):
+        return True
+    if when in ("never", "no"):
+        return False
+    return "NO_COLOR" not in os.environ and sys.stderr.isatty()
+
+
+def translate(
+    input: str = "-",
+    output: str | None = None,
+    pretty: bool = False,
+    strict: bool = False,
+    check: bool = False,
+    files_dir: str | None = None,
+    raw: bool = False,
+    raw_errors: bool = False,
+    color: str = "auto",
+) -> int:
+    """The default command: Butane to Ignition, as the reference ``butane`` does it."""
+    from .butane import translate as do_translate
+    from .io import read_input, write_output
+    from .report import render_pretty
+
+    try:
+        data = read_input(input)
+    except ButanePyError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return exc.exit_code
+    result = do_translate(data, files_dir=files_dir, raw=raw, pretty=pretty)
+    if result.report.entries:
+        if raw_errors:
+            sys.stderr.write(str(result.report))
+        else:
+            name = "<stdin>" if input == "-" else input
+            sys.stderr.write(render_pretty(result.report, name, data, _use_color(color)))
+    if result.error is not None:
+        sys.stderr.write(f"Error translating config: {result.error}\n")
+        return 1
+    if strict and result.report.entries:
+        sys.stderr.write("Config produced warnings and --strict was specified\n")
+        return 1
+    if not check:
+        assert result.output is not None
+        try:
+            write_output(output or "-", (result.output + "\n").encode("utf-8", "surrogateescape"))
+        except ButanePyError as exc:
+            sys.stderr.write(f"{exc}\n")
+            return exc.exit_code
+    return 0

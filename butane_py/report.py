@@ -153,3 +153,64 @@ def go_printf_no_args(fmt: str) -> str:
         return f"%!{v}(MISSING)"
 
     return _PRINTF_VERB.sub(verb, fmt)
+
+
+# -- the pretty renderer (Butane's rustc-style snippets) -----------------------------------
+
+_RED, _YELLOW, _CYAN, _BLUE, _RESET = "\033[1;31m", "\033[1;33m", "\033[1;36m", "\033[1;34m", "\033[0m"
+_KIND_COLOR = {Kind.ERROR: _RED, Kind.WARNING: _YELLOW, Kind.INFO: _CYAN}
+_SPACE_CHARS = frozenset(" \t\n\v\f\r\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | frozenset(
+    chr(c) for c in range(0x2000, 0x200B)
+)
+
+
+def _paint(text: str, code: str, colorize: bool) -> str:
+    return code + text + _RESET if colorize else text
+
+
+def render_pretty(report: Report, filename: str, source: bytes, colorize: bool = False) -> str:
+    """Each finding with its file position and two lines of context, carets under the token."""
+    lines = source.split(b"\n")
+    return "\n".join(_render_entry(e, filename, lines, colorize) for e in report.entries)
+
+
+def _render_entry(e: Entry, filename: str, lines: list[bytes], colorize: bool) -> str:
+    if e.line is None and not e.has_marker:
+        return f"{e}\n"
+    line, col = e.line or 0, e.column or 0
+    if line < 1 or line > len(lines) or col < 1 or col > len(lines[line - 1]):
+        return f"{e}\n"
+    out = []
+    path = f"[{e.json_path}]" if e.path else ""
+    out.append(f"{_paint(str(e.kind), _KIND_COLOR.get(e.kind, _RESET), colorize)}{path}:\n")
+    out.append(f"  {_paint('-->', _BLUE, colorize)} {filename}:{line}:{col}\n")
+    first, last = max(1, line - 2), min(len(lines), line + 2)
+    width = len(str(last))
+    gutter = " " * width
+    out.append(f" {gutter} |\n")
+    for n in range(first, last + 1):
+        text = lines[n - 1]
+        number = _paint(f"{n:>{width}}", _BLUE, colorize)
+        out.append(f" {number} | {_text(text)}\n")
+        if n == line:
+            start = col - 1
+            rest = text[start:]
+            length = _until_space(rest)
+            carets = _paint("^" * length, _BLUE, colorize)
+            out.append(f" {gutter} | {' ' * start}{carets} {e.message}\n")
+    out.append(f" {gutter} |\n")
+    return "".join(out)
+
+
+def _text(b: bytes) -> str:
+    return b.decode("utf-8", "surrogateescape")
+
+
+def _until_space(rest: bytes) -> int:
+    """Byte length up to the first Unicode space (Go's strings.IndexFunc(unicode.IsSpace))."""
+    offset = 0
+    for ch in rest.decode("utf-8", "surrogateescape"):
+        if ch in _SPACE_CHARS:
+            return offset
+        offset += 1 if "\udc80" <= ch <= "\udcff" else len(ch.encode("utf-8", "surrogatepass"))
+    return len(rest)

@@ -1,0 +1,47 @@
+"""Descriptions of Go types, for decoders that must follow Go's rules for a given target type.
+
+A :class:`GoType` says what Go's decoder would decode into: its kind, the name Go prints
+for it in error messages (``reflect.Type.String()``), and its element or fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STRUCT, SLICE, PTR, STRING, INT, BOOL, MAP, ANY = "struct", "slice", "ptr", "string", "int", "bool", "map", "any"
+
+
+@dataclass(frozen=True, eq=False)
+class GoType:
+    kind: str
+    # Go's reflect.Type.String(): "int", "*int", "[]v0_5.File", "v0_5.Resource", "v1_5.Config"…
+    name: str
+    # For ptr, slice and map: the element type.
+    elem: "GoType | None" = None
+    # For struct: (key, type) in Go's field order, embedded structs already flattened.
+    fields: tuple[tuple[str, "GoType"], ...] = field(default=())
+
+    def field_map(self) -> dict[str, "GoType"]:
+        return dict(self.fields)
+
+    @property
+    def base(self) -> "GoType":
+        """The type behind any pointers."""
+        t = self
+        while t.kind == PTR and t.elem is not None:
+            t = t.elem
+        return t
+
+
+def ptr(t: GoType) -> GoType:
+    return GoType(PTR, "*" + t.name, t)
+
+
+def slice_of(t: GoType, name: str | None = None) -> GoType:
+    return GoType(SLICE, name or "[]" + t.name, t)
+
+
+STRING_T = GoType(STRING, "string")
+INT_T = GoType(INT, "int")
+BOOL_T = GoType(BOOL, "bool")
+ANY_T = GoType(ANY, "interface {}")

@@ -1,0 +1,124 @@
+"""Ignition JSON exactly as the reference writes it.
+
+Butane marshals with a fork of Go's encoding/json in which ``omitempty`` also drops
+all-zero structs. Fields keep Go's order; a few fields have no ``omitempty`` and are
+always written. Strings are escaped as Go escapes them (``<``, ``>``, ``&``, U+2028 and
+U+2029 as ``\\u`` escapes; control characters as ``\\u00XX`` except ``\\n``, ``\\r``, ``\\t``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..ignition._merge import is_zero
+from ..ignition._spec import FieldType, Spec
+
+# Fields written even when empty, by struct (they have no ``omitempty`` in the reference).
+ALWAYS = {
+    "Config": {"ignition"},
+    "Disk": {"device"},
+    "Dropin": {"name"},
+    "Filesystem": {"device"},
+    "HTTPHeader": {"name"},
+    "Luks": {"name"},
+    "File": {"path"},
+    "Directory": {"path"},
+    "Link": {"path"},
+    "PasswdGroup": {"name"},
+    "PasswdUser": {"name"},
+    "Raid": {"name"},
+    "Unit": {"name"},
+    "ConfigReference": {"source"},
+    "CaReference": {"source"},
+    "Custom": {"config", "pin"},
+}
+# Spec 3.0 to 3.2 also always write these.
+ALWAYS_BEFORE_3_3 = {"Link": {"target"}, "Raid": {"devices", "level"}}
+
+
+def value(config: dict, spec: Spec) -> dict:
+    return _struct(spec, "Config", config)
+
+
+def _always(spec: Spec, name: str) -> set[str]:
+    out = set(ALWAYS.get(name, ()))
+    if spec.semver < (3, 3, 0, "", "") and name in ALWAYS_BEFORE_3_3:
+        out |= ALWAYS_BEFORE_3_3[name]
+    if name == "Ignition":
+        out.add("version")
+    return out
+
+
+def _struct(spec: Spec, name: str, v: dict) -> dict:
+    out: dict = {}
+    always = _always(spec, name)
+    for fname, ft in spec.compiled[name].fields:
+        x = v.get(fname)
+        if fname in always:
+            out[fname] = _value(spec, ft, x, True)
+            continue
+        if x is None:
+            continue
+        if ft.kind == "list":
+            if not x:
+                continue
+        elif ft.kind == "struct":
+            if is_zero(x, ft, spec):
+                continue
+        elif not ft.pointer and not x:
+            continue
+        out[fname] = _value(spec, ft, x, False)
+    return out
+
+
+def _value(spec: Spec, ft: FieldType, x: Any, always: bool) -> Any:
+    if x is None:
+        if ft.pointer or ft.kind == "list":
+            return None
+        return {"string": "", "int": 0, "bool": False}.get(ft.kind, {})
+    if ft.kind == "struct":
+        return _struct(spec, ft.struct, x)  # type: ignore[arg-type]
+    if ft.kind == "list":
+        item: FieldType = ft.item  # type: ignore[assignment]
+        return [_struct(spec, item.struct, e) if item.kind == "struct" else e for e in x]  # type: ignore[arg-type]
+    return x
+
+
+_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029",
+            "\b": "\\u0008", "\f": "\\u000c"}
+_NEEDS = re.compile("[<>&\u2028\u2029]|\\\\[bf]")
+
+
+def dumps(doc: Any, pretty: bool = False) -> str:
+    if pretty:
+        text = json.dumps(doc, indent=2, ensure_ascii=False)
+    else:
+        text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    if _NEEDS.search(text):
+        text = _go_escape(text)
+    return text
+
+
+def _go_escape(text: str) -> str:
+    # Outside strings JSON has none of these characters, so a plain scan is safe; the
+    # escapes \b and \f (not \\b) are rewritten the way Go writes them.
+    out = []
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n:
+            nxt = text[i + 1]
+            if nxt == "b":
+                out.append("\\u0008")
+            elif nxt == "f":
+                out.append("\\u000c")
+            else:
+                out.append(c + nxt)
+            i += 2
+            continue
+        out.append(_ESCAPES.get(c, c))
+        i += 1
+    return "".join(out)

@@ -1,0 +1,738 @@
+"""Butane base sugar: from a decoded Butane config to an Ignition config.
+
+Fields that Butane shares with Ignition are renamed (snake_case → camelCase) and copied.
+The sugar (inline/local resources, trees, mount units, local unit contents and SSH keys,
+quadlets) is expanded here. Every generated value is recorded in a
+:class:`TranslationSet` (Ignition path → Butane path) so that findings about the output
+point back at the YAML that caused them; a path not in the set maps to itself, in snake case.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from .._godata import make_data_url
+from ..ignition._merge import CHILD, Transcript, merge as ignition_merge
+from ..ignition._spec import FieldType, Spec
+from ..report import Entry, Report
+from ._schema import Base, snake
+
+ERR_TOO_MANY_RESOURCE_SOURCES = "only one of the following can be set: inline, local, source"
+ERR_FILES_DIR_ESCAPE = "local file path traverses outside the files directory"
+ERR_FILE_TYPE = "trees may only contain files, directories, and symlinks"
+ERR_NODE_EXISTS = "matching filesystem node has existing contents or different type"
+ERR_NO_FILES_DIR = "local file paths are relative to a files directory that must be specified with -d/--files-dir"
+ERR_TREE_NOT_DIRECTORY = "root of tree must be a directory"
+ERR_TREE_NO_LOCAL = "local is required"
+ERR_DECIMAL_MODE = "unreasonable mode would be reasonable if specified in octal; remember to add a leading zero"
+ERR_TOO_MANY_SYSTEMD_SOURCES = "only one of the following can be set: contents, contents_local"
+ERR_QUADLET_BAD_EXTENSION = (
+    "unsupported file extension for quadlet: must be one of .container, .volume, .network, .kube, "
+    ".image, .build, .pod, or .artifact"
+)
+ERR_TEMPLATE_INSTANCE_CONTENTS = "template instances cannot have contents or contents_local"
+ERR_MOUNT_UNIT_NO_PATH = "path is required if with_mount_unit is true and format is not swap"
+ERR_MOUNT_UNIT_NO_FORMAT = "format is required if with_mount_unit is true"
+ERR_UNKNOWN_IGNITION_VERSION = "skipping validation for the merge/replace ignition config due to an unkown version"
+
+
+class LocalFileError(Exception):
+    """A ``local:`` path that cannot be used; the message is the reference's."""
+
+
+@dataclass
+class Options:
+    files_dir: str | None = None
+    # openshift 4.8 and 4.9 turn automatic compression off.
+    no_auto_compression: bool = False
+
+
+class TranslationSet:
+    """Ignition output path → Butane input path."""
+
+    __slots__ = ("set",)
+
+    def __init__(self) -> None:
+        self.set: dict[tuple, tuple] = {}
+
+    def add(self, frm: tuple, to: tuple) -> None:
+        self.set[to] = frm
+
+    def get(self, to: tuple) -> tuple | None:
+        return self.set.get(to)
+
+    def merge(self, other: "TranslationSet") -> None:
+        self.set.update(other.set)
+
+    def map_path(self, to: tuple) -> tuple:
+        """Where a finding at output path ``to`` belongs in the input."""
+        frm = self.set.get(to)
+        if frm is not None:
+            return frm
+        return tuple(snake(p) if isinstance(p, str) else p for p in to)
+
+    def add_common_source(self, common: tuple, to_prefix: tuple, value: Any, ft: FieldType, spec: Spec) -> None:
+        """Every path inside ``value`` (zero fields included) comes from ``common``."""
+        for p in all_paths(value, ft, spec):
+            self.add(common, to_prefix + p)
+        self.add(common, to_prefix)
+
+
+def all_paths(value: Any, ft: FieldType, spec: Spec, include_zero: bool = True) -> Iterator[tuple]:
+    """Go's ``getAllPaths``: the paths of every field, element and nested value."""
+    if value is None:
+        return
+    if ft.kind == "list":
+        for i, x in enumerate(value):
+            for p in all_paths(x, ft.item, spec, include_zero):  # type: ignore[arg-type]
+                yield (i,) + p
+            yield (i,)
+    elif ft.kind == "struct":
+        for name, sub in spec.compiled[ft.struct].fields:  # type: ignore[index]
+            v = value.get(name)
+            if v is None and not include_zero:
+                continue
+            if v is not None or sub.kind == "struct" and not sub.pointer:
+                inner = v if v is not None else {}
+                for p in all_paths(inner, sub, spec, include_zero):
+                    yield (name,) + p
+            yield (name,)
+
+
+def identity_set(config: dict, spec: Spec) -> TranslationSet:
+    """The set Go's generic translator records for a config copied field by field."""
+    ts = TranslationSet()
+    for p in _identity_paths(config, FieldType.parse("Config"), spec):
+        ts.add(tuple(snake(x) if isinstance(x, str) else x for x in p), p)
+    return ts
+
+
+def _identity_paths(value: Any, ft: FieldType, spec: Spec) -> Iterator[tuple]:
+    if ft.kind == "list":
+        if value is None:
+            return
+        for i, x in enumerate(value):
+            for p in _identity_paths(x, ft.item, spec):  # type: ignore[arg-type]
+                yield (i,) + p
+        yield ()
+    elif ft.kind == "struct":
+        if value is None:
+            return
+        for name, sub in spec.compiled[ft.struct].fields:  # type: ignore[index]
+            v = value.get(name)
+            if sub.kind == "struct" and not sub.pointer and v is None:
+                continue
+            for p in _identity_paths(v, sub, spec):
+                yield (name,) + p
+        if value:
+            yield ()
+    else:
+        if value is None and ft.pointer:
+            return
+        yield ()
+
+
+# -- local files --------------------------------------------------------------------------
+
+
+def ensure_within(path: str, files_dir: str) -> None:
+    base = os.path.abspath(files_dir)
+    full = os.path.abspath(path)
+    if full != base and not full.startswith(base + os.sep):
+        raise LocalFileError(ERR_FILES_DIR_ESCAPE)
+
+
+def _os_error(exc: OSError, path: str, op: str = "open") -> str:
+    reason = (exc.strerror or str(exc)).lower()
+    if isinstance(exc, IsADirectoryError):
+        return f"read {path}: is a directory"
+    return f"{op} {path}: {reason}"
+
+
+def read_local_file(config_path: str, files_dir: str | None) -> bytes:
+    """Read ``config_path`` below ``files_dir`` as the reference does, refusing escapes."""
+    if not files_dir:
+        raise LocalFileError(ERR_NO_FILES_DIR)
+    full = os.path.normpath(os.path.join(files_dir, config_path))
+    ensure_within(full, files_dir)
+    real_base = os.path.realpath(files_dir)
+    real = os.path.realpath(full)
+    if real != real_base and not real.startswith(real_base + os.sep):
+        # A symlink inside the files directory that points out of it.
+        raise LocalFileError(ERR_FILES_DIR_ESCAPE)
+    try:
+        with open(full, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise LocalFileError(_os_error(exc, full)) from None
+
+
+# -- modes ---------------------------------------------------------------------------------
+
+
+def _typical_mode(mode: int, directory: bool) -> bool:
+    if mode == 0:
+        return True
+    had_r = had_w = had_x = False
+    for perm in (mode & 0o7, (mode & 0o70) >> 3, (mode & 0o700) >> 6):
+        r, w, x = perm & 4 != 0, perm & 2 != 0, perm & 1 != 0
+        if (not r and had_r) or (not w and had_w) or (not x and had_x):
+            return False
+        if x and had_r and not had_x:
+            return False
+        if (w or x) and not r:
+            return False
+        had_r, had_w, had_x = had_r or r, had_w or w, had_x or x
+    if not had_r:
+        return False
+    if directory:
+        if not had_x or mode & 0o4000 or (mode & 0o3000 and not had_w):
+            return False
+    else:
+        if mode & 0o6000 and (not had_x or mode & 2):
+            return False
+        if mode & 0o1000:
+            return False
+    return True
+
+
+def decimal_mode_warning(mode: int, directory: bool) -> str | None:
+    if mode < 0 or mode > 7777:
+        return None
+    octal = 0
+    for divisor in (1000, 100, 10, 1):
+        digit = (mode // divisor) % 10
+        if digit > 7:
+            return None
+        octal = (octal << 3) | digit
+    if not _typical_mode(mode, directory) and _typical_mode(octal, directory):
+        return ERR_DECIMAL_MODE
+    return None
+
+
+# -- systemd helpers -----------------------------------------------------------------------
+
+_UNIT_ALLOWED = frozenset(b":_.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def unit_name_path_escape(path: str) -> str:
+    """go-systemd's UnitNamePathEscape."""
+    out: list[str] = []
+    in_slashes = False
+    start = True
+    for c in path.encode("utf-8", "surrogateescape"):
+        if c == 0x2F:
+            in_slashes = True
+            continue
+        if in_slashes:
+            in_slashes = False
+            if not start:
+                out.append("-")
+        if (start and c == 0x2E) or c not in _UNIT_ALLOWED:
+            out.append(f"\\x{c:x}")
+        else:
+            out.append(chr(c))
+        start = False
+    return "".join(out) or "-"
+
+
+def mount_unit(fs: dict, remote: bool, swap_units: bool) -> dict:
+    device = fs.get("device", "")
+    options = list(fs.get("mount_options") or ())
+    if remote:
+        options.append("_netdev")
+    opt_line = ["Options=" + ",".join(options)] if options else []
+    escaped = unit_name_path_escape(device)
+    swap = swap_units and fs.get("format") == "swap"
+    if swap:
+        lines = ["# Generated by Butane", "[Swap]", f"What={device}", *opt_line, "", "[Install]", "RequiredBy=swap.target"]
+        name = escaped + ".swap"
+    else:
+        lines = [
+            "# Generated by Butane",
+            "[Unit]",
+            f"Requires=systemd-fsck@{escaped}.service",
+            f"After=systemd-fsck@{escaped}.service",
+            "",
+            "[Mount]",
+            f"Where={fs.get('path', '')}",
+            f"What={device}",
+            f"Type={fs.get('format', '')}",
+            *opt_line,
+            "",
+            "[Install]",
+            "RequiredBy=remote-fs.target" if remote else "RequiredBy=local-fs.target",
+        ]
+        name = unit_name_path_escape(fs.get("path", "")) + ".mount"
+    return {"contents": "\n".join(lines), "enabled": True, "name": name}
+
+
+QUADLET_SUFFIXES = (".container", ".volume", ".network", ".kube", ".image", ".build", ".pod", ".artifact")
+
+
+def template_instance(name: str) -> str | None:
+    """``foo@bar.container`` → ``foo@.container``; None when not a template instance."""
+    at = name.find("@")
+    if at == -1:
+        return None
+    dot = name.rfind(".")
+    if dot == -1 or at + 1 == dot:
+        return None
+    return f"{name[:at]}@.{name[dot + 1:]}"
+
+
+# -- the translator ------------------------------------------------------------------------
+
+
+@dataclass
+class Translator:
+    base: Base
+    options: Options
+    # Findings at input (Butane) paths, and at output (Ignition) paths to map back.
+    report: Report = field(default_factory=Report)
+    ts: TranslationSet = field(default_factory=TranslationSet)
+    out_report: Report = field(default_factory=Report)
+
+    @property
+    def spec(self) -> Spec:
+        return self.base.spec
+
+    def error(self, path: tuple, message: str) -> None:
+        self.report.error(path, message)
+
+    def data_url(self, contents: bytes, compression: str | None) -> tuple[str, str | None]:
+        return make_data_url(contents, compression, not self.options.no_auto_compression)
+
+    # generic copy
+
+    def struct(self, name: str, v: dict, path: tuple) -> dict:
+        handler = getattr(self, f"_t_{name}", None)
+        out = self._copy(name, v, path)
+        if handler is not None:
+            handler(v, out, path)
+        return out
+
+    def _copy(self, name: str, v: dict, path: tuple) -> dict:
+        names = self.base.ignition_names.get(name, {})
+        out: dict = {}
+        ign = self.spec.compiled[name]
+        for key, value in v.items():
+            ign_key = names.get(key)
+            if ign_key is None:
+                continue
+            ft = ign.by_name[ign_key]
+            out[ign_key] = self.value(ft, value, path + (key,))
+        return out
+
+    def value(self, ft: FieldType, v: Any, path: tuple) -> Any:
+        if ft.kind == "struct":
+            return self.struct(ft.struct, v, path)  # type: ignore[arg-type]
+        if ft.kind == "list":
+            item = ft.item
+            if item.kind == "struct":  # type: ignore[union-attr]
+                return [self.struct(item.struct, x, path + (i,)) for i, x in enumerate(v)]  # type: ignore[union-attr, arg-type]
+            return list(v)
+        return v
+
+    # sugar on individual structs
+
+    def _resource(self, v: dict, out: dict, path: tuple) -> None:
+        local, inline = v.get("local"), v.get("inline")
+        if local is not None:
+            c = path + ("local",)
+            try:
+                contents = read_local_file(local, self.options.files_dir)
+            except LocalFileError as exc:
+                self.error(c, str(exc))
+                return
+            # The reference means to validate local configs under ignition.config here,
+            # but compares a relative path, so it never does; neither do we.
+            self._set_source(out, contents, path, c)
+        if inline is not None:
+            self._set_source(out, inline.encode("utf-8", "surrogateescape"), path, path + ("inline",))
+
+    def _set_source(self, out: dict, contents: bytes, path: tuple, c: tuple) -> None:
+        url, compression = self.data_url(contents, out.get("compression"))
+        out["source"] = url
+        self.ts.add(c, path + ("source",))
+        if compression is not None:
+            out["compression"] = compression
+            self.ts.add(c, path + ("compression",))
+
+    _t_Resource = _resource
+    _t_FileContents = _resource
+
+    def _t_PasswdUser(self, v: dict, out: dict, path: tuple) -> None:
+        local = v.get("ssh_authorized_keys_local")
+        if not local:
+            return
+        c = path + ("ssh_authorized_keys_local",)
+        self.ts.add(c, path + ("sshAuthorizedKeys",))
+        if not self.options.files_dir:
+            self.error(c, ERR_NO_FILES_DIR)
+            return
+        keys = out.setdefault("sshAuthorizedKeys", [])
+        for i, name in enumerate(local):
+            try:
+                data = read_local_file(name, self.options.files_dir)
+            except LocalFileError as exc:
+                self.error(c + (i,), str(exc))
+                continue
+            for line in re.split("\r?\n", data.decode("utf-8", "surrogateescape")):
+                if line:
+                    self.ts.add(c + (i,), path + ("sshAuthorizedKeys", len(keys)))
+                    keys.append(line)
+
+    def _contents_local(self, v: dict, out: dict, path: tuple) -> None:
+        local = v.get("contents_local")
+        if not local:
+            return
+        c = path + ("contents_local",)
+        try:
+            data = read_local_file(local, self.options.files_dir)
+        except LocalFileError as exc:
+            self.error(c, str(exc))
+            return
+        self.ts.add(c, path + ("contents",))
+        out["contents"] = data.decode("utf-8", "surrogateescape")
+
+    _t_Unit = _contents_local
+    _t_Dropin = _contents_local
+
+
+def validate_embedded_ignition(spec: Spec, c: tuple, raw: bytes) -> tuple[Report, bool]:
+    """Check an inline config under ``ignition.config`` as the reference does.
+
+    Returns its findings and whether it parsed. The findings keep paths relative to the
+    embedded config, as the reference's do (and are then placed in the YAML by them).
+    """
+    from .. import _gojson
+    from ..ignition._decode import Decoder, DecodeTypeError
+    from ..ignition._goport import semver_parse
+    from ..ignition._validate import _type_entry, check
+
+    r = Report()
+    try:
+        text, value, _ = _gojson.parse(raw)
+    except _gojson.JSONSyntaxError as exc:
+        r.error((), exc.message)
+        return r, False
+    try:
+        decoded = Decoder(spec).decode(value)
+    except DecodeTypeError as exc:
+        entry = _type_entry(raw, _gojson.Locator(text), exc, "Config")
+        r.entries.append(Entry(entry.kind, entry.message, ()))
+        return r, False
+    sv = semver_parse(decoded.get("ignition", {}).get("version", ""))
+    if sv is not None and sv != spec.semver:
+        r.warn(c + ("version",), ERR_UNKNOWN_IGNITION_VERSION)
+        return r, True
+    for e in check(spec, decoded, value).entries:
+        r.entries.append(Entry(e.kind, e.message, e.path))
+    return r, True
+
+
+# -- whole-config passes ---------------------------------------------------------------------
+
+
+def add_mount_units(tr: Translator, cfg: dict, config: dict) -> dict:
+    """Generate mount and swap units for filesystems with ``with_mount_unit``, merged under the user's."""
+    filesystems = cfg.get("storage", {}).get("filesystems") or ()
+    if not filesystems:
+        return config
+    units = []
+    rendered_ts = TranslationSet()
+    rendered_ts.add(("storage", "filesystems"), ("systemd",))
+    rendered_ts.add(("storage", "filesystems"), ("systemd", "units"))
+    luks = cfg.get("storage", {}).get("luks") or ()
+    spec = tr.spec
+    for i, fs in enumerate(filesystems):
+        if fs.get("with_mount_unit") is not True:
+            continue
+        device = fs.get("device", "")
+        remote = False
+        if tr.base.has("tang_netdev") and device.startswith(("/dev/mapper/", "/dev/disk/by-id/dm-name-")):
+            for lk in luks:
+                name = lk.get("name", "")
+                if device in (f"/dev/mapper/{name}", f"/dev/disk/by-id/dm-name-{name}"):
+                    if (lk.get("clevis") or {}).get("tang"):
+                        remote = True
+                        break
+        unit = mount_unit(fs, remote, tr.base.has("swap_units"))
+        rendered_ts.add_common_source(
+            ("storage", "filesystems", i, "with_mount_unit"),
+            ("systemd", "units", len(units)),
+            unit,
+            FieldType.parse("Unit"),
+            spec,
+        )
+        units.append(unit)
+    if not units:
+        return config
+    rendered = {"systemd": {"units": units}}
+    return merge_translated(spec, rendered, rendered_ts, config, tr)
+
+
+def merge_translated(spec: Spec, parent: dict, parent_ts: TranslationSet, child: dict, tr: Translator) -> dict:
+    """Merge ``child`` over ``parent`` and re-point the translation set (MergeTranslatedConfigs)."""
+    child_ts = identity_set(child, spec)
+    child_ts.merge(tr.ts)
+    transcript = Transcript()
+    result = ignition_merge(spec, parent, child, transcript)
+    merged = TranslationSet()
+    for m in transcript.mappings:
+        left = child_ts if m.source == CHILD else parent_ts
+        frm = left.set.get(m.from_path)
+        if frm is None:
+            continue
+        if m.to_path in merged.set and m.source != CHILD:
+            continue
+        merged.add(frm, m.to_path)
+    tr.ts = merged
+    return result
+
+
+class NodeTracker:
+    """The files, directories and links of a config, by path, for sugar that adds nodes."""
+
+    def __init__(self, config: dict) -> None:
+        storage = config.setdefault("storage", {})
+        self.lists = {k: storage.setdefault(k, []) for k in ("files", "directories", "links")}
+        self.index = {k: {n.get("path", ""): i for i, n in enumerate(v)} for k, v in self.lists.items()}
+
+    def exists(self, path: str) -> bool:
+        return any(path in m for m in self.index.values())
+
+    def get(self, kind: str, path: str) -> tuple[int, dict | None]:
+        i = self.index[kind].get(path)
+        return (i, self.lists[kind][i]) if i is not None else (0, None)
+
+    def add(self, kind: str, node: dict) -> tuple[int, dict]:
+        lst = self.lists[kind]
+        i = len(lst)
+        lst.append(node)
+        self.index[kind][node["path"]] = i
+        return i, node
+
+    def prune(self, config: dict) -> None:
+        storage = config["storage"]
+        for k in ("files", "directories", "links"):
+            if not storage[k]:
+                del storage[k]
+        if not storage:
+            del config["storage"]
+
+
+def _node(dest: str, user: dict, group: dict) -> dict:
+    node: dict = {"path": dest}
+    if user:
+        node["user"] = {k: user[k] for k in ("id", "name") if k in user}
+    if group:
+        node["group"] = {k: group[k] for k in ("id", "name") if k in group}
+    return node
+
+
+def process_trees(tr: Translator, cfg: dict, config: dict) -> None:
+    trees = cfg.get("storage", {}).get("trees") or ()
+    if not trees:
+        return
+    t = NodeTracker(config)
+    spec = tr.spec
+    for i, tree in enumerate(trees):
+        yp = ("storage", "trees", i)
+        if not tr.options.files_dir:
+            tr.error(yp, ERR_NO_FILES_DIR)
+            break
+        src_base = os.path.join(tr.options.files_dir, tree.get("local", ""))
+        try:
+            ensure_within(src_base, tr.options.files_dir)
+        except LocalFileError as exc:
+            tr.error(yp, str(exc))
+            continue
+        try:
+            info = os.stat(src_base)
+        except OSError as exc:
+            tr.error(yp, f"stat {src_base}: {(exc.strerror or str(exc)).lower()}")
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            tr.error(yp, ERR_TREE_NOT_DIRECTORY)
+            continue
+        dest_base = tree.get("path") or "/"
+        _walk_tree(tr, t, spec, yp, os.path.normpath(src_base), dest_base, tree)
+    t.prune(config)
+
+
+def _go_walk(root: str) -> Iterator[tuple[str, os.stat_result]]:
+    """filepath.Walk order: lexical, directories before their contents, links not followed."""
+    st = os.lstat(root)
+    yield root, st
+    if stat.S_ISDIR(st.st_mode):
+        for name in sorted(os.listdir(root)):
+            yield from _go_walk(os.path.join(root, name))
+
+
+def _walk_tree(tr: Translator, t: NodeTracker, spec: Spec, yp: tuple, src_base: str, dest_base: str, tree: dict) -> None:
+    import posixpath
+
+    user, group = tree.get("user") or {}, tree.get("group") or {}
+    file_mode, dir_mode = tree.get("file_mode"), tree.get("dir_mode")
+    for src, st in _go_walk(src_base):
+        rel = os.path.relpath(src, src_base)
+        dest = posixpath.normpath(posixpath.join(dest_base, rel.replace(os.sep, "/")))
+        if dest.startswith("//"):
+            dest = dest[1:]
+        mode = st.st_mode
+        if stat.S_ISDIR(mode):
+            if dir_mode is None and not user and not group:
+                continue
+            if t.exists(dest):
+                tr.error(yp, ERR_NODE_EXISTS)
+                continue
+            node = _node(dest, user, group)
+            node["mode"] = dir_mode if dir_mode is not None else 0o755
+            i, _ = t.add("directories", node)
+            tr.ts.add_common_source(yp, ("storage", "directories", i), node, FieldType.parse("Directory"), spec)
+            if i == 0:
+                tr.ts.add(yp, ("storage", "directories"))
+        elif stat.S_ISREG(mode):
+            i, f = t.get("files", dest)
+            if f is not None:
+                if f.get("contents", {}).get("source"):
+                    tr.error(yp, ERR_NODE_EXISTS)
+                    continue
+            else:
+                if t.exists(dest):
+                    tr.error(yp, ERR_NODE_EXISTS)
+                    continue
+                i, f = t.add("files", _node(dest, user, group))
+                tr.ts.add_common_source(yp, ("storage", "files", i), f, FieldType.parse("File"), spec)
+                if i == 0:
+                    tr.ts.add(yp, ("storage", "files"))
+            try:
+                with open(src, "rb") as fh:
+                    data = fh.read()
+            except OSError as exc:
+                tr.error(yp, _os_error(exc, src))
+                continue
+            contents = f.setdefault("contents", {})
+            url, compression = tr.data_url(data, contents.get("compression"))
+            contents["source"] = url
+            fp = ("storage", "files", i)
+            tr.ts.add(yp, fp + ("contents", "source"))
+            if compression is not None:
+                contents["compression"] = compression
+                tr.ts.add(yp, fp + ("contents", "compression"))
+            tr.ts.add(yp, fp + ("contents",))
+            if f.get("mode") is None:
+                f["mode"] = file_mode if file_mode is not None else (0o755 if mode & 0o111 else 0o644)
+                tr.ts.add(yp, fp + ("mode",))
+        elif stat.S_ISLNK(mode):
+            i, link = t.get("links", dest)
+            if link is not None:
+                if link.get("target"):
+                    tr.error(yp, ERR_NODE_EXISTS)
+                    continue
+            else:
+                if t.exists(dest):
+                    tr.error(yp, ERR_NODE_EXISTS)
+                    continue
+                i, link = t.add("links", _node(dest, user, group))
+                tr.ts.add_common_source(yp, ("storage", "links", i), link, FieldType.parse("Link"), spec)
+                if i == 0:
+                    tr.ts.add(yp, ("storage", "links"))
+            link["target"] = os.readlink(src).replace(os.sep, "/")
+            tr.ts.add(yp, ("storage", "links", i, "target"))
+        else:
+            tr.error(yp, ERR_FILE_TYPE)
+
+
+def process_quadlets(tr: Translator, cfg: dict, config: dict) -> None:
+    quadlets = cfg.get("systemd", {}).get("quadlets") or ()
+    if not quadlets:
+        return
+    t = NodeTracker(config)
+    tr.ts.add(("systemd", "quadlets"), ("storage",))
+    for qi, q in enumerate(quadlets):
+        qp = ("systemd", "quadlets", qi)
+        name = q.get("name", "")
+        base = "/etc/containers/systemd" if q.get("rootful") else "/etc/containers/systemd/users"
+        dest = f"{base}/{name}" if name else base
+        template = template_instance(name)
+        if template is not None:
+            i, link = t.get("links", dest)
+            if link is not None or t.exists(dest):
+                tr.error(qp, ERR_NODE_EXISTS)
+            else:
+                i, link = t.add("links", {"path": dest, "target": template})
+                if i == 0:
+                    tr.ts.add(qp, ("storage", "links"))
+                tr.ts.add_common_source(qp, ("storage", "links", i), link, FieldType.parse("Link"), tr.spec)
+                tr.ts.add(qp + ("name",), ("storage", "links", i, "path"))
+                tr.ts.add(qp, ("storage", "links", i, "target"))
+        else:
+            _add_file_with_contents(tr, t, q, dest, qp)
+        for di, dropin in enumerate(q.get("dropins") or ()):
+            _add_file_with_contents(tr, t, dropin, f"{dest}.d/{dropin.get('name', '')}", qp + ("dropins", di))
+    t.prune(config)
+
+
+def _add_file_with_contents(tr: Translator, t: NodeTracker, v: dict, dest: str, cp: tuple) -> None:
+    i, f = t.get("files", dest)
+    if (f is not None and f.get("contents", {}).get("source")) or t.exists(dest):
+        tr.error(cp, ERR_NODE_EXISTS)
+        return
+    i, f = t.add("files", {"path": dest})
+    if i == 0:
+        tr.ts.add(cp, ("storage", "files"))
+    tr.ts.add_common_source(cp, ("storage", "files", i), f, FieldType.parse("File"), tr.spec)
+    tr.ts.add(cp + ("name",), ("storage", "files", i, "path"))
+    data = b""
+    content_path = cp
+    if v.get("contents_local"):
+        content_path = cp + ("contents_local",)
+        try:
+            data = read_local_file(v["contents_local"], tr.options.files_dir)
+        except LocalFileError as exc:
+            tr.error(content_path, str(exc))
+            return
+    if v.get("contents"):
+        content_path = cp + ("contents",)
+        data = v["contents"].encode("utf-8", "surrogateescape")
+    url, compression = tr.data_url(data, None)
+    contents = f.setdefault("contents", {})
+    contents["source"] = url
+    fp = ("storage", "files", i)
+    tr.ts.add(content_path, fp + ("contents", "source"))
+    if compression is not None:
+        contents["compression"] = compression
+        tr.ts.add(cp, fp + ("contents", "compression"))
+    tr.ts.add(content_path, fp + ("contents",))
+    if f.get("mode") is None:
+        f["mode"] = 0o644
+        tr.ts.add(cp, fp + ("mode",))
+
+
+def translate_base(base: Base, cfg: dict, options: Options) -> tuple[dict, TranslationSet, Report]:
+    """ToIgn3_xUnvalidated of a base version: the Ignition config, its translations, the report."""
+    tr = Translator(base, options)
+    config: dict = {}
+    for key in ("ignition", "kernel_arguments", "passwd", "storage", "systemd"):
+        v = cfg.get(key)
+        ign_key = base.ignition_names["Config"].get(key)
+        if v is None or ign_key is None:
+            continue
+        config[ign_key] = tr.struct(base.spec.compiled["Config"].by_name[ign_key].struct, v, (key,))  # type: ignore[arg-type]
+    config.setdefault("ignition", {})["version"] = base.spec.version
+    tr.ts.add(("version",), ("ignition", "version"))
+    tr.ts.add(("ignition",), ("ignition",))
+    if base.has("mount_units"):
+        config = add_mount_units(tr, cfg, config)
+    if base.has("trees"):
+        process_trees(tr, cfg, config)
+    if base.has("quadlets"):
+        process_quadlets(tr, cfg, config)
+    return config, tr.ts, tr.report

@@ -1,0 +1,49 @@
+"""Variants and their versions as data: the base each builds on and the features it turns on.
+
+Adding ``fcos 1.9.0-experimental`` is one line here (plus a base version if it needs one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._schema import BASES, Base
+
+
+@dataclass(frozen=True)
+class VariantVersion:
+    variant: str
+    version: str
+    base: Base
+    pkg: str  # the Go package name, as type errors print it ("v1_5")
+    features: frozenset[str] = frozenset()
+
+    def has(self, feature: str) -> bool:
+        return feature in self.features
+
+
+_FCOS_1_3 = {"boot_device", "root_warnings"}
+_FCOS_1_5 = _FCOS_1_3 | {"discard", "grub"}
+_FCOS_1_6 = _FCOS_1_5 | {"luks_device", "cex", "s390x", "config_rules"}
+_FCOS_1_7 = _FCOS_1_6 | {"mirror_layout_error", "luks_method_rule"}
+
+_TABLE = [
+    ("fcos", "1.0.0", "v0_1", "v1_0", set()),
+    ("fcos", "1.1.0", "v0_2", "v1_1", set()),
+    ("fcos", "1.2.0", "v0_3", "v1_2", set()),
+    ("fcos", "1.3.0", "v0_3", "v1_3", _FCOS_1_3),
+    ("fcos", "1.4.0", "v0_4", "v1_4", _FCOS_1_3),
+    ("fcos", "1.5.0", "v0_5", "v1_5", _FCOS_1_5),
+    ("fcos", "1.6.0", "v0_6", "v1_6", _FCOS_1_6),
+    ("fcos", "1.7.0", "v0_7", "v1_7", _FCOS_1_7),
+    ("fcos", "1.8.0-experimental", "v0_8_exp", "v1_8_exp", _FCOS_1_7),
+]
+
+REGISTRY: dict[tuple[str, str], VariantVersion] = {
+    (variant, version): VariantVersion(variant, version, BASES[base], pkg, frozenset(features))
+    for variant, version, base, pkg, features in _TABLE
+}
+
+# Variants that exist only to say they are gone.
+REMOVED = {("rhcos", "0.1.0"): "rhcos variant has been removed; use openshift variant instead: "
+                               "https://coreos.github.io/butane/upgrading-openshift/"}
