@@ -18,7 +18,9 @@ def test_top_level_names() -> None:
         "UsageError",
         "ValidationError",
         "__version__",
+        "butane",
         "ignition",
+        "translate",
     ]
     for name in butane_py.__all__:
         assert getattr(butane_py, name) is not None
@@ -66,3 +68,25 @@ def test_unparseable_is_fatal_entry() -> None:
     report = ignition.validate(b'{"ignition": {"version": "2.2.0"}}')
     assert report.is_fatal
     assert str(report) == "error: couldn't parse config: unsupported config version\n"
+
+
+def test_butane_names() -> None:
+    from butane_py import butane
+
+    assert sorted(butane.__all__) == ["Result", "translate"]
+
+
+def test_translate_api_never_prints(capsys) -> None:
+    import butane_py
+
+    result = butane_py.translate("variant: fcos\nversion: 1.5.0\nstorage: {files: [{path: x}]}\n")
+    assert not result.ok
+    assert result.error == "config generated was invalid"
+    assert [(e.kind, e.json_path, e.line, e.column) for e in result.report] == [
+        ("error", "$.storage.files.0.path", 3, 26)
+    ]
+    ok = butane_py.translate(b"variant: fcos\nversion: 1.5.0\n", pretty=True)
+    assert ok.output == '{\n  "ignition": {\n    "version": "3.4.0"\n  }\n}'
+    strict = butane_py.translate("variant: fcos\nversion: 1.5.0\nx: 1\n", strict=True)
+    assert strict.error == "Config produced warnings and --strict was specified"
+    assert capsys.readouterr() == ("", "")

@@ -15,7 +15,7 @@ from .. import _goyaml
 from ..ignition._spec import FieldType
 from ..ignition._validate import _MISSING, _Walker
 from ..report import Entry, Key, Kind, Report
-from . import _fcos
+from . import _fcos, _filters
 from ._schema import Base
 from ._translate import (
     ERR_MOUNT_UNIT_NO_FORMAT,
@@ -287,6 +287,10 @@ def translate_bytes(data: bytes, options: Options) -> Result:
     config = tr.config  # type: ignore[attr-defined]
 
     spec = vv.base.spec
+    if vv.filters:
+        report.merge(_map_report(_filters.verify(config, spec, dict(vv.filters)), tr.ts))
+        if report.is_fatal:
+            return _finish(result, ctx, ERR_INVALID_SOURCE)
     ign = _Walker(spec)
     ign.struct(config, "Config", (), _MISSING)  # unused keys were the Butane side's
     report.merge(_map_report(ign.dups, tr.ts))

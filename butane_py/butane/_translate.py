@@ -15,7 +15,7 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .._godata import make_data_url
+from .._godata import data_url_escape, make_data_url
 from ..ignition._merge import CHILD, Transcript, merge as ignition_merge
 from ..ignition._spec import FieldType, Spec
 from ..report import Entry, Report
@@ -153,17 +153,32 @@ def _os_error(exc: OSError, path: str, op: str = "open") -> str:
     return f"{op} {path}: {reason}"
 
 
+def go_join(*parts: str) -> str:
+    """Go's filepath.Join: an absolute later part does not restart the path."""
+    import posixpath
+
+    joined = "/".join(p for p in parts if p)
+    if not joined:
+        return ""
+    cleaned = posixpath.normpath(joined)
+    return cleaned[1:] if cleaned.startswith("//") else cleaned
+
+
+def ensure_real_within(path: str, files_dir: str) -> None:
+    """Refuse a path whose symbolic links lead out of ``files_dir`` (stricter than the reference)."""
+    real_base = os.path.realpath(files_dir)
+    real = os.path.realpath(path)
+    if real != real_base and not real.startswith(real_base + os.sep):
+        raise LocalFileError(ERR_FILES_DIR_ESCAPE)
+
+
 def read_local_file(config_path: str, files_dir: str | None) -> bytes:
     """Read ``config_path`` below ``files_dir`` as the reference does, refusing escapes."""
     if not files_dir:
         raise LocalFileError(ERR_NO_FILES_DIR)
-    full = os.path.normpath(os.path.join(files_dir, config_path))
+    full = go_join(files_dir, config_path)
     ensure_within(full, files_dir)
-    real_base = os.path.realpath(files_dir)
-    real = os.path.realpath(full)
-    if real != real_base and not real.startswith(real_base + os.sep):
-        # A symlink inside the files directory that points out of it.
-        raise LocalFileError(ERR_FILES_DIR_ESCAPE)
+    ensure_real_within(full, files_dir)
     try:
         with open(full, "rb") as f:
             return f.read()
@@ -356,6 +371,11 @@ class Translator:
             self._set_source(out, inline.encode("utf-8", "surrogateescape"), path, path + ("inline",))
 
     def _set_source(self, out: dict, contents: bytes, path: tuple, c: tuple) -> None:
+        if not self.base.has("resource_local"):
+            # v0_1 only percent-encodes inline contents, and never compresses them.
+            out["source"] = "data:," + data_url_escape(contents)
+            self.ts.add(c, path + ("source",))
+            return
         url, compression = self.data_url(contents, out.get("compression"))
         out["source"] = url
         self.ts.add(c, path + ("source",))
@@ -547,9 +567,10 @@ def process_trees(tr: Translator, cfg: dict, config: dict) -> None:
         if not tr.options.files_dir:
             tr.error(yp, ERR_NO_FILES_DIR)
             break
-        src_base = os.path.join(tr.options.files_dir, tree.get("local", ""))
+        src_base = go_join(tr.options.files_dir, tree.get("local", ""))
         try:
             ensure_within(src_base, tr.options.files_dir)
+            ensure_real_within(src_base, tr.options.files_dir)
         except LocalFileError as exc:
             tr.error(yp, str(exc))
             continue

@@ -17,6 +17,8 @@ class VariantVersion:
     base: Base
     pkg: str  # the Go package name, as type errors print it ("v1_5")
     features: frozenset[str] = frozenset()
+    # Ignition fields this variant refuses: dotted path → message.
+    filters: tuple[tuple[str, str], ...] = ()
 
     def has(self, feature: str) -> bool:
         return feature in self.features
@@ -39,8 +41,45 @@ _TABLE = [
     ("fcos", "1.8.0-experimental", "v0_8_exp", "v1_8_exp", _FCOS_1_7),
 ]
 
+ERR_CLEVIS_SUPPORT = "clevis is not supported in this spec version"
+ERR_CEX_NOT_SUPPORTED = "cex is not currently supported on the target platform"
+_EDGE_FILTERS = (
+    ("kernelArguments", "kernel argument customization is not supported in this spec version"),
+    ("storage.disks", "disk customization is not supported in this spec version"),
+    ("storage.filesystems", "filesystem customization is not supported in this spec version"),
+    ("storage.luks", "luks is not supported in this spec version"),
+    ("storage.raid", "raid is not supported in this spec version"),
+)
+_FILTERS = {
+    "flatcar": {
+        "1.0.0": (("storage.luks.clevis", ERR_CLEVIS_SUPPORT),),
+        "1.1.0": (("storage.luks.clevis", ERR_CLEVIS_SUPPORT),),
+        "1.2.0-experimental": (("storage.luks.cex", ERR_CEX_NOT_SUPPORTED),),
+    },
+    "r4e": {"*": _EDGE_FILTERS},
+    "fiot": {"*": _EDGE_FILTERS},
+}
+_TABLE += [
+    ("flatcar", "1.0.0", "v0_4", "v1_0", set()),
+    ("flatcar", "1.1.0", "v0_5", "v1_1", set()),
+    ("flatcar", "1.2.0-experimental", "v0_8_exp", "v1_2_exp", set()),
+    ("r4e", "1.0.0", "v0_4", "v1_0", set()),
+    ("r4e", "1.1.0", "v0_5", "v1_1", set()),
+    ("r4e", "1.2.0-experimental", "v0_8_exp", "v1_2_exp", set()),
+    ("fiot", "1.0.0", "v0_5", "v1_0", set()),
+    ("fiot", "1.1.0-experimental", "v0_8_exp", "v1_1_exp", set()),
+]
+
+
+def _filters(variant: str, version: str) -> tuple:
+    table = _FILTERS.get(variant, {})
+    return table.get(version, table.get("*", ()))
+
+
 REGISTRY: dict[tuple[str, str], VariantVersion] = {
-    (variant, version): VariantVersion(variant, version, BASES[base], pkg, frozenset(features))
+    (variant, version): VariantVersion(
+        variant, version, BASES[base], pkg, frozenset(features), _filters(variant, version)
+    )
     for variant, version, base, pkg, features in _TABLE
 }
 
