@@ -5,31 +5,38 @@ encodings: URL-escaped text, base64, and base64 of a gzip stream written by
 Go's ``compress/gzip`` at ``BestCompression``.  Both the gzip bytes and the
 decision whether gzip wins depend on the exact output of Go's
 ``compress/flate`` level-9 compressor (the Go 1.27 implementation: lazy
-matching over hash chains, a Huffman-cost estimate for match gains, block
-splitting every 32768 tokens and a bit writer that chooses between stored,
-fixed and dynamic blocks and may carry a Huffman table over to the next
-block).  This module re-implements that compressor so that :func:`go_gzip`
-returns the very same bytes.
+matching over hash chains, a Huffman-cost estimate for match gains, literal
+skipping, block splitting every 32768 tokens and a bit writer that chooses
+between stored, fixed and dynamic blocks and may carry a Huffman table over
+to the next block).  This module re-implements that compressor so that
+:func:`go_gzip` returns the very same bytes.
 
 Public functions:
 
 * :func:`go_gzip` -- the bytes of ``gzip.NewWriterLevel(w, 9)`` + ``Write`` +
-  ``Close``.
+  ``Close``; :func:`go_deflate` -- the raw DEFLATE stream inside.
 * :func:`data_url_escape` -- ``dataurl.Escape``.
 * :func:`make_data_url` -- ``MakeDataURL``'s ``(uri, compression)`` result.
 
-The implementation keeps Go's observable behaviour but not its data
-structures.  Notably the hash chains are replaced by per-hash sorted lists of
-positions; since Go inserts every position exactly once and in increasing
-order, "the chain as seen from position p" is the prefix of such a list below
-p, and the 1024-entry search budget becomes a simple index computation.  The
-candidates the chain walk would examine are then searched with
-``bytes.rfind`` (only occurrences of the current best prefix can improve a
-match), which visits the same improving candidates in the same order.
+The implementation keeps Go's observable behaviour, not its data structures:
 
-:func:`make_data_url` avoids running the compressor when a cheap, provable
-lower bound on the gzip size already shows that gzip cannot win; see
-:func:`_deflate_lower_bound_bits`.
+* Go's hash chains become per-hash sorted lists of positions (Go inserts
+  every position exactly once, in increasing order, so the chain seen from
+  position p is the part of the list below p, and the 1024-entry search
+  budget is an index computation).
+* findMatch's chain walk only changes state at candidates that extend the
+  best match and pass the gain test; those are found directly, newest first,
+  by searching for the current best prefix plus one byte (with
+  ``bytes.rfind``, by scanning the hash list of the needle's last 4 bytes, or
+  finer per-string indexes kept for crowded chains).  Candidates that a
+  rejected one proves hopeless are skipped (see _Deflater._find_match).
+* Inputs where no 4-gram recurs within 32 KiB except at a few positions
+  (compressed or random data) run in "sparse" mode without any chain index:
+  findMatch provably finds nothing elsewhere.
+
+:func:`make_data_url` avoids running the compressor when a provable lower
+bound on Go's output size already shows that gzip cannot win (see
+:func:`_deflate_lower_bound` and :func:`_gzip_may_win`).
 """
 
 from __future__ import annotations
@@ -39,9 +46,9 @@ import math
 import struct
 import zlib
 from bisect import bisect_left, bisect_right
-from operator import ne
 from collections import Counter
-from itertools import accumulate, compress
+from itertools import accumulate, compress, groupby, islice
+from operator import eq, mul, ne
 
 __all__ = ["go_gzip", "go_deflate", "data_url_escape", "make_data_url"]
 
@@ -50,23 +57,23 @@ __all__ = ["go_gzip", "go_deflate", "data_url_escape", "make_data_url"]
 # ---------------------------------------------------------------------------
 
 _WINDOW_SIZE = 1 << 15
-_WINDOW_MASK = _WINDOW_SIZE - 1
 _MIN_MATCH = 4
 _MAX_MATCH = 258
 _MAX_BLOCK_TOKENS = 1 << 15
 _MAX_STORE_BLOCK = 65535
-_HASH_SHIFT = 32 - 17
-_PRIME4 = 2654435761
-_CHAIN = 1024  # level 9 search budget
-_NICE = 258
+_PRIME4 = 2654435761  # hash4 = (u32le * prime4bytes) >> (32 - 17)
+_CHAIN = 1024  # level 9 search budget (nice = lazy = 258 = _MAX_MATCH)
 _LAZY = 258
 _LOG_NEW_TABLE_PENALTY = 8  # levels 7-9
 _MAX_PREDEFINED_TOKENS = 250
 _SHIFT_AT = 2 * _WINDOW_SIZE - (_MIN_MATCH + _MAX_MATCH)  # 65274
 _LOOKAHEAD_MIN = _MIN_MATCH + _MAX_MATCH  # 262
-_INT32_MAX = 2**31 - 1
-_LEVELS = 4  # finer candidate indexes over 8, 16, 32 and 64-byte strings
-_CROWDED = 48  # list length from which a finer index is maintained
+# Finer candidate indexes for crowded hash chains: positions keyed by their
+# first _LEVEL_LEN[i] bytes (see _Deflater._promote).
+_LEVEL_LEN = (6, 8, 16, 32, 64)
+_LEVELS = len(_LEVEL_LEN)
+_CROWDED = 64  # list length from which a finer index is maintained
+_FEW = 24  # a hash list this short is scanned directly
 
 _EOB = 256
 # Match tokens: _MATCH | xlength << 15 | xoffset   (xoffset = distance - 1)
@@ -132,22 +139,21 @@ def _canonical_codes(lens: list[int]) -> list[int]:
     """Bit-reversed canonical Huffman codes for the given code lengths (0 =
     unused), as Go's assignEncodingAndSize produces them: per length, codes
     are consecutive in symbol order, shorter lengths first."""
-    bl_count = [0] * 17
-    for ln in lens:
-        bl_count[ln] += 1
-    bl_count[0] = 0
+    count = lens.count
     next_code = [0] * 17
     code = 0
+    prev = 0
     for bits in range(1, 17):
-        code = (code + bl_count[bits - 1]) << 1
+        code = (code + prev) << 1
         next_code[bits] = code
+        prev = count(bits)
     rev = _REV8
     codes = [0] * len(lens)
-    for sym, ln in enumerate(lens):
-        if ln:
-            c = next_code[ln]
-            next_code[ln] = c + 1
-            codes[sym] = ((rev[c & 255] << 8) | rev[c >> 8]) >> (16 - ln)
+    for sym in compress(range(len(lens)), lens):
+        ln = lens[sym]
+        c = next_code[ln]
+        next_code[ln] = c + 1
+        codes[sym] = ((rev[c & 255] << 8) | rev[c >> 8]) >> (16 - ln)
     return codes
 
 
@@ -257,7 +263,7 @@ def _huffman_lengths(freq: list[int], max_bits: int) -> list[int]:
     most frequent ones 1 bit, the next bitCount[2] 2 bits, and so on; the
     counts only depend on the sorted frequencies, so they are memoised."""
     lens = [0] * len(freq)
-    used = [(f << 10) | i for i, f in enumerate(freq) if f]
+    used = [(freq[i] << 10) | i for i in compress(range(len(freq)), freq)]
     count = len(used)
     if count <= 2:
         for key in used:
@@ -427,33 +433,27 @@ class _BitWriter:
         self.put(3 if is_eof else 2, 3)
 
     def generate_codegen(self, num_lit: int, num_off: int, lit_lens, off_lens) -> None:
+        """huffmanBitWriter.generateCodegen: run-length code the concatenated
+        code lengths (16: repeat previous 3-6 times, 17: 3-10 zeros,
+        18: 11-138 zeros), in Go's exact way of splitting runs."""
         freq = [0] * 19
-        src = list(lit_lens[:num_lit]) + list(off_lens[:num_off])
-        src.append(255)
         out: list[int] = []
         append = out.append
-        size = src[0]
-        count = 1
-        in_index = 1
-        while size != 255:
-            next_size = src[in_index]
-            in_index += 1
-            if next_size == size:
-                count += 1
-                continue
+        for size, grp in groupby(lit_lens[:num_lit] + off_lens[:num_off]):
+            count = len(list(grp))
             if size != 0:
                 append(size)
                 freq[size] += 1
                 count -= 1
                 while count >= 3:
-                    n = min(6, count)
+                    n = 6 if count > 6 else count
                     append(16)
                     append(n - 3)
                     freq[16] += 1
                     count -= n
             else:
                 while count >= 11:
-                    n = min(138, count)
+                    n = 138 if count > 138 else count
                     append(18)
                     append(n - 11)
                     freq[18] += 1
@@ -463,13 +463,9 @@ class _BitWriter:
                     append(count - 3)
                     freq[17] += 1
                     count = 0
-            count -= 1
-            while count >= 0:
-                append(size)
-                freq[size] += 1
-                count -= 1
-            size = next_size
-            count = 1
+            if count > 0:
+                freq[size] += count
+                out.extend([size] * count)
         append(255)
         self.codegen = out
         self.codegen_freq = freq
@@ -703,23 +699,12 @@ class _BitWriter:
         return num_lit, num_off
 
     def _extra_bit_size(self) -> int:
-        lf = self.literal_freq
-        of = self.offset_freq
-        total = 0
-        for i in range(29):
-            total += lf[257 + i] * _LENGTH_EXTRA_BITS[i]
-        for i in range(30):
-            total += of[i] * _OFFSET_EXTRA_BITS[i]
-        return total
+        return sum(map(mul, self.literal_freq[257:286], _LENGTH_EXTRA_BITS)) + \
+            sum(map(mul, self.offset_freq[:30], _OFFSET_EXTRA_BITS))
 
     @staticmethod
     def _bit_length(lens, freq) -> int:
-        total = 0
-        for i in range(len(lens)):
-            f = freq[i]
-            if f:
-                total += f * lens[i]
-        return total
+        return sum(map(mul, lens, freq))
 
     def _fixed_size(self, extra_bits: int) -> int:
         return 3 + self._bit_length(_FIXED_LIT_LENS, self.literal_freq) + \
@@ -759,10 +744,6 @@ def _hash_keys(data: bytes, a: int, b: int) -> list[int]:
         _lane_masks[n] = mask
     x = (int.from_bytes(buf, "little") * _PRIME4) & mask
     return memoryview(x.to_bytes(8 * n, "little")).cast("Q").tolist()
-
-
-def _hash_key_at(data: bytes, p: int) -> int:
-    return (int.from_bytes(data[p:p + 4], "little") * _PRIME4) & 0xFFFF8000
 
 
 _LITTLE = struct.pack("=I", 1) == struct.pack("<I", 1)
@@ -850,7 +831,7 @@ class _Deflater:
         self.hk: list[int] = []  # hash keys of positions [hk_lo, hk_lo+len(hk))
         self.hk_lo = 0
         # Finer candidate indexes for crowded chains: lvl[i] maps the
-        # (8 << i)-byte string at a position to its increasing positions.
+        # _LEVEL_LEN[i]-byte string at a position to its increasing positions.
         # big[0] holds the hash keys whose occ list is mirrored into lvl[0];
         # big[i] (i >= 1) the strings whose lvl[i-1] list is mirrored into
         # lvl[i].  A list is mirrored entirely once it reaches _CROWDED.
@@ -906,7 +887,7 @@ class _Deflater:
     def _mirror(self, i: int, y: int) -> None:
         """Add position y to the level-i index (and to the finer levels that
         are maintained for the list it lands in)."""
-        sub = self.data[y:y + (8 << i)]
+        sub = self.data[y:y + _LEVEL_LEN[i]]
         lvl = self.lvl[i]
         l2 = lvl.get(sub)
         if l2 is None:
@@ -1182,45 +1163,74 @@ class _Deflater:
         # Few entries: test them directly; many: let rfind skip non-matches.
         use_list = (k - lo_k) * 256 <= pos - scan_lim + 4096
         # Crowded chains get finer indexes (see _promote): once the needle is
-        # long enough, scan the positions sharing pos's first 8/16/32/64
+        # long enough, scan the positions sharing pos's first 6/8/16/32/64
         # bytes instead of the whole chain.
         cur = lst  # list currently scanned (lst or a finer level's list)
         level = -1
-        key = self.hk[pos - self.hk_lo] if levels else None
+        if levels:
+            occ = self.occ
+            hk = self.hk
+            hk_lo = self.hk_lo
+            key = hk[pos - hk_lo]
+        stale = False  # j must be recomputed from hi
         while True:
             nl = thr + 1
-            if levels and nl >= (8 << (level + 1)) and level + 1 < _LEVELS and \
-                    len(cur) >= _CROWDED:
-                while True:
-                    if key not in self.big[level + 1]:
-                        self._promote(level + 1, key, cur)
-                    level += 1
-                    key = data[pos:pos + (8 << level)]
-                    cur = self.lvl[level][key]
-                    if nl < (8 << (level + 1)) or level + 1 >= _LEVELS or \
-                            len(cur) < _CROWDED:
+            q = -1
+            if levels and nl > 4:
+                # Any occurrence q of the needle has its last 4 bytes, at
+                # q + off, in the hash list of pos + off; when that list has
+                # few entries in range, scan it instead.
+                off = nl - 4
+                wl = occ[hk[pos + off - hk_lo]]
+                wb = bisect_left(wl, hi + off)
+                wa = bisect_left(wl, scan_lim + off, 0, wb)
+                if wb - wa <= _FEW:
+                    need = target[:nl]
+                    while wb > wa:
+                        wb -= 1
+                        cand = wl[wb] - off
+                        if data[cand:cand + nl] == need:
+                            q = cand
+                            break
+                    if q < 0:
                         break
-                j = bisect_left(cur, hi) - 1
-                lo_k = bisect_left(cur, scan_lim, 0, j + 1) if cur[0] < scan_lim else 0
-                use_list = True
-            if use_list:
-                q = -1
-                want = target[thr]
-                need = target[:nl]
-                while j >= lo_k:
-                    cand = cur[j]
-                    j -= 1
-                    if data[cand + thr] == want and data[cand:cand + nl] == need:
-                        q = cand
+                    hi = q
+                    stale = True
+            if q < 0:
+                if levels and level + 1 < _LEVELS and nl >= _LEVEL_LEN[level + 1] and \
+                        len(cur) >= _CROWDED:
+                    while True:
+                        if key not in self.big[level + 1]:
+                            self._promote(level + 1, key, cur)
+                        level += 1
+                        key = data[pos:pos + _LEVEL_LEN[level]]
+                        cur = self.lvl[level][key]
+                        if level + 1 >= _LEVELS or nl < _LEVEL_LEN[level + 1] or \
+                                len(cur) < _CROWDED:
+                            break
+                    lo_k = bisect_left(cur, scan_lim) if cur[0] < scan_lim else 0
+                    use_list = True
+                    stale = True
+                if use_list:
+                    if stale:
+                        j = bisect_left(cur, hi) - 1
+                        stale = False
+                    want = target[thr]
+                    need = target[:nl]
+                    while j >= lo_k:
+                        cand = cur[j]
+                        j -= 1
+                        if data[cand + thr] == want and data[cand:cand + nl] == need:
+                            q = cand
+                            break
+                    if q < 0:
                         break
-                if q < 0:
-                    break
-                hi = q
-            else:
-                q = data.rfind(target[:nl], scan_lim, hi + thr)
-                if q < 0:
-                    break
-                hi = q
+                    hi = q
+                else:
+                    q = data.rfind(target[:nl], scan_lim, hi + thr)
+                    if q < 0:
+                        break
+                    hi = q
             # matchLen: the first thr+1 bytes are known to be equal.
             n = thr + 1
             while n < mml:
@@ -1412,7 +1422,7 @@ _ZERO_RUN_BITS, _NONZERO_RUN_BITS = _codegen_tables()
 # shortest literal/length code is <= v, HCLEN (numCodegens) is at least this.
 _HCLEN_MIN = [4] + [max(4, 1 + min(_CODEGEN_ORDER.index(x) for x in range(1, v + 1)))
                     for v in range(1, 16)]
-_INVERT = bytes([1, 0]) + bytes(254)
+_SURE_LITERAL = bytes(32) + b"\x01" + bytes(223)  # " " -> 1, "x" -> 0
 _FIXED8 = bytes(range(144))
 
 
@@ -1460,22 +1470,34 @@ def _deflate_lower_bound(data: bytes) -> int:
         for r in range(min(4, ngram)):
             cnt = (ngram - r + 3) >> 2
             grams[r::4] = memoryview(data[r:r + 4 * cnt]).cast("I").tolist()
-        if len(set(grams)) < ngram:
-            first = dict(zip(reversed(grams), range(ngram - 1, -1, -1)))
-            repeats = list(compress(range(ngram),
-                                    map(ne, map(first.__getitem__, grams), range(ngram))))
+        dups = ngram - len(set(grams))
+        if dups:
+            if dups <= 8:
+                srt = sorted(grams)
+                index = grams.index
+                for v in set(compress(srt, map(eq, srt, islice(srt, 1, None)))):
+                    i = index(v)
+                    while True:
+                        try:
+                            i = index(v, i + 1)
+                        except ValueError:
+                            break
+                        repeats.append(i)
+            else:
+                first = dict(zip(reversed(grams), range(ngram - 1, -1, -1)))
+                repeats = list(compress(range(ngram),
+                                        map(ne, map(first.__getitem__, grams), range(ngram))))
     run_tokens = 0
     fixed_runs = 0
     if repeats:
-        mask = bytearray(n)
+        mask = bytearray(b" " * n)  # "x" marks repeat positions
         for p in repeats:
-            mask[p:p + 4] = b"\x01\x01\x01\x01"
-        for ln in map(len, mask.split(b"\x00")):
-            if ln:
-                full, rem = divmod(ln, _MAX_MATCH)
-                run_tokens += full + (1 if rem else 0)
-                fixed_runs += 12 * full + (0 if not rem else 8 if rem == 1 else 12)
-        lits = bytes(compress(data, mask.translate(_INVERT)))
+            mask[p:p + 4] = b"xxxx"
+        for ln in map(len, mask.split()):
+            full, rem = divmod(ln, _MAX_MATCH)
+            run_tokens += full + (1 if rem else 0)
+            fixed_runs += 12 * full + (0 if not rem else 8 if rem == 1 else 12)
+        lits = bytes(compress(data, mask.translate(_SURE_LITERAL)))
     else:
         lits = data
     u = len(lits)
@@ -1487,17 +1509,21 @@ def _deflate_lower_bound(data: bytes) -> int:
     if u:
         entropy = u * math.log2(u) - sum(map(_flog2, hist.values()))
         lit_bits = max(0, math.floor(entropy - 1e-7 * (u + 1)))
-    # code-length vector entries 0..256: 0 = surely zero, 1 = surely
+    # code-length vector entries 0..256: " " = surely zero, "x" = surely
     # non-zero, undecided entries dropped
-    classes = bytearray(257)
+    classes = bytearray(b" " * 256 + b"x")
     for b in hist:
-        classes[b] = 1
-    classes[256] = 1
+        classes[b] = 120  # "x"
     present = set(data)
     undecided = present.difference(hist)
-    vec = classes.translate(None, bytes(undecided)) if undecided else classes
-    cg_bits = sum(map(_ZERO_RUN_BITS.__getitem__, map(len, vec.split(b"\x01")))) + \
-        sum(map(_NONZERO_RUN_BITS.__getitem__, map(len, vec.split(b"\x00"))))
+    if undecided:
+        for b in undecided:
+            classes[b] = 45  # "-"
+        vec = classes.translate(None, b"-")
+    else:
+        vec = classes
+    cg_bits = sum(map(_ZERO_RUN_BITS.__getitem__, map(len, vec.split(b"x")))) + \
+        sum(map(_NONZERO_RUN_BITS.__getitem__, map(len, vec.split())))
     s_max = len(present) + 1 + (29 if repeats else 0)
     hclen = _HCLEN_MIN[min(15, s_max.bit_length() - 1)]
     dyn_bits = 3 + 5 + 5 + 4 + 3 * hclen + cg_bits + lit_bits + run_tokens + 1
@@ -1511,13 +1537,24 @@ def _flog2(f: int) -> float:
 
 def _gzip_may_win(data: bytes, opaque_len: int) -> bool:
     """False when Go's gzip output provably cannot beat ``opaque_len``
-    (MakeDataURL requires len(gz) + len("gzip") < len(opaque))."""
+    (MakeDataURL requires len(gz) + len("gzip") < len(opaque)).
+
+    True means "run the compressor"; the caller then decides on the exact
+    output, so this function only ever saves work and never changes results.
+    """
     if _gz_opaque_len(2) + 4 >= opaque_len:  # every deflate stream has >= 2 bytes
         return False
-    if len(data) <= _BOUND_MAX:
-        if _gz_opaque_len(_deflate_lower_bound(data)) + 4 >= opaque_len:
-            return False
-    return True
+    n = len(data)
+    if n > _BOUND_MAX:
+        return True
+    if n > 512:
+        # Only a hint for ordering work: when zlib's fast level already
+        # compresses well below the break-even size, gzip will almost surely
+        # win and computing the lower bound would be wasted.
+        est = len(zlib.compress(data, 1)) - 6
+        if _gz_opaque_len(est + (est >> 3) + 16) + 4 < opaque_len:
+            return True
+    return _gz_opaque_len(_deflate_lower_bound(data)) + 4 < opaque_len
 
 
 def make_data_url(contents: bytes, current_compression: str | None,

@@ -117,14 +117,22 @@ class _SimpleKey:
 
 
 class _Comment:
-    # Only the marks matter here (they move BLOCK-END tokens); comment texts are not kept.
-    __slots__ = ("scan_index", "start", "end_index", "is_line")
+    """yaml_comment_t: marks (index only where only the index is used) and texts."""
+    __slots__ = ("scan_index", "token_index", "start", "end_index", "head", "line", "foot")
 
-    def __init__(self, scan_index, start, end_index, is_line=False):
+    def __init__(self, scan_index, token_index, start, end_index, head="", line="", foot=""):
         self.scan_index = scan_index
+        self.token_index = token_index
         self.start = start
         self.end_index = end_index
-        self.is_line = is_line
+        self.head = head
+        self.line = line
+        self.foot = foot
+
+    def clear(self):
+        self.scan_index = self.token_index = self.end_index = 0
+        self.start = (0, 0, 0)
+        self.head = self.line = self.foot = ""
 
 
 def _utf8_width(b):
@@ -720,6 +728,15 @@ class _Scanner:
                 if self.avail - self.pos < 1:
                     self.update(1)
                     t = self.text
+            if self.comments and len(self.tokens) > 1:
+                cm = self.comments[-1]
+                if (self.tokens[-2].typ == _T_BLOCK_SEQUENCE_START and self.tokens[-1].typ == _T_BLOCK_ENTRY
+                        and cm.line and t[self.pos] not in _BREAKS):
+                    # A line comment after "- " becomes a head comment.
+                    cm.head = cm.line
+                    cm.line = ""
+                    if cm.start[1] == self.line - 1:
+                        cm.token_index = self.pos
             if t[self.pos] == "#":
                 self.scan_comments(scan_mark)
                 t = self.text
@@ -1216,7 +1233,7 @@ class _Scanner:
         if self.newlines > 0:
             return
         start_mark = None
-        got_text = False
+        text = []
         peek = 0
         while peek < 512:
             if self.avail - self.pos < peek + 1:
@@ -1241,27 +1258,27 @@ class _Scanner:
                         self.cache(2)
                         self.skip_line()
                     elif self.pos >= seen:
-                        if not got_text:
+                        if not text:
                             start_mark = self.mark()
-                        got_text = True
-                        self.read([])
+                        self.read(text)
                     else:
                         self.skip()
             break
-        if got_text:
-            self.comments.append(_Comment(0, start_mark, 0, True))
+        if text:
+            self.comments.append(_Comment(0, token_mark[0], start_mark, 0, line="".join(text)))
 
     def scan_comments(self, scan_mark):
         token = self.tokens[-1]
         if token.typ == _T_FLOW_ENTRY and len(self.tokens) > 1:
             token = self.tokens[-2]
+        token_mark = token.start
         start_mark = (0, 0, 0)
         next_indent = self.indent if self.indent >= 0 else 0
         recent_empty = False
         first_empty = self.newlines <= 1
         line = self.line
         column = self.column
-        text = False  # whether comment text is pending
+        text = []
         foot_line = -1
         if scan_mark[1] > 0:
             foot_line = self.line - self.newlines + 1
@@ -1287,11 +1304,16 @@ class _Scanner:
                     if close_flow or (first_empty and ((start_mark[1] == foot_line and token.typ != _T_VALUE)
                                                        or start_mark[2] - 1 < next_indent)):
                         if text:
+                            if start_mark[2] - 1 < next_indent:
+                                token_mark = start_mark
                             end_index = self.pos + peek
-                            self.comments.append(_Comment(scan_mark[0], start_mark, end_index))
+                            self.comments.append(_Comment(scan_mark[0], token_mark[0], start_mark, end_index,
+                                                          foot="".join(text)))
                             scan_mark = (end_index, line, column)
-                            text = False
-                    # else: the text would get a line break appended (texts are not kept)
+                            token_mark = scan_mark
+                            text = []
+                    elif text and c != "\x00":
+                        text.append("\n")
                 if c not in _BREAKS:
                     break
                 first_empty = False
@@ -1302,13 +1324,17 @@ class _Scanner:
                 continue
             if text and (close_flow or (column - 1 < next_indent and column != start_mark[2])):
                 end_index = self.pos + peek
-                self.comments.append(_Comment(scan_mark[0], start_mark, end_index))
+                self.comments.append(_Comment(scan_mark[0], token_mark[0], start_mark, end_index,
+                                              foot="".join(text)))
                 scan_mark = (end_index, line, column)
-                text = False
+                token_mark = scan_mark
+                text = []
             if c != "#":
                 break
             if not text:
                 start_mark = (self.pos + peek, line, column)
+            else:
+                text.append("\n")
             recent_empty = False
             seen = self.pos + peek
             while True:
@@ -1320,8 +1346,7 @@ class _Scanner:
                     self.cache(2)
                     self.skip_line()
                 elif self.pos >= seen:
-                    text = True
-                    self.read([])
+                    self.read(text)
                 else:
                     self.skip()
             column = 0
@@ -1329,7 +1354,8 @@ class _Scanner:
             next_indent = self.indent if self.indent >= 0 else 0
             peek = 1  # yaml.v3 sets peek = 0, then its loop's post statement increments it
         if text:
-            self.comments.append(_Comment(scan_mark[0], start_mark, self.pos + peek - 1))
+            self.comments.append(_Comment(scan_mark[0], start_mark[0], start_mark, self.pos + peek - 1,
+                                          head="".join(text)))
 
 
 _ESCAPES = {
@@ -1380,11 +1406,44 @@ class _Parser(_Scanner):
         self.states = []
         self.marks = []
         self.tag_directives = []
+        # Only the head comment matters here: its length decides whether yaml.v3 peeks at
+        # the token after a "- " inside yaml_parser_split_stem_comment, which ignores errors.
+        self.comments_head = 0
+        self.head_comment = ""
 
     def peek_token(self):
         if not self.token_available:
             self.fetch_more_tokens()
-        return self.tokens[self.head]
+        tok = self.tokens[self.head]
+        comments = self.comments
+        while self.comments_head < len(comments) and tok.start[0] >= comments[self.comments_head].token_index:
+            cm = comments[self.comments_head]
+            if cm.head:
+                if tok.typ == _T_BLOCK_END:
+                    break
+                if self.head_comment:
+                    self.head_comment += "\n"
+                self.head_comment += cm.head
+            cm.clear()
+            self.comments_head += 1
+        return tok
+
+    def set_event_comments(self):
+        self.head_comment = ""
+
+    def split_stem_comment(self, stem_len):
+        if stem_len == 0:
+            return
+        try:
+            tok = self.peek_token()
+        except _Stop:
+            return  # yaml.v3 ignores the failure here (and scans on at the next peek)
+        if tok.typ != _T_BLOCK_SEQUENCE_START and tok.typ != _T_BLOCK_MAPPING_START:
+            return
+        if len(self.head_comment) == stem_len:
+            self.head_comment = ""
+        else:
+            self.head_comment = self.head_comment[stem_len + 1:]
 
     def skip_token(self):
         self.token_available = False
@@ -1479,6 +1538,12 @@ class _Parser(_Scanner):
             self.process_directives()
             self.states.append(_P_DOCUMENT_END)
             self.state = _P_BLOCK_NODE
+            hc = self.head_comment
+            for i in range(len(hc) - 1, 0, -1):
+                if hc[i] == "\n":
+                    if i == len(hc) - 1 or hc[i - 1] == "\n":
+                        self.head_comment = hc[i + 1:]
+                        break
             return _Ev(_E_DOCUMENT_START, tok.start)
         if tok.typ != _T_STREAM_END:
             start = tok.start
@@ -1508,12 +1573,14 @@ class _Parser(_Scanner):
             self.skip_token()
         del self.tag_directives[:]
         self.state = _P_DOCUMENT_START
+        self.set_event_comments()
         return _Ev(_E_DOCUMENT_END, start)
 
     def parse_node(self, block, indentless_sequence):
         tok = self.peek_token()
         if tok.typ == _T_ALIAS:
             self.pop_state()
+            self.set_event_comments()
             self.skip_token()
             return _Ev(_E_ALIAS, tok.start, tok.value)
         start = tok.start
@@ -1561,13 +1628,16 @@ class _Parser(_Scanner):
             return _Ev(_E_SEQUENCE_START, start, anchor, tag)
         if typ == _T_SCALAR:
             self.pop_state()
+            self.set_event_comments()
             self.skip_token()
             return _Ev(_E_SCALAR, start, anchor, tag, tok.value, tok.style)
         if typ == _T_FLOW_SEQUENCE_START:
             self.state = _P_FLOW_SEQUENCE_FIRST_ENTRY
+            self.set_event_comments()
             return _Ev(_E_SEQUENCE_START, start, anchor, tag, flow=True)
         if typ == _T_FLOW_MAPPING_START:
             self.state = _P_FLOW_MAPPING_FIRST_KEY
+            self.set_event_comments()
             return _Ev(_E_MAPPING_START, start, anchor, tag, flow=True)
         if block and typ == _T_BLOCK_SEQUENCE_START:
             self.state = _P_BLOCK_SEQUENCE_FIRST_ENTRY
@@ -1588,7 +1658,9 @@ class _Parser(_Scanner):
         tok = self.peek_token()
         if tok.typ == _T_BLOCK_ENTRY:
             mark = tok.end
+            prior_head_len = len(self.head_comment)
             self.skip_token()
+            self.split_stem_comment(prior_head_len)
             tok = self.peek_token()
             if tok.typ != _T_BLOCK_ENTRY and tok.typ != _T_BLOCK_END:
                 self.states.append(_P_BLOCK_SEQUENCE_ENTRY)
@@ -1607,7 +1679,9 @@ class _Parser(_Scanner):
         tok = self.peek_token()
         if tok.typ == _T_BLOCK_ENTRY:
             mark = tok.end
+            prior_head_len = len(self.head_comment)
             self.skip_token()
+            self.split_stem_comment(prior_head_len)
             tok = self.peek_token()
             if tok.typ not in (_T_BLOCK_ENTRY, _T_KEY, _T_VALUE, _T_BLOCK_END):
                 self.states.append(_P_INDENTLESS_SEQUENCE_ENTRY)
@@ -1635,6 +1709,7 @@ class _Parser(_Scanner):
         if tok.typ == _T_BLOCK_END:
             self.pop_state()
             self.marks.pop()
+            self.set_event_comments()
             self.skip_token()
             return _Ev(_E_MAPPING_END, tok.start)
         context_mark = self.marks.pop()
@@ -1677,6 +1752,7 @@ class _Parser(_Scanner):
                 return self.parse_node(False, False)
         self.pop_state()
         self.marks.pop()
+        self.set_event_comments()
         self.skip_token()
         return _Ev(_E_SEQUENCE_END, tok.start)
 
@@ -1734,6 +1810,7 @@ class _Parser(_Scanner):
                 return self.parse_node(False, False)
         self.pop_state()
         self.marks.pop()
+        self.set_event_comments()
         self.skip_token()
         return _Ev(_E_MAPPING_END, tok.start)
 
@@ -2281,8 +2358,23 @@ def _make_time(parts, text):
     return _Time(dt, text)
 
 
+_RESOLVE_CACHE = {}
+
+
 def _resolve_core(tag, s):
-    """resolve() without the final tag check: (rtag, value)."""
+    """resolve() without the final tag check: (rtag, value) (memoised for short values)."""
+    key = (tag, s)
+    r = _RESOLVE_CACHE.get(key)
+    if r is None:
+        r = _resolve_uncached(tag, s)
+        if len(s) <= 64:
+            if len(_RESOLVE_CACHE) > 50000:
+                _RESOLVE_CACHE.clear()
+            _RESOLVE_CACHE[key] = r
+    return r
+
+
+def _resolve_uncached(tag, s):
     hint = _HINT.get(s[0], "") if s else "N"
     if hint and tag != "!!str" and tag != "!!binary":
         item = _RESOLVE_MAP.get(s)

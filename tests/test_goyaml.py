@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-import math
 import re
 import time
 

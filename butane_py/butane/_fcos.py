@@ -323,6 +323,10 @@ def _leaf_paths(v, prefix: tuple = ()):
 def _grub(tr: Translator, cfg: dict, config: dict) -> dict:
     users = (cfg.get("grub") or {}).get("users") or ()
     if not users:
+        # The reference merges even an empty grub config, which drops zero-valued fields
+        # from its translations; that only shows when paths are re-rooted (openshift).
+        if tr.options.full_translations:
+            return merge_translated(tr.spec, {}, TranslationSet(), config, tr)
         return config
     names = [u.get("name", "") for u in users]
     cmds = [f"password_pbkdf2 {u.get('name', '')} {u.get('password_hash', '')}" for u in users]

@@ -49,3 +49,13 @@ def _empty(v: Any, ft: FieldType, spec: Spec, name: str, ignore_zero: frozenset[
     if ft.pointer:
         return not v and name in ignore_zero
     return not v
+
+
+def verify_mc(mc: dict, spec: Spec, filters: Mapping[str, str], ignore_zero: frozenset[str] = frozenset()) -> Report:
+    """Filters over a MachineConfig: ``spec.config.…`` names reach into its Ignition config."""
+    r = Report()
+    inner = {k[len("spec.config."):]: v for k, v in filters.items() if k.startswith("spec.config.")}
+    zero = frozenset(z[len("spec.config."):] for z in ignore_zero if z.startswith("spec.config."))
+    if inner:
+        _verify(mc["spec"]["config"], FieldType.parse("Config"), spec, "", ("spec", "config"), inner, zero, r)
+    return r

@@ -15,7 +15,7 @@ from .. import _goyaml
 from ..ignition._spec import FieldType
 from ..ignition._validate import _MISSING, _Walker
 from ..report import Entry, Key, Kind, Report
-from . import _fcos, _filters
+from . import _fcos, _filters, _openshift
 from ._schema import Base
 from ._translate import (
     ERR_MOUNT_UNIT_NO_FORMAT,
@@ -54,7 +54,8 @@ class Result:
     error: str | None = None
     version: VariantVersion | None = None
     spec_version: str | None = None
-    source_lines: list[str] = field(default_factory=list)
+    # For openshift without --raw: the MachineConfig around ``config``.
+    machine_config: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -198,9 +199,15 @@ class _ButaneWalker:
             elif v.get("contents_local") is not None and v.get("contents") is not None:
                 r.error(path + ("contents_local",), ERR_TOO_MANY_SYSTEMD_SOURCES)
         elif name == "Config":
-            _fcos.config_rule(feats, v, path, r)
+            if "openshift" in feats:
+                # openshift's Config has its own rules, which hide fcos's.
+                _openshift.config_rule(feats, v, path, r)
+            else:
+                _fcos.config_rule(feats, v, path, r)
         elif name in _fcos.RULES:
             _fcos.RULES[name](feats, v, path, r)
+        elif name in _openshift.RULES and "openshift" in feats:
+            _openshift.RULES[name](feats, v, path, r)
 
 
 def _resource_rule(w: _ButaneWalker, v: dict, path: tuple) -> None:
@@ -229,10 +236,13 @@ def _fmt(path: tuple) -> str:
 
 def variant_structs(vv: VariantVersion) -> dict:
     structs = dict(vv.base.structs)
-    extra = _fcos.extra_structs(vv.features) if vv.variant == "fcos" else {}
+    extra = _fcos.extra_structs(vv.features) if vv.variant in ("fcos", "openshift") else {}
     if "FcosConfig" in extra:
         structs["Config"] = structs["Config"] + extra.pop("FcosConfig")
     structs.update(extra)
+    if vv.variant == "openshift":
+        structs["Config"] = structs["Config"] + _openshift.CONFIG_FIELDS
+        structs.update(_openshift.EXTRA_STRUCTS)
     return structs
 
 
@@ -243,7 +253,7 @@ def _go_type(vv: VariantVersion, structs: dict):
     return _go_struct("Config", structs, vv.base.name, vv.pkg, extra, {})
 
 
-def translate_bytes(data: bytes, options: Options) -> Result:
+def translate_bytes(data: bytes, options: Options, raw: bool = False) -> Result:
     report = Report()
     try:
         version, variant = _goyaml.stub_decode(data)
@@ -279,26 +289,55 @@ def translate_bytes(data: bytes, options: Options) -> Result:
     if report.is_fatal:
         return _finish(result, ctx, ERR_INVALID_SOURCE)
 
+    if vv.variant == "openshift":
+        options = Options(options.files_dir, vv.has("no_auto_compression"), full_translations=True)
     tr = _run_translation(vv, cfg, options)
+    config = tr.config  # type: ignore[attr-defined]
+    mc = None
+    if vv.variant == "openshift" and not tr.report.is_fatal:
+        mc = _openshift.machine_config(tr, vv.features, cfg, config)
+        if raw:
+            config = _openshift.raw(tr, mc)
+            mc = None
     report.merge(tr.report)
     report.merge(_map_report(tr.out_report, tr.ts))
     if report.is_fatal:
         return _finish(result, ctx, ERR_INVALID_SOURCE)
-    config = tr.config  # type: ignore[attr-defined]
 
     spec = vv.base.spec
-    if vv.filters:
-        report.merge(_map_report(_filters.verify(config, spec, dict(vv.filters)), tr.ts))
+    # openshift's filters name MachineConfig fields, so with --raw they match nothing.
+    if vv.filters and not (vv.variant == "openshift" and raw):
+        if mc is not None:
+            found = _filters.verify_mc(mc, spec, dict(vv.filters), vv.ignore_zero)
+        else:
+            found = _filters.verify(config, spec, dict(vv.filters))
+        report.merge(_map_report(found, tr.ts))
         if report.is_fatal:
             return _finish(result, ctx, ERR_INVALID_SOURCE)
+
     ign = _Walker(spec)
-    ign.struct(config, "Config", (), _MISSING)  # unused keys were the Butane side's
-    report.merge(_map_report(ign.dups, tr.ts))
+    ign.struct(config, "Config", ("spec", "config") if mc is not None else (), _MISSING)
+    dups = _mc_dups(mc, ign.dups) if mc is not None else ign.dups
+    report.merge(_map_report(dups, tr.ts))
     report.merge(_map_report(ign.rules, tr.ts))
     if report.is_fatal:
         return _finish(result, ctx, ERR_INVALID_GENERATED)
     result.config = config
+    result.machine_config = mc
     return _finish(result, ctx, None)
+
+
+def _mc_dups(mc: dict, ignition_dups: Report) -> Report:
+    """Duplicates in the MachineConfig's own lists follow those in its Ignition config."""
+    out = Report(list(ignition_dups.entries))
+    spec = mc["spec"]
+    for key in ("kernelArguments", "extensions"):
+        seen: set = set()
+        for i, v in enumerate(spec.get(key) or ()):
+            if v in seen:
+                out.error(("spec", key, i), "duplicate entry defined")
+            seen.add(v)
+    return out
 
 
 def _run_translation(vv: VariantVersion, cfg: dict, options: Options) -> Translator:
@@ -306,7 +345,7 @@ def _run_translation(vv: VariantVersion, cfg: dict, options: Options) -> Transla
 
     config, ts, r = translate_base(vv.base, cfg, options)
     tr = Translator(vv.base, options, r, ts)
-    if vv.variant == "fcos" and not r.is_fatal:
+    if vv.variant in ("fcos", "openshift") and not r.is_fatal:
         config = _fcos.translate(tr, vv.features, cfg, config)
     tr.config = config  # type: ignore[attr-defined]
     return tr

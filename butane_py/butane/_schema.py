@@ -90,6 +90,10 @@ def _go_struct(name: str, structs: Mapping[str, Fields], base_pkg: str, pkg: str
 def _go_expr(expr: str, structs, base_pkg: str, pkg: str, extra, cache) -> GoType:
     if expr.startswith("*"):
         return ptr(_go_expr(expr[1:], structs, base_pkg, pkg, extra, cache))
+    if expr == "map[string]string":
+        from .._gotypes import MAP
+
+        return GoType(MAP, expr, STRING_T)
     if expr == "HTTPHeaders":
         return slice_of(_go_expr("HTTPHeader", structs, base_pkg, pkg, extra, cache), f"{base_pkg}.HTTPHeaders")
     if expr.startswith("[]"):

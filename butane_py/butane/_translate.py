@@ -49,6 +49,9 @@ class Options:
     files_dir: str | None = None
     # openshift 4.8 and 4.9 turn automatic compression off.
     no_auto_compression: bool = False
+    # Record every copied field in the translation set, as the reference does. Only
+    # needed when output paths are re-rooted (a MachineConfig); otherwise implied.
+    full_translations: bool = False
 
 
 class TranslationSet:
@@ -748,6 +751,10 @@ def translate_base(base: Base, cfg: dict, options: Options) -> tuple[dict, Trans
             continue
         config[ign_key] = tr.struct(base.spec.compiled["Config"].by_name[ign_key].struct, v, (key,))  # type: ignore[arg-type]
     config.setdefault("ignition", {})["version"] = base.spec.version
+    if options.full_translations:
+        full = identity_set(config, base.spec)
+        full.merge(tr.ts)
+        tr.ts = full
     tr.ts.add(("version",), ("ignition", "version"))
     tr.ts.add(("ignition",), ("ignition",))
     if base.has("mount_units"):

@@ -20,6 +20,11 @@ class VariantVersion:
     # Ignition fields this variant refuses: dotted path → message.
     filters: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def ignore_zero(self) -> frozenset[str]:
+        # A compression of "" is no compression (openshift 4.8 and 4.9).
+        return frozenset({"spec.config.storage.files.contents.compression"}) if self.has("compression_filter") else frozenset()
+
     def has(self, feature: str) -> bool:
         return feature in self.features
 
@@ -71,14 +76,40 @@ _TABLE += [
 ]
 
 
-def _filters(variant: str, version: str) -> tuple:
+# openshift: (version, fcos version it builds on, its own features)
+_OS_4_8 = {"openshift", "no_auto_compression", "compression_filter", "fips_luks"}
+_OS_4_10 = {"openshift", "special_mode_error", "fips_luks"}
+_OS_4_13 = _OS_4_10 | {"password_hash"}
+_OS_4_14 = _OS_4_13 | {"kargs_filter", "format_none_error"}
+_OS_4_19 = _OS_4_14 | {"cex_kargs_rule"}
+_OS_4_20 = _OS_4_19 - {"fips_luks"}
+_OPENSHIFT = [
+    ("4.8.0", "1.3.0", _OS_4_8), ("4.9.0", "1.3.0", _OS_4_8), ("4.10.0", "1.3.0", _OS_4_10),
+    ("4.11.0", "1.3.0", _OS_4_10), ("4.12.0", "1.3.0", _OS_4_10), ("4.13.0", "1.3.0", _OS_4_13),
+    ("4.14.0", "1.5.0", _OS_4_14), ("4.15.0", "1.5.0", _OS_4_14), ("4.16.0", "1.5.0", _OS_4_14),
+    ("4.17.0", "1.5.0", _OS_4_14), ("4.18.0", "1.5.0", _OS_4_14), ("4.19.0", "1.6.0", _OS_4_19),
+    ("4.20.0", "1.6.0", _OS_4_20), ("4.21.0", "1.6.0", _OS_4_20), ("4.22.0", "1.6.0", _OS_4_20),
+    ("4.23.0-experimental", "1.8.0-experimental", _OS_4_20 | {"grub_contents"}),
+]
+_FCOS = {version: (base, pkg, feats) for variant, version, base, pkg, feats in _TABLE if variant == "fcos"}
+for os_version, fcos_version, os_features in _OPENSHIFT:
+    base, _, fcos_features = _FCOS[fcos_version]
+    pkg = "v" + os_version.replace(".0-experimental", "_exp").replace(".0", "").replace(".", "_")
+    _TABLE.append(("openshift", os_version, base, pkg, set(fcos_features) | os_features))
+
+
+def _filters(variant: str, version: str, features: set) -> tuple:
+    if variant == "openshift":
+        from ._openshift import filters
+
+        return filters(frozenset(features))
     table = _FILTERS.get(variant, {})
     return table.get(version, table.get("*", ()))
 
 
 REGISTRY: dict[tuple[str, str], VariantVersion] = {
     (variant, version): VariantVersion(
-        variant, version, BASES[base], pkg, frozenset(features), _filters(variant, version)
+        variant, version, BASES[base], pkg, frozenset(features), _filters(variant, version, features)
     )
     for variant, version, base, pkg, features in _TABLE
 }

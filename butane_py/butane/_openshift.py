@@ -1,0 +1,378 @@
+"""The openshift variant: an fcos config wrapped in a MachineConfig, with the MCO's limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ignition._goport import url_parse
+from ..report import Report
+from ._translate import TranslationSet, Translator
+
+MC_API_VERSION = "machineconfiguration.openshift.io/v1"
+MC_KIND = "MachineConfig"
+ROLE_LABEL = "machineconfiguration.openshift.io/role"
+CEX_KARG = "rd.luks.key=/etc/luks/cex.key"
+
+ERR_NAME_REQUIRED = "metadata.name is required"
+ERR_ROLE_REQUIRED = "machineconfiguration.openshift.io/role label is required"
+ERR_KERNEL_TYPE = 'must be empty, "default", or "realtime"'
+ERR_BTRFS = "btrfs is not supported in this spec version"
+ERR_FORMAT_NONE = 'format "none" is not supported in this spec version'
+ERR_FILE_SCHEME = "file contents source must be data URL in this spec version"
+ERR_SPECIAL_MODE = "special mode bits are not supported in this spec version"
+ERR_USER_NAME = 'users other than "core" are not supported in this spec version'
+ERR_MISSING_CEX_KARG = "'rd.luks.key=/etc/luks/cex.key' must be set as kernel argument when CEX is enabled for the boot device"
+ERR_FIELD_ELIDED = "field ignored in raw mode"
+
+ERR_KERNEL_ARGUMENTS = "this section cannot be used for kernel arguments in this spec version; use openshift.kernel_arguments instead"
+ERR_GROUPS = "groups are not supported in this spec version"
+ERR_USER_FIELD = (
+    'fields other than "name", "ssh_authorized_keys", and "password_hash" (4.13.0+) are not supported in this spec version'
+)
+ERR_DIRECTORIES = "directories are not supported in this spec version"
+ERR_APPEND = "appending to files is not supported in this spec version"
+ERR_COMPRESSION = "file compression is not supported in this spec version"
+ERR_HEADERS = "file HTTP headers are not supported in this spec version"
+ERR_LINKS = "links are not supported in this spec version"
+
+_USER_FIELDS = ("gecos", "groups", "homeDir", "noCreateHome", "noLogInit", "noUserGroup", "primaryGroup", "shell",
+                "shouldExist", "system", "uid")
+
+
+def filters(features: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """The MachineConfig field filters of a version, by its features."""
+    out = [("spec.config.passwd.groups", ERR_GROUPS)]
+    out += [(f"spec.config.passwd.users.{f}", ERR_USER_FIELD) for f in _USER_FIELDS]
+    if "password_hash" not in features:
+        out.append(("spec.config.passwd.users.passwordHash", ERR_USER_FIELD))
+    out += [
+        ("spec.config.storage.directories", ERR_DIRECTORIES),
+        ("spec.config.storage.files.append", ERR_APPEND),
+        ("spec.config.storage.files.contents.httpHeaders", ERR_HEADERS),
+        ("spec.config.storage.links", ERR_LINKS),
+    ]
+    if "kargs_filter" in features:
+        out.append(("spec.config.kernelArguments", ERR_KERNEL_ARGUMENTS))
+    if "compression_filter" in features:
+        out.append(("spec.config.storage.files.contents.compression", ERR_COMPRESSION))
+    return tuple(out)
+
+
+EXTRA_STRUCTS = {
+    "Metadata": (("name", "string"), ("labels", "map[string]string")),
+    "OpenShift": (
+        ("kernel_arguments", "[]string"),
+        ("extensions", "[]string"),
+        ("fips", "*bool"),
+        ("kernel_type", "*string"),
+    ),
+}
+CONFIG_FIELDS = (("metadata", "Metadata"), ("openshift", "OpenShift"))
+
+
+# -- rules on the Butane side --------------------------------------------------------------
+
+
+def metadata_rule(features: frozenset[str], m: dict, path: tuple, r: Report) -> None:
+    if m.get("name", "") == "":
+        r.error(path + ("name",), ERR_NAME_REQUIRED)
+    if not (m.get("labels") or {}).get(ROLE_LABEL):
+        r.error(path + ("labels",), ERR_ROLE_REQUIRED)
+
+
+def openshift_rule(features: frozenset[str], o: dict, path: tuple, r: Report) -> None:
+    kt = o.get("kernel_type")
+    if kt is not None and kt not in ("", "default", "realtime"):
+        r.error(path + ("kernel_type",), ERR_KERNEL_TYPE)
+
+
+def config_rule(features: frozenset[str], cfg: dict, path: tuple, r: Report) -> None:
+    if "cex_kargs_rule" not in features:
+        return
+    kargs = (cfg.get("openshift") or {}).get("kernel_arguments") or ()
+    boot_cex = ((cfg.get("boot_device") or {}).get("luks") or {}).get("cex", {}).get("enabled") is True
+    if boot_cex and CEX_KARG not in kargs:
+        r.error(path + ("openshift", "kernel_arguments"), ERR_MISSING_CEX_KARG)
+    root_cex = any(
+        (lk.get("cex") or {}).get("enabled") is True and lk.get("name") == "root"
+        for lk in (cfg.get("storage") or {}).get("luks") or ()
+    )
+    if root_cex and CEX_KARG not in kargs:
+        r.error(path + ("openshift", "kernel_arguments"), ERR_MISSING_CEX_KARG)
+
+
+RULES = {"Metadata": metadata_rule, "OpenShift": openshift_rule}
+
+
+# -- the MachineConfig ----------------------------------------------------------------------
+
+
+def machine_config(tr: Translator, features: frozenset[str], cfg: dict, config: dict) -> dict:
+    """Wrap a translated config; re-point the translations under ``spec.config``."""
+    if "grub_contents" in features:
+        _grub_as_contents(tr, config)
+    prefixed = TranslationSet()
+    for to, frm in tr.ts.set.items():
+        prefixed.add(frm, ("spec", "config") + to)
+    ts = prefixed
+    meta = cfg.get("metadata") or {}
+    labels = dict(meta.get("labels") or {})
+    mc: dict[str, Any] = {
+        "apiVersion": MC_API_VERSION,
+        "kind": MC_KIND,
+        "metadata": {"name": meta.get("name", ""), "labels": labels},
+        "spec": {"config": config},
+    }
+    ts.add(("version",), ("apiVersion",))
+    ts.add(("version",), ("kind",))
+    ts.add(("metadata",), ("metadata",))
+    ts.add(("metadata", "name"), ("metadata", "name"))
+    ts.add(("metadata", "labels"), ("metadata", "labels"))
+    ts.add(("version",), ("spec",))
+    ts.add((), ("spec", "config"))
+    for k in labels:
+        ts.add(("metadata", "labels", k), ("metadata", "labels", k))
+    spec = mc["spec"]
+    o = cfg.get("openshift") or {}
+    for key, json_key in (("extensions", "extensions"), ("fips", "fips"), ("kernel_arguments", "kernelArguments"),
+                          ("kernel_type", "kernelType")):
+        v = o.get(key)
+        if v is None:
+            continue
+        spec[json_key] = list(v) if isinstance(v, list) else v
+        if isinstance(v, list):
+            for i in range(len(v)):
+                ts.add(("openshift", key, i), ("spec", json_key, i))
+        ts.add(("openshift", key), ("spec", json_key))
+    if "fips_luks" in features and spec.get("fips") is True:
+        _fips_luks(config, ts)
+    tr.ts = ts
+    _support_checks(tr, features, config)
+    return mc
+
+
+def _fips_luks(config: dict, ts: TranslationSet) -> None:
+    for i, luks in enumerate(config.get("storage", {}).get("luks") or ()):
+        options = luks.get("options") or []
+        if any(o == "--cipher" or o.startswith("--cipher=") or o == "-c" for o in options):
+            continue
+        for j in range(2):
+            ts.add(("openshift", "fips"), ("spec", "config", "storage", "luks", i, "options", len(options) + j))
+        if not options:
+            ts.add(("openshift", "fips"), ("spec", "config", "storage", "luks", i, "options"))
+        luks["options"] = options + ["--cipher", "aes-cbc-essiv:sha256"]
+
+
+def _grub_as_contents(tr: Translator, config: dict) -> None:
+    """4.23: the GRUB user.cfg is written whole, as contents, not appended."""
+    for i, f in enumerate(config.get("storage", {}).get("files") or ()):
+        if f.get("path") == "/boot/grub2/user.cfg":
+            append = f.get("append") or []
+            if len(append) != 1:
+                return
+            f["contents"] = append[0]
+            del f["append"]
+            src, dst = ("storage", "files", i, "append", 0), ("storage", "files", i, "contents")
+            moved = {}
+            for to, frm in list(tr.ts.set.items()):
+                if to[: len(src)] == src:
+                    moved[dst + to[len(src):]] = frm
+                    del tr.ts.set[to]
+            tr.ts.set.update(moved)
+            return
+
+
+def _support_checks(tr: Translator, features: frozenset[str], config: dict) -> None:
+    r = tr.out_report
+    storage = config.get("storage", {})
+    prefix = ("spec", "config", "storage")
+    for i, fs in enumerate(storage.get("filesystems") or ()):
+        if fs.get("format") == "btrfs":
+            r.error(prefix + ("filesystems", i, "format"), ERR_BTRFS)
+    if "format_none_error" in features:
+        for i, fs in enumerate(storage.get("filesystems") or ()):
+            if fs.get("format") == "none":
+                r.error(prefix + ("filesystems", i, "format"), ERR_FORMAT_NONE)
+    for i, f in enumerate(storage.get("files") or ()):
+        src = (f.get("contents") or {}).get("source")
+        if src is not None:
+            u = url_parse(src)
+            if u is not None and u.scheme != "data":
+                r.error(prefix + ("files", i, "contents", "source"), ERR_FILE_SCHEME)
+        mode = f.get("mode")
+        if "special_mode_error" in features and mode is not None and mode & ~0o777:
+            r.error(prefix + ("files", i, "mode"), ERR_SPECIAL_MODE)
+    for i, u in enumerate(config.get("passwd", {}).get("users") or ()):
+        if u.get("name", "") != "core":
+            r.error(("spec", "config", "passwd", "users", i, "name"), ERR_USER_NAME)
+
+
+def raw(tr: Translator, mc: dict) -> dict:
+    """``--raw``: the bare Ignition config; MachineConfig-only fields are warned about."""
+    spec = mc["spec"]
+    for key in ("kernelArguments", "extensions", "fips", "kernelType"):
+        v = spec.get(key)
+        if v:
+            tr.out_report.warn(("spec", key), ERR_FIELD_ELIDED)
+    # Findings so far are at MachineConfig paths; map those now, then descend.
+    mapped = Report()
+    for e in tr.out_report.entries:
+        mapped.entries.append(type(e)(e.kind, e.message, tr.ts.map_path(e.path)))
+    tr.out_report = Report()
+    tr.report.merge(mapped)
+    descended = TranslationSet()
+    for to, frm in tr.ts.set.items():
+        if to[:2] == ("spec", "config"):
+            descended.add(frm, to[2:])
+    tr.ts = descended
+    return spec["config"]
+
+
+# -- YAML output ------------------------------------------------------------------------------
+
+_PLAIN_UNSAFE = set("-?:,[]{}#&*!|>'\"%@`")
+
+
+def to_yaml(value: Any) -> str:
+    """A MachineConfig as YAML: block style, sorted keys, literal blocks for multi-line text."""
+    lines: list[str] = ["# Generated by Butane; do not edit"]
+    _emit(value, 0, lines, None)
+    return "\n".join(lines)
+
+
+def _emit(v: Any, indent: int, lines: list[str], prefix: str | None) -> None:
+    pad = " " * indent
+    if isinstance(v, dict):
+        if not v:
+            _line(lines, prefix, pad, "{}")
+            return
+        first = True
+        for k in sorted(v):
+            key = _scalar(k)
+            x = v[k]
+            lead = prefix if first and prefix is not None else pad
+            first = False
+            if isinstance(x, (dict, list)) and x:
+                lines.append(f"{lead}{key}:")
+                _emit(x, indent + 2 if isinstance(x, dict) else indent + 2, lines, None)
+            elif isinstance(x, str) and "\n" in x and _literal_ok(x):
+                lines.append(f"{lead}{key}: {_block_header(x)}")
+                _block_lines(x, indent + 2, lines)
+            else:
+                lines.append(f"{lead}{key}: {_flow(x)}")
+    elif isinstance(v, list):
+        if not v:
+            _line(lines, prefix, pad, "[]")
+            return
+        for x in v:
+            if isinstance(x, dict) and x:
+                _emit(x, indent + 2, lines, f"{pad}- ")
+            elif isinstance(x, list) and x:
+                lines.append(f"{pad}-")
+                _emit(x, indent + 2, lines, None)
+            elif isinstance(x, str) and "\n" in x and _literal_ok(x):
+                lines.append(f"{pad}- {_block_header(x)}")
+                _block_lines(x, indent + 4, lines)
+            else:
+                lines.append(f"{pad}- {_flow(x)}")
+    else:
+        _line(lines, prefix, pad, _flow(v))
+
+
+def _line(lines: list[str], prefix: str | None, pad: str, text: str) -> None:
+    lines.append(f"{prefix if prefix is not None else pad}{text}")
+
+
+def _flow(x: Any) -> str:
+    if x is None:
+        return "null"
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, (int, float)):
+        return str(x)
+    if isinstance(x, dict):
+        return "{}"
+    if isinstance(x, list):
+        return "[]"
+    return _scalar(x)
+
+
+_NUMBER = None
+
+
+def _looks_like_other_type(s: str) -> bool:
+    """Would a YAML reader take this plain scalar for a null, bool, int, float or time?"""
+    import re
+
+    global _NUMBER
+    if _NUMBER is None:
+        _NUMBER = re.compile(
+            r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+            r"|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|\.inf|\.Inf|\.INF)|\.nan|\.NaN|\.NAN"
+            r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"
+        )
+    low = s.lower()
+    if low in ("", "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n"):
+        return True
+    return bool(_NUMBER.fullmatch(s))
+
+
+def _scalar(s: str) -> str:
+    if (
+        s
+        and s[0] not in _PLAIN_UNSAFE
+        and s[0] != " "
+        and s[-1] != " "
+        and ": " not in s
+        and " #" not in s
+        and not s.endswith(":")
+        and "\n" not in s
+        and "\t" not in s
+        and s.isprintable()
+        and not _looks_like_other_type(s)
+    ):
+        return s
+    return _double_quoted(s)
+
+
+def _double_quoted(s: str) -> str:
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif o < 0x20 or o == 0x7F or 0xD800 <= o <= 0xDFFF or o in (0xFEFF, 0x85, 0x2028, 0x2029):
+            out.append(f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _literal_ok(s: str) -> bool:
+    if any((ord(c) < 0x20 and c not in "\n") or c in "\ufeff\x7f\x85\u2028\u2029" for c in s):
+        return False
+    lines = s.split("\n")
+    first = next((line for line in lines if line), "")
+    return not first.startswith(" ") and not any(line.endswith(" ") for line in lines)
+
+
+def _block_header(s: str) -> str:
+    if not s.endswith("\n"):
+        return "|-"
+    if s.endswith("\n\n"):
+        return "|+"
+    return "|"
+
+
+def _block_lines(s: str, indent: int, lines: list[str]) -> None:
+    body = s[:-1] if s.endswith("\n") else s
+    pad = " " * indent
+    for line in body.split("\n"):
+        lines.append(f"{pad}{line}" if line else "")
