@@ -256,9 +256,11 @@ def _go_type(vv: VariantVersion, structs: dict):
 def translate_bytes(data: bytes, options: Options, raw: bool = False) -> Result:
     report = Report()
     try:
-        version, variant = _goyaml.stub_decode(data)
+        node = _goyaml.parse(data)
+        stub = _goyaml.decode(node, _goyaml._COMMON_FIELDS)
     except _goyaml.YAMLError as exc:
         return Result(None, report, f"Error unmarshaling yaml: {exc.message}")
+    version, variant = stub.get("version", ""), stub.get("variant", "")
     if variant == "":
         return Result(None, report, ERR_NO_VARIANT)
     from ..ignition._goport import semver_parse
@@ -274,7 +276,8 @@ def translate_bytes(data: bytes, options: Options, raw: bool = False) -> Result:
         return Result(None, report, f"No translator exists for variant {variant} with version {canonical}")
     structs = variant_structs(vv)
     try:
-        node = _goyaml.parse(data)
+        if node is None:
+            raise _goyaml.YAMLError("EOF")  # what Decoder.Decode says of an empty stream
         cfg = _goyaml.decode(node, _go_type(vv, structs)) or {}
     except _goyaml.YAMLError as exc:
         return Result(None, report, exc.message, vv)
