@@ -139,14 +139,14 @@ def _canonical_codes(lens: list[int]) -> list[int]:
     """Bit-reversed canonical Huffman codes for the given code lengths (0 =
     unused), as Go's assignEncodingAndSize produces them: per length, codes
     are consecutive in symbol order, shorter lengths first."""
-    count = lens.count
+    bl_count = Counter(lens)
     next_code = [0] * 17
     code = 0
     prev = 0
     for bits in range(1, 17):
         code = (code + prev) << 1
         next_code[bits] = code
-        prev = count(bits)
+        prev = bl_count[bits]
     rev = _REV8
     codes = [0] * len(lens)
     for sym in compress(range(len(lens)), lens):
@@ -630,8 +630,6 @@ class _BitWriter:
             self.literal_freq[_EOB] = 1
             self.lit_lens = _huffman_lengths(self.literal_freq[:286], 15)
             self.off_lens = _huffman_lengths(self.offset_freq[:30], 15)
-            self.lit_codes = _canonical_codes(self.lit_lens)
-            self.off_codes = _canonical_codes(self.off_lens)
             self.generate_codegen(num_lit, num_off, self.lit_lens, self.off_lens)
             self.cg_lens = _huffman_lengths(self.codegen_freq, 7)
             header, num_codegens = self.header_size()
@@ -648,6 +646,8 @@ class _BitWriter:
             if storable and ssize <= size:
                 self._write_stored(data, start, end, eof)
                 return
+            self.lit_codes = _canonical_codes(self.lit_lens)
+            self.off_codes = _canonical_codes(self.off_lens)
             self.write_dynamic_header(num_lit, num_off, num_codegens, eof)
             if not sync:
                 self.prev_header = self.header_size()[0]
