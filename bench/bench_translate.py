@@ -21,6 +21,9 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+from _timing import best_of, cold  # noqa: E402
 CASES = ROOT.parent / "shared" / "conformance" / "butane" / "cases"
 
 
@@ -32,22 +35,8 @@ def generate(n: int = 8000) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def best_of(fn, n: int) -> float:
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
-def cold(cmd: list[str], n: int = 15) -> float:
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, capture_output=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:

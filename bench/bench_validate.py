@@ -20,6 +20,9 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+from _timing import best_of, cold  # noqa: E402
 
 
 def generate(n_files: int = 6000, n_units: int = 1000) -> bytes:
@@ -50,22 +53,8 @@ def generate(n_files: int = 6000, n_units: int = 1000) -> bytes:
     return json.dumps(cfg).encode()
 
 
-def best_of(fn, n: int) -> float:
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
-def cold_start(cmd: list[str], n: int = 15) -> float:
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=False, capture_output=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -90,8 +79,8 @@ def main() -> None:
         # Cold start as installed: with bytecode compiled (an editable checkout under
         # PYTHONDONTWRITEBYTECODE would otherwise recompile every module on every run).
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "butane_py")], capture_output=True)
-        base = cold_start([sys.executable, "-c", "pass"])
-        ours = cold_start([sys.executable, "-m", "butane_py", "validate", str(small)])
+        base = cold([sys.executable, "-c", "pass"])
+        ours = cold([sys.executable, "-m", "butane_py", "validate", str(small)])
         print(f"cold start validate small.ign: {ours * 1000:6.1f} ms (target <= 150 ms); "
               f"bare interpreter {base * 1000:.1f} ms; ratio {ours / base:.2f}")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import _goyaml
 from ..ignition._spec import FieldType
-from ..ignition._validate import _MISSING, _Walker
+from ..ignition._validate import _MISSING, _Walker, context_mismatch
 from ..report import Entry, Key, Kind, Report
 from . import _fcos, _filters, _openshift
 from ._schema import Base
@@ -144,11 +144,7 @@ class _ButaneWalker:
                         seen.add(key)
                         self.unused.warn(path + (Key(key),), f"unused key {key}")
             else:
-                self.unused.warn(
-                    path,
-                    f"context tree does not match content tree at {_fmt(path)}. "
-                    "Line and column reporting may be inconsistent. Unused keys may not be reported",
-                )
+                self.unused.warn(path, context_mismatch(path))
         for fname, expr in fields:
             sub = v.get(fname)
             if sub is None:
@@ -225,10 +221,6 @@ def _resource_rule(w: _ButaneWalker, v: dict, path: tuple) -> None:
         w.rules.merge(found)
         if not ok:
             w.rules.error(path + ("inline",), "config is not valid")
-
-
-def _fmt(path: tuple) -> str:
-    return ".".join(["$", *map(str, path)])
 
 
 # -- the pipeline ------------------------------------------------------------------------------

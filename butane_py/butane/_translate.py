@@ -623,55 +623,66 @@ def _walk_tree(tr: Translator, t: NodeTracker, spec: Spec, yp: tuple, src_base: 
             if i == 0:
                 tr.ts.add(yp, ("storage", "directories"))
         elif stat.S_ISREG(mode):
-            i, f = t.get("files", dest)
-            if f is not None:
-                if f.get("contents", {}).get("source"):
-                    tr.error(yp, ERR_NODE_EXISTS)
-                    continue
-            else:
-                if t.exists(dest):
-                    tr.error(yp, ERR_NODE_EXISTS)
-                    continue
-                i, f = t.add("files", _node(dest, user, group))
-                tr.ts.add_common_source(yp, ("storage", "files", i), f, FieldType.parse("File"), spec)
-                if i == 0:
-                    tr.ts.add(yp, ("storage", "files"))
+            claimed = _tree_node(tr, t, yp, "files", dest, user, group, lambda f: f.get("contents", {}).get("source"))
+            if claimed is None:
+                continue
+            i, f = claimed
             try:
                 with open(src, "rb") as fh:
                     data = fh.read()
             except OSError as exc:
                 tr.error(yp, _os_error(exc, src))
                 continue
-            contents = f.setdefault("contents", {})
-            url, compression = tr.data_url(data, contents.get("compression"))
-            contents["source"] = url
             fp = ("storage", "files", i)
-            tr.ts.add(yp, fp + ("contents", "source"))
-            if compression is not None:
-                contents["compression"] = compression
-                tr.ts.add(yp, fp + ("contents", "compression"))
-            tr.ts.add(yp, fp + ("contents",))
+            _set_contents(tr, f, fp, data, yp, yp)
             if f.get("mode") is None:
                 f["mode"] = file_mode if file_mode is not None else (0o755 if mode & 0o111 else 0o644)
                 tr.ts.add(yp, fp + ("mode",))
         elif stat.S_ISLNK(mode):
-            i, link = t.get("links", dest)
-            if link is not None:
-                if link.get("target"):
-                    tr.error(yp, ERR_NODE_EXISTS)
-                    continue
-            else:
-                if t.exists(dest):
-                    tr.error(yp, ERR_NODE_EXISTS)
-                    continue
-                i, link = t.add("links", _node(dest, user, group))
-                tr.ts.add_common_source(yp, ("storage", "links", i), link, FieldType.parse("Link"), spec)
-                if i == 0:
-                    tr.ts.add(yp, ("storage", "links"))
+            claimed = _tree_node(tr, t, yp, "links", dest, user, group, lambda link: link.get("target"))
+            if claimed is None:
+                continue
+            i, link = claimed
             link["target"] = os.readlink(src).replace(os.sep, "/")
             tr.ts.add(yp, ("storage", "links", i, "target"))
         else:
             tr.error(yp, ERR_FILE_TYPE)
+
+
+_NODE_TYPES = {"files": "File", "links": "Link", "directories": "Directory"}
+
+
+def _tree_node(tr: Translator, t: NodeTracker, yp: tuple, kind: str, dest: str, user: dict, group: dict, occupied):
+    """The node a tree entry fills: an existing empty one of the same kind, or a new one.
+
+    None (after reporting) when ``dest`` is taken by contents or by another kind of node.
+    """
+    i, node = t.get(kind, dest)
+    if node is not None:
+        if occupied(node):
+            tr.error(yp, ERR_NODE_EXISTS)
+            return None
+        return i, node
+    if t.exists(dest):
+        tr.error(yp, ERR_NODE_EXISTS)
+        return None
+    i, node = t.add(kind, _node(dest, user, group))
+    tr.ts.add_common_source(yp, ("storage", kind, i), node, FieldType.parse(_NODE_TYPES[kind]), tr.spec)
+    if i == 0:
+        tr.ts.add(yp, ("storage", kind))
+    return i, node
+
+
+def _set_contents(tr: Translator, f: dict, fp: tuple, data: bytes, source_from: tuple, compression_from: tuple) -> None:
+    """Embed ``data`` as file ``f``'s contents (at output path ``fp``), recording where it came from."""
+    contents = f.setdefault("contents", {})
+    url, compression = tr.data_url(data, contents.get("compression"))
+    contents["source"] = url
+    tr.ts.add(source_from, fp + ("contents", "source"))
+    if compression is not None:
+        contents["compression"] = compression
+        tr.ts.add(compression_from, fp + ("contents", "compression"))
+    tr.ts.add(source_from, fp + ("contents",))
 
 
 def process_quadlets(tr: Translator, cfg: dict, config: dict) -> None:
@@ -726,15 +737,8 @@ def _add_file_with_contents(tr: Translator, t: NodeTracker, v: dict, dest: str, 
     if v.get("contents"):
         content_path = cp + ("contents",)
         data = v["contents"].encode("utf-8", "surrogateescape")
-    url, compression = tr.data_url(data, None)
-    contents = f.setdefault("contents", {})
-    contents["source"] = url
     fp = ("storage", "files", i)
-    tr.ts.add(content_path, fp + ("contents", "source"))
-    if compression is not None:
-        contents["compression"] = compression
-        tr.ts.add(cp, fp + ("contents", "compression"))
-    tr.ts.add(content_path, fp + ("contents",))
+    _set_contents(tr, f, fp, data, content_path, cp)
     if f.get("mode") is None:
         f["mode"] = 0o644
         tr.ts.add(cp, fp + ("mode",))

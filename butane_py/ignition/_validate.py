@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import _gojson
-from ..report import Entry, Key, Kind, Report
+from ..report import Entry, Key, Kind, Report, format_path
 from ._decode import Decoder, DecodeTypeError, decode_version
 from ._rules import IGNORE_DUPLICATES, ITEM_KEYS, MERGED_KEYS, RULES, ERR_DUPLICATE
 from ._spec import BY_SEMVER, FieldType, Spec
@@ -123,11 +123,7 @@ class _Walker:
                     if key not in st.names:
                         self.unused.warn(path + (Key(key),), f"unused key {key}")
             else:
-                self.unused.warn(
-                    path,
-                    f"context tree does not match content tree at {_fmt(path)}. "
-                    "Line and column reporting may be inconsistent. Unused keys may not be reported",
-                )
+                self.unused.warn(path, context_mismatch(path))
         self._dups(v, name, st, path)
         for fname, ft in st.fields:
             sub = v.get(fname)
@@ -174,5 +170,9 @@ class _Walker:
                     bucket.add(key)
 
 
-def _fmt(path: tuple) -> str:
-    return ".".join(["$", *map(str, path)])
+def context_mismatch(path: tuple) -> str:
+    """The warning for a struct whose source is not an object (a ``null``, say)."""
+    return (
+        f"context tree does not match content tree at {format_path(path)}. "
+        "Line and column reporting may be inconsistent. Unused keys may not be reported"
+    )
