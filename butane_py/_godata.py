@@ -124,11 +124,20 @@ def _build_offset_code_small() -> list[int]:
 
 _OFFSET_CODE_SMALL = _build_offset_code_small()
 # Offset codes for every xoffset in the window (0..32767).
-_OFFSET_CODE = [_offset_code(o) for o in range(_WINDOW_SIZE)]
+# (Built on first use: start-up time matters, and most data URLs never reach the compressor.)
+_OFFSET_CODE: list[int] = []
 # Extra offset bits keyed by a distance as Go's findMatch computes it
 # (it passes the distance, not distance-1, to offsetCode).
-_GAIN_OFFSET_EXTRA = [_OFFSET_EXTRA_BITS[_offset_code(d)] for d in range(_WINDOW_SIZE + 1)]
-_GAIN_LENGTH_EXTRA = [_LENGTH_EXTRA_BITS[_LENGTH_CODE[(n - 3) & 255]] for n in range(260)]
+_GAIN_OFFSET_EXTRA: list[int] = []
+_GAIN_LENGTH_EXTRA: list[int] = []
+
+
+def _deflate_tables() -> None:
+    if _OFFSET_CODE:
+        return
+    _OFFSET_CODE.extend(_offset_code(o) for o in range(_WINDOW_SIZE))
+    _GAIN_OFFSET_EXTRA.extend(_OFFSET_EXTRA_BITS[_offset_code(d)] for d in range(_WINDOW_SIZE + 1))
+    _GAIN_LENGTH_EXTRA.extend(_LENGTH_EXTRA_BITS[_LENGTH_CODE[(n - 3) & 255]] for n in range(260))
 
 
 _AT_LEAST_1 = b"\x01" + bytes(range(1, 256))
@@ -1333,6 +1342,7 @@ class _Deflater:
 def go_deflate(data: bytes) -> bytes:
     """Raw DEFLATE stream of Go's compress/flate at BestCompression
     (``flate.NewWriter(w, 9)``, one ``Write``, ``Close``)."""
+    _deflate_tables()
     return _Deflater(bytes(data)).run()
 
 
@@ -1417,7 +1427,15 @@ def _codegen_tables() -> tuple[list[int], list[int]]:
     return zero_run, nonzero_run
 
 
-_ZERO_RUN_BITS, _NONZERO_RUN_BITS = _codegen_tables()
+_ZERO_RUN_BITS: list[int] = []
+_NONZERO_RUN_BITS: list[int] = []
+
+
+def _codegen_ready() -> None:
+    if not _ZERO_RUN_BITS:
+        zero, nonzero = _codegen_tables()
+        _ZERO_RUN_BITS.extend(zero)
+        _NONZERO_RUN_BITS.extend(nonzero)
 # 1 + the smallest position in codegenOrder among the lengths 1..v: when the
 # shortest literal/length code is <= v, HCLEN (numCodegens) is at least this.
 _HCLEN_MIN = [4] + [max(4, 1 + min(_CODEGEN_ORDER.index(x) for x in range(1, v + 1)))
@@ -1460,6 +1478,7 @@ def _deflate_lower_bound(data: bytes) -> int:
         length appears as a codegen symbol, which bounds HCLEN (_HCLEN_MIN).
         s <= distinct byte values + 1 + (29 length codes if any repeat).
     """
+    _codegen_ready()
     n = len(data)
     if n == 0:
         return 2
