@@ -193,3 +193,18 @@ def test_100_mb_input(tmp_path) -> None:
     big = tmp_path / "big.bu"
     big.write_bytes(b"variant: fcos\nversion: 1.5.0\n" + b"\x00" * (100 << 20))
     assert_clean_failure(run(str(big)), "Error translating config")
+
+
+def test_fast_path_matches_typer_options() -> None:
+    """The fast argument path accepts exactly the options the typer command declares."""
+    import typer.main
+
+    from butane_py import _entry, cli
+
+    command = typer.main.get_command(cli.translate_app)
+    declared = {opt for p in command.params if p.param_type_name == "option" for opt in p.opts}
+    fast = {n for names in (*_entry.TRANSLATE_FLAGS, *_entry.TRANSLATE_VALUES) for n in names if n}
+    assert declared - {"-V", "--version", "-h", "--help"} == fast
+    assert _entry._fast_translate(["-ps", "-d", "files", "x.bu", "-o", "y.ign", "--color=never"]) is not None
+    for handed_to_typer in (["--help"], ["-V"], ["a.bu", "b.bu"], ["--bogus"], ["--color=sometimes"]):
+        assert _entry._fast_translate(handed_to_typer) is None
