@@ -124,22 +124,6 @@ def _replace_surrogates(v: Any) -> Any:
     return v
 
 
-def kind_of(v: Any) -> str:
-    """The JSON kind of a parsed value."""
-    t = type(v)
-    if t is tuple:
-        return "object"
-    if t is list:
-        return "array"
-    if t is str:
-        return "string"
-    if t is bool:
-        return "bool"
-    if v is None:
-        return "null"
-    return "number"
-
-
 # -- positions ---------------------------------------------------------------------------
 
 
@@ -165,7 +149,6 @@ class Locator:
         self._objects: dict[int, tuple[dict[str, tuple[int, int]], list[tuple[str, int, int]]]] = {}
         self._arrays: dict[int, list[int]] = {}
         self._root = _WS.match(text, 0).end()
-        self._line_starts: list[int] | None = None
         self._byte_chunks: list[int] | None = None
 
     # navigation

@@ -1923,7 +1923,6 @@ class _Composer:
     def node(self):
         # Iterative version of parser.parse() (documents nest up to 10000 levels).
         stack = []  # (node, pending key or _NOKEY)
-        result = None
         while True:
             typ = self.peek()
             ev = self.event

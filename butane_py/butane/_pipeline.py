@@ -8,13 +8,12 @@ Ignition rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .. import _goyaml
-from ..ignition._spec import FieldType
 from ..ignition._validate import _MISSING, _Walker, context_mismatch
-from ..report import Entry, Key, Kind, Report
+from ..report import Entry, Key, Report
 from . import _fcos, _filters, _openshift
 from ._schema import Base
 from ._translate import (
@@ -29,10 +28,7 @@ from ._translate import (
     Options,
     TranslationSet,
     Translator,
-    add_mount_units,
     decimal_mode_warning,
-    process_quadlets,
-    process_trees,
     template_instance,
     validate_embedded_ignition,
 )
@@ -207,16 +203,16 @@ class _ButaneWalker:
 
 
 def _resource_rule(w: _ButaneWalker, v: dict, path: tuple) -> None:
-    field = None
+    last = None
     sources = 0
     for key in ("local", "inline", "source"):
         if v.get(key) is not None:
             sources += 1
-            field = key
+            last = key
     if sources > 1:
-        w.rules.error(path + (field,), ERR_TOO_MANY_RESOURCE_SOURCES)
+        w.rules.error(path + (last,), ERR_TOO_MANY_RESOURCE_SOURCES)
         return
-    if path[:2] == ("ignition", "config") and field == "inline":
+    if path[:2] == ("ignition", "config") and last == "inline":
         found, ok = validate_embedded_ignition(w.vv.base.spec, path, v["inline"].encode("utf-8", "surrogateescape"))
         w.rules.merge(found)
         if not ok:

@@ -23,16 +23,10 @@ def snake(name: str) -> str:
     return _SNAKE.sub(r"_\1", name).lower()
 
 
-# Sugar fields by the base version that introduced them: (struct, field, type, after).
-# ``after`` names the Butane field it follows in Go's struct order (None: first).
-Addition = tuple[str, str, str]
-
-
 @dataclass(frozen=True)
 class Base:
     name: str  # Go package name, e.g. "v0_5"
     spec: Spec
-    additions: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # Structs whose field list is replaced outright (in Go order, Butane names and types).
     overrides: Mapping[str, Fields] = field(default_factory=dict)
     features: frozenset[str] = frozenset()
@@ -47,7 +41,7 @@ class Base:
                 converted = tuple(f for f in converted if f[0] != "version")
             if name == "Config":
                 converted = (("version", "string"), ("variant", "string")) + converted
-            out[name] = converted + self.additions.get(name, ())
+            out[name] = converted
         out.update(self.overrides)
         return out
 
@@ -151,7 +145,6 @@ def _make_base(name: str, spec_version: str, features: set[str]) -> Base:
     spec = BY_VERSION[spec_version]
     b = Base(name, spec, features=frozenset(features))
     s = b.structs
-    add: dict[str, Fields] = {}
     over: dict[str, Fields] = {}
     if "resource_local" in features:
         over["Resource"] = _insert_after(s["Resource"], "source", _RESOURCE_SUGAR)
@@ -174,10 +167,10 @@ def _make_base(name: str, spec_version: str, features: set[str]) -> Base:
         over.update(_with_string_lists(merged, _STRING_LISTS_V0_5))
     elif "trees" in features:
         over.update(_with_string_lists(merged, _STRING_LISTS_V0_2))
-    return Base(name, spec, add, over, frozenset(features))
+    return Base(name, spec, over, frozenset(features))
 
 
-_F2 = {"resource_local", "trees", "mount_units", "config_local"}
+_F2 = {"resource_local", "trees", "mount_units"}
 BASES: dict[str, Base] = {
     "v0_1": _make_base("v0_1", "3.0.0", set()),
     "v0_2": _make_base("v0_2", "3.1.0", _F2),
