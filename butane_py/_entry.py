@@ -50,6 +50,7 @@ TRANSLATE_FLAGS = {
     ("-c", "--check"): "check",
     ("-r", "--raw"): "raw",
     (None, "--raw-errors"): "raw_errors",
+    (None, "--no-extensions"): "no_extensions",
 }
 TRANSLATE_VALUES = {("-o", "--output"): "output", ("-d", "--files-dir"): "files_dir", (None, "--color"): "color"}
 

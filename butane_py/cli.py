@@ -80,6 +80,9 @@ def translate_cmd(
     raw: bool = typer.Option(False, "-r", "--raw", help="Never wrap in a MachineConfig; force Ignition output."),
     raw_errors: bool = typer.Option(False, "--raw-errors", help="Show raw errors rather than pretty-printing them."),
     color: ColorWhen = typer.Option(ColorWhen.auto, "--color", help="Colour the report: auto, always or never."),
+    no_extensions: bool = typer.Option(
+        False, "--no-extensions", help="Treat butane-py's own sections (sysctl, networkmanager) as unused keys."
+    ),
     version: bool = typer.Option(False, "-V", "--version", help="Print the version and exit."),
 ) -> None:
     from . import __version__, commands
@@ -88,7 +91,9 @@ def translate_cmd(
         sys.stdout.write(f"butane-py {__version__}\n")
         raise typer.Exit(0)
     raise typer.Exit(
-        commands.translate(input or "-", output, pretty, strict, check, files_dir, raw, raw_errors, color.value)
+        commands.translate(
+            input or "-", output, pretty, strict, check, files_dir, raw, raw_errors, color.value, no_extensions
+        )
     )
 
 

@@ -68,6 +68,7 @@ def translate(
     raw: bool = False,
     raw_errors: bool = False,
     color: str = "auto",
+    no_extensions: bool = False,
 ) -> int:
     """The default command: Butane to Ignition, as the reference ``butane`` does it."""
     from .butane import translate as do_translate
@@ -79,7 +80,7 @@ def translate(
     except ButanePyError as exc:
         sys.stderr.write(f"{exc}\n")
         return exc.exit_code
-    result = do_translate(data, files_dir=files_dir, raw=raw, pretty=pretty)
+    result = do_translate(data, files_dir=files_dir, raw=raw, pretty=pretty, extensions=not no_extensions)
     if result.report.entries:
         if raw_errors:
             sys.stderr.write(str(result.report))

@@ -7,11 +7,11 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from butane_py.ignition._schema import all_schemas  # noqa: E402
+from butane_py.ignition._schema import all_butane_schemas, all_schemas  # noqa: E402
 
 
 def main() -> None:
-    for rel, text in all_schemas().items():
+    for rel, text in {**all_schemas(), **all_butane_schemas()}.items():
         path = ROOT / "schemas" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)

@@ -8,14 +8,14 @@ import jsonschema
 import pytest
 
 from butane_py.ignition import VERSIONS, parse_config
-from butane_py.ignition._schema import all_schemas, schema_for
+from butane_py.ignition._schema import all_butane_schemas, all_schemas, butane_schema, schema_for
 
 from .conftest import ROOT, SHARED
 
 CASES = SHARED / "conformance" / "ignition" / "cases"
 
 
-SCHEMAS = all_schemas()
+SCHEMAS = {**all_schemas(), **all_butane_schemas()}
 
 
 @pytest.mark.parametrize("rel", sorted(SCHEMAS))
@@ -28,6 +28,25 @@ def test_checked_in_schema_matches_code(rel: str) -> None:
 
 def test_every_version_has_a_schema() -> None:
     assert sorted(all_schemas()) == sorted(f"ignition/{v}.json" for v in VERSIONS)
+    from butane_py.butane._variants import REGISTRY
+
+    assert sorted(all_butane_schemas()) == sorted(f"butane/{a}/{b}.json" for a, b in REGISTRY)
+
+
+def test_butane_schemas_include_extensions() -> None:
+    from butane_py.butane._variants import REGISTRY
+
+    for variant, version in REGISTRY:
+        props = butane_schema(variant, version)["properties"]
+        assert {"sysctl", "sysctl_file", "networkmanager"} <= set(props), (variant, version)
+
+
+def test_butane_schema_catches_unknown_keys_and_types() -> None:
+    v = jsonschema.Draft202012Validator(butane_schema("fcos", "1.5.0"))
+    assert v.is_valid({"variant": "fcos", "version": "1.5.0", "storage": {"files": [{"path": "/a", "mode": 420}]}})
+    assert not v.is_valid({"variant": "fcos", "version": "1.5.0", "storage": {"filez": []}})
+    assert not v.is_valid({"variant": "fcos", "version": "1.5.0", "storage": {"files": [{"mode": "0644"}]}})
+    assert not v.is_valid({"variant": "fcos", "version": "1.4.0"})
 
 
 def test_accepted_conformance_configs_pass_their_schema() -> None:
@@ -66,3 +85,27 @@ def test_schema_rejects_wrong_types() -> None:
     assert not validator.is_valid({"ignition": {"version": "3.4.0"}, "storage": {"files": [{"mode": "0644"}]}})
     assert not validator.is_valid({"ignition": {"version": "3.3.0"}})
     assert validator.is_valid({"ignition": {"version": "3.4.0"}, "storage": {"files": [{"path": "/a", "mode": None}]}})
+
+
+def test_warning_free_corpus_configs_pass_their_butane_schema() -> None:
+    """Every config the reference translates without a warning fits its Butane schema."""
+    import os
+
+    from ruamel.yaml import YAML
+
+    cases = SHARED / "conformance" / "butane" / "cases"
+    loader = YAML(typ="safe", pure=True)
+    validators: dict = {}
+    checked = 0
+    for path in sorted(cases.glob("*.bu")):
+        base = str(path)[:-3]
+        if (cases / f"{path.stem}.rc").read_text().strip() != "0" or os.path.exists(base + ".stderr"):
+            continue
+        doc = loader.load(path.read_bytes().decode("utf-8-sig"))
+        key = (doc["variant"], str(doc["version"]))
+        if key not in validators:
+            validators[key] = jsonschema.Draft202012Validator(butane_schema(*key))
+        errors = list(validators[key].iter_errors(doc))
+        assert not errors, f"{path.name}: {errors[0].message[:200]}"
+        checked += 1
+    assert checked > 600

@@ -39,17 +39,20 @@ def translate(
     strict: bool = False,
     raw: bool = False,
     pretty: bool = False,
+    extensions: bool = True,
 ) -> Result:
     """Translate a Butane config to Ignition. Never prints; bad input is a failed Result.
 
     With ``strict``, any finding fails the translation, as ``butane --strict`` does.
+    ``extensions=False`` turns butane-py's own sections (``sysctl``, ``networkmanager``)
+    off, so that they are unused keys, exactly as in the reference.
     """
     from ._output import dumps, value
     from ._pipeline import translate_bytes
     from ._translate import Options
 
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
-    res = translate_bytes(data, Options(files_dir=files_dir), raw=raw)
+    res = translate_bytes(data, Options(files_dir=files_dir), raw=raw, extensions=extensions)
     vv = res.version
     result = Result(None, res.report, res.error, vv.variant if vv else None, vv.version if vv else None)
     if res.error is None and res.config is not None:

@@ -14,7 +14,7 @@ from typing import Any
 from .. import _goyaml
 from ..ignition._validate import _MISSING, _Walker, context_mismatch
 from ..report import Entry, Key, Report
-from . import _fcos, _filters, _openshift
+from . import _extensions, _fcos, _filters, _openshift
 from ._schema import Base
 from ._translate import (
     ERR_MOUNT_UNIT_NO_FORMAT,
@@ -222,8 +222,11 @@ def _resource_rule(w: _ButaneWalker, v: dict, path: tuple) -> None:
 # -- the pipeline ------------------------------------------------------------------------------
 
 
-def variant_structs(vv: VariantVersion) -> dict:
+def variant_structs(vv: VariantVersion, extensions: bool = True) -> dict:
     structs = dict(vv.base.structs)
+    if extensions:
+        structs["Config"] = structs["Config"] + _extensions.CONFIG_FIELDS
+        structs.update(_extensions.STRUCTS)
     extra = _fcos.extra_structs(vv.features) if vv.variant in ("fcos", "openshift") else {}
     if "FcosConfig" in extra:
         structs["Config"] = structs["Config"] + extra.pop("FcosConfig")
@@ -241,7 +244,7 @@ def _go_type(vv: VariantVersion, structs: dict):
     return _go_struct("Config", structs, vv.base.name, vv.pkg, extra, {})
 
 
-def translate_bytes(data: bytes, options: Options, raw: bool = False) -> Result:
+def translate_bytes(data: bytes, options: Options, raw: bool = False, extensions: bool = True) -> Result:
     report = Report()
     try:
         node = _goyaml.parse(data)
@@ -262,7 +265,7 @@ def translate_bytes(data: bytes, options: Options, raw: bool = False) -> Result:
     vv = REGISTRY.get((variant, canonical))
     if vv is None:
         return Result(None, report, f"No translator exists for variant {variant} with version {canonical}")
-    structs = variant_structs(vv)
+    structs = variant_structs(vv, extensions)
     try:
         if node is None:
             raise _goyaml.YAMLError("EOF")  # what Decoder.Decode says of an empty stream
@@ -275,8 +278,9 @@ def translate_bytes(data: bytes, options: Options, raw: bool = False) -> Result:
     walker = _ButaneWalker(vv, structs, ctx)
     walker.walk(cfg, "Config", (), node, True)
     report.merge(walker.unused)
-    butane_rules = walker.rules
-    report.merge(butane_rules)
+    report.merge(walker.rules)
+    if extensions:
+        _extensions.check(cfg, report)
     if report.is_fatal:
         return _finish(result, ctx, ERR_INVALID_SOURCE)
 
@@ -284,6 +288,8 @@ def translate_bytes(data: bytes, options: Options, raw: bool = False) -> Result:
         options = Options(options.files_dir, vv.has("no_auto_compression"), full_translations=True)
     tr = _run_translation(vv, cfg, options)
     config = tr.config  # type: ignore[attr-defined]
+    if extensions and not tr.report.is_fatal:
+        _extensions.translate(tr, cfg, config)
     mc = None
     if vv.variant == "openshift" and not tr.report.is_fatal:
         mc = _openshift.machine_config(tr, vv.features, cfg, config)

@@ -84,10 +84,10 @@ def _go_struct(name: str, structs: Mapping[str, Fields], base_pkg: str, pkg: str
 def _go_expr(expr: str, structs, base_pkg: str, pkg: str, extra, cache) -> GoType:
     if expr.startswith("*"):
         return ptr(_go_expr(expr[1:], structs, base_pkg, pkg, extra, cache))
-    if expr == "map[string]string":
-        from .._gotypes import MAP
+    if expr in ("map[string]string", "map[string]any"):
+        from .._gotypes import ANY_T, MAP
 
-        return GoType(MAP, expr, STRING_T)
+        return GoType(MAP, expr.replace("any", "interface {}"), STRING_T if expr.endswith("string") else ANY_T)
     if expr == "HTTPHeaders":
         return slice_of(_go_expr("HTTPHeader", structs, base_pkg, pkg, extra, cache), f"{base_pkg}.HTTPHeaders")
     if expr.startswith("[]"):

@@ -57,3 +57,70 @@ def all_schemas() -> dict[str, str]:
 
 def schema_for(version: str) -> dict[str, Any]:
     return schema(BY_VERSION[version])
+
+
+_YAML11_BOOLS = [
+    v for w in ("yes", "no", "on", "off", "y", "n", "true", "false") for v in (w, w.capitalize(), w.upper())
+]
+
+# -- Butane schemas -----------------------------------------------------------------------
+
+def _butane_type(expr: str) -> dict[str, Any]:
+    if expr.startswith("*"):
+        inner = _butane_type(expr[1:])
+        return inner
+    if expr.startswith("[]"):
+        return {"type": ["array", "null"], "items": _butane_type(expr[2:])}
+    if expr == "HTTPHeaders":
+        return _butane_type("[]HTTPHeader")
+    if expr == "map[string]string":
+        return {"type": ["object", "null"], "additionalProperties": {"type": ["string", "number", "boolean"]}}
+    if expr == "map[string]any":
+        return {"type": ["object", "null"], "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}
+    from ._spec import NAMED_STRINGS
+
+    # Butane reads YAML as Go's yaml.v3 does, by the field's type: any scalar fills a
+    # string, and YAML 1.1's yes/no/on/off fill a boolean.
+    if expr == "string" or expr in NAMED_STRINGS:
+        return {"type": ["string", "number", "boolean", "null"]}
+    if expr == "bool":
+        return {"anyOf": [{"type": ["boolean", "null"]}, {"enum": _YAML11_BOOLS}]}
+    if expr == "int":
+        return {"type": ["integer", "null"]}
+    return {"anyOf": [{"$ref": f"#/$defs/{expr}"}, {"type": "null"}]}
+
+
+def butane_schema(variant: str, version: str) -> dict[str, Any]:
+    """The schema of a Butane variant and version: its fields, and no others."""
+    from ..butane._pipeline import variant_structs
+    from ..butane._variants import REGISTRY
+
+    structs = variant_structs(REGISTRY[(variant, version)])
+    defs = {
+        name: {
+            "type": "object",
+            "properties": {f: _butane_type(t) for f, t in fields},
+            "additionalProperties": False,
+        }
+        for name, fields in sorted(structs.items())
+    }
+    root = dict(defs.pop("Config"))
+    root["properties"]["variant"] = {"const": variant}
+    root["properties"]["version"] = {"const": version}
+    root["required"] = ["variant", "version"]
+    return {
+        "$schema": SCHEMA_URL,
+        "$id": f"https://butane-py.invalid/schemas/butane/{variant}/{version}.json",
+        "title": f"Butane config, {variant} {version}",
+        **root,
+        "$defs": defs,
+    }
+
+
+def all_butane_schemas() -> dict[str, str]:
+    from ..butane._variants import REGISTRY
+
+    return {
+        f"butane/{variant}/{version}.json": json.dumps(butane_schema(variant, version), indent=2) + "\n"
+        for variant, version in sorted(REGISTRY)
+    }
