@@ -49,6 +49,27 @@ def validate_cmd(
     raise typer.Exit(commands.validate(config, fmt.value))
 
 
+@app.command(
+    "check",
+    help=(
+        "Check many configs in one process: Butane files (.bu, .yaml, .yml) are translated, "
+        "Ignition files (.ign, .json) validated.\n\n"
+        "Example: butane-py check --strict configs/*.bu build/*.ign"
+    ),
+)
+def check_cmd(
+    files: list[str] = typer.Argument(..., metavar="FILE...", help="Configs to check."),
+    files_dir: Optional[str] = typer.Option(
+        None, "-d", "--files-dir", help="Files directory for local: paths (default: each file's own directory)."
+    ),
+    strict: bool = typer.Option(False, "-s", "--strict", help="Fail a file on any warning."),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.check(files, files_dir, strict, fmt.value))
+
+
 translate_app = typer.Typer(
     name="butane-py",
     add_completion=False,

@@ -12,7 +12,7 @@ from .errors import ButanePyError
 
 VALIDATE_FORMATS = ("text", "json")
 # Commands beside the default one (Butane translation); anything else is its input.
-SUBCOMMANDS = ("validate",)
+SUBCOMMANDS = ("validate", "check")
 
 
 def validate(config: str = "-", fmt: str = "text") -> int:
@@ -101,3 +101,56 @@ def translate(
             sys.stderr.write(f"{exc}\n")
             return exc.exit_code
     return 0
+
+
+BUTANE_SUFFIXES = (".bu", ".yaml", ".yml")
+IGNITION_SUFFIXES = (".ign", ".json")
+
+
+def check(files: list[str], files_dir: str | None = None, strict: bool = False, fmt: str = "text") -> int:
+    """``butane-py check``: translate or validate many files in one process, by extension."""
+    import json
+    import os
+
+    from .butane import translate as do_translate
+    from .ignition import parse_config
+    from .io import read_input
+
+    results = []
+    failed = 0
+    for name in files:
+        entry: dict = {"file": name, "ok": False, "findings": [], "error": None}
+        try:
+            data = read_input(name)
+        except ButanePyError as exc:
+            entry["error"] = str(exc)
+        else:
+            if name.endswith(IGNITION_SUFFIXES):
+                parsed = parse_config(data)
+                report, error, ok = parsed.report, parsed.error, parsed.ok
+                if error is not None:
+                    error = f"couldn't parse config: {error}"
+            else:
+                directory = files_dir if files_dir is not None else (os.path.dirname(name) or ".")
+                res = do_translate(data, files_dir=directory, strict=strict)
+                report, error, ok = res.report, res.error, res.ok
+            if strict and report.entries and error is None:
+                ok, error = False, "Config produced warnings and --strict was specified"
+            entry.update(ok=ok, error=error, findings=[e.to_dict() for e in report])
+        failed += not entry["ok"]
+        results.append(entry)
+    if fmt == "json":
+        sys.stdout.write(json.dumps({"files": results, "failed": failed}, ensure_ascii=False) + "\n")
+    else:
+        out = []
+        for entry in results:
+            for f in entry["findings"]:
+                where = f"{entry['file']}:{f['line']}:{f['column']}" if f["line"] else entry["file"]
+                path = f" ({f['path']})" if f["path"] else ""
+                out.append(f"{where}: {f['kind']}: {f['message']}{path}\n")
+            if entry["error"]:
+                out.append(f"{entry['file']}: error: {entry['error']}\n")
+        noun = "file" if len(results) == 1 else "files"
+        out.append(f"checked {len(results)} {noun}: {failed} failed\n")
+        sys.stdout.write("".join(out))
+    return 1 if failed else 0
