@@ -1,0 +1,197 @@
+"""OpenPGP keyrings and detached-signature checks, on top of pysequoia.
+
+All OpenPGP parsing and cryptography is done by Sequoia (``pysequoia``); this module only
+loads certificates, maps failures to butane-py errors and checks the verifier's result.
+
+Streaming: pysequoia cannot be fed data chunk by chunk, so a signature is checked over a
+*file path* (``pysequoia.verify(file=..., signature=...)``), which Sequoia reads with a
+bounded buffer: memory use does not grow with the file size (see ``bench/bench_verify.py``).
+Callers download to a temporary file first and verify it once the whole file is on disk.
+The verifier's result is checked after the whole file was read (CVE-2021-20319): success
+means at least one valid signature from a certificate of the keyring.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pysequoia
+from pysequoia.packet import PacketPile, Tag
+
+from .errors import ButanePyError
+
+__all__ = [
+    "VerificationError",
+    "SignatureError",
+    "BadSignatureError",
+    "UnknownKeyError",
+    "MalformedSignatureError",
+    "KeyringError",
+    "Keyring",
+    "SignatureInfo",
+    "load_signature",
+    "verify_detached_file",
+]
+
+#: Bundled keys (package data, ``butane_py/data/keys``).
+BUNDLED_KEY_FILES = ("fedora-coreos-signing-keys.asc", "flatcar-image-signing-key.asc")
+
+
+class VerificationError(ButanePyError):
+    """Downloaded data failed a check (digest or signature)."""
+
+
+class SignatureError(VerificationError):
+    """An OpenPGP signature check failed."""
+
+
+class BadSignatureError(SignatureError):
+    """The signature was made by a known key but does not match the data."""
+
+
+class UnknownKeyError(SignatureError):
+    """The signature was made by a key that is not in the keyring."""
+
+
+class MalformedSignatureError(SignatureError):
+    """The signature data cannot be parsed as an OpenPGP signature."""
+
+
+class KeyringError(ButanePyError):
+    """A keyring file cannot be read or holds no usable certificate."""
+
+
+def _first_line(exc: BaseException) -> str:
+    """pysequoia errors carry a Rust backtrace after the first line; keep the first line."""
+    text = str(exc).strip()
+    return text.splitlines()[0].strip() if text else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    """The result of a successful check."""
+
+    certificate: str  # primary key fingerprint (lower-case hex)
+    signing_key: str  # fingerprint of the (sub)key that made the signature
+
+
+class Keyring:
+    """A set of public certificates; any valid signing (sub)key of any of them is accepted."""
+
+    def __init__(self, certs: Iterable[pysequoia.Cert]) -> None:
+        self.certs: list[pysequoia.Cert] = list(certs)
+        self._key_ids: set[str] = set()
+        self._fingerprints: set[str] = set()
+        for cert in self.certs:
+            for pkt in PacketPile.from_bytes(bytes(cert)):
+                if pkt.tag in (Tag.PublicKey, Tag.PublicSubkey, Tag.SecretKey, Tag.SecretSubkey):
+                    if pkt.fingerprint:
+                        self._fingerprints.add(pkt.fingerprint.lower())
+                    if pkt.key_id:
+                        self._key_ids.add(pkt.key_id.lower())
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_bytes(cls, data: bytes, *, name: str = "<bytes>") -> "Keyring":
+        try:
+            certs = pysequoia.Cert.split_bytes(data)
+        except Exception as exc:  # pysequoia raises RuntimeError/ValueError
+            raise KeyringError(f"cannot read keyring {name}: {_first_line(exc)}") from None
+        if not certs:
+            raise KeyringError(f"keyring {name} holds no OpenPGP certificate")
+        # Never keep secret key material around.
+        return cls(c for c in certs)
+
+    @classmethod
+    def from_files(cls, paths: Iterable[str | os.PathLike[str]]) -> "Keyring":
+        certs: list[pysequoia.Cert] = []
+        for path in paths:
+            try:
+                data = Path(path).read_bytes()
+            except OSError as exc:
+                raise KeyringError(f"cannot read keyring {os.fspath(path)}: {exc.strerror}") from None
+            certs.extend(cls.from_bytes(data, name=os.fspath(path)).certs)
+        return cls(certs)
+
+    @classmethod
+    def bundled(cls) -> "Keyring":
+        """The Fedora CoreOS and Flatcar signing keys shipped with butane-py."""
+        base = resources.files("butane_py") / "data" / "keys"
+        certs: list[pysequoia.Cert] = []
+        for name in BUNDLED_KEY_FILES:
+            certs.extend(cls.from_bytes((base / name).read_bytes(), name=name).certs)
+        return cls(certs)
+
+    # -- queries ------------------------------------------------------------------------
+    @property
+    def fingerprints(self) -> list[str]:
+        """Primary key fingerprints."""
+        return [c.fingerprint.lower() for c in self.certs]
+
+    def has_key(self, handle: str) -> bool:
+        """Whether a (sub)key with this fingerprint or key ID is in the keyring."""
+        h = handle.lower()
+        return h in self._fingerprints or h in self._key_ids
+
+    def _store(self, _ids: list[str]) -> list[pysequoia.Cert]:
+        # Sequoia picks the matching (sub)key itself; give it every certificate.
+        return self.certs
+
+
+def load_signature(data: bytes) -> pysequoia.Sig:
+    """Parse one detached signature (binary or ASCII-armored)."""
+    if not data.strip():
+        raise MalformedSignatureError("malformed signature: empty")
+    try:
+        return pysequoia.Sig.from_bytes(data)
+    except Exception as exc:
+        raise MalformedSignatureError(f"malformed signature: {_first_line(exc)}") from None
+
+
+def _issuers(sig: pysequoia.Sig) -> list[str]:
+    out = []
+    for attr in ("issuer_fingerprint", "issuer_key_id"):
+        try:
+            value = getattr(sig, attr)
+        except Exception:
+            value = None
+        if value:
+            out.append(str(value).lower())
+    return out
+
+
+def verify_detached_file(
+    path: str | os.PathLike[str],
+    signature: bytes | pysequoia.Sig,
+    keyring: Keyring,
+    *,
+    what: str | None = None,
+) -> SignatureInfo:
+    """Check a detached signature over the whole file at ``path``.
+
+    Raises ``UnknownKeyError`` (issuer not in the keyring), ``BadSignatureError`` (a known
+    key, but the data or signature does not match), ``MalformedSignatureError``.
+    """
+    label = what or os.path.basename(os.fspath(path))
+    sig = signature if isinstance(signature, pysequoia.Sig) else load_signature(signature)
+    issuers = _issuers(sig)
+    if issuers and not any(keyring.has_key(i) for i in issuers):
+        raise UnknownKeyError(f"{label}: signed by unknown key {issuers[0].upper()}")
+    try:
+        result = pysequoia.verify(file=os.fspath(path), store=keyring._store, signature=sig)
+    except Exception as exc:
+        msg = _first_line(exc)
+        if "unexpected EOF" in msg or "malformed" in msg.lower():
+            raise MalformedSignatureError(f"{label}: malformed signature: {msg}") from None
+        raise BadSignatureError(f"{label}: bad signature ({msg})") from None
+    # Check the result only now, after Sequoia read every byte of the file.
+    valid = list(result.valid_sigs or [])
+    for vs in valid:
+        cert_fpr = str(vs.certificate).lower()
+        if cert_fpr in keyring.fingerprints:
+            return SignatureInfo(certificate=cert_fpr, signing_key=str(vs.signing_key).lower())
+    raise BadSignatureError(f"{label}: bad signature (no valid signature from the keyring)")

@@ -1,0 +1,219 @@
+"""Ubuntu simplestreams: ``streams/v1/index.json`` and its ``products:1.0`` documents.
+
+Signed documents (``.sjson``, OpenPGP clearsigned) are NOT verified here: pass ``verify``, a
+callable that takes the signed bytes and returns the verified cleartext (``butane_py.fetch``
+provides the OpenPGP check), or accept the result's ``verified=False``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ._common import (
+    Artifact,
+    GetBytes,
+    MetadataError,
+    UnknownChoiceError,
+    call_fetcher,
+    normalize_arch,
+    parse_json,
+    safe_segment,
+)
+
+DEFAULT_MIRROR = "https://cloud-images.ubuntu.com/releases/"
+INDEX_PATH = "streams/v1/index.json"
+SIGNED_INDEX_PATH = "streams/v1/index.sjson"
+DEFAULT_FTYPE = "disk1.img"
+UBUNTU_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "ppc64le": "ppc64el", "s390x": "s390x"}
+
+#: Takes clearsigned bytes, returns the verified cleartext or raises.
+Verify = Callable[[bytes], bytes]
+
+_BEGIN = "-----BEGIN PGP SIGNED MESSAGE-----"
+_SIG = "-----BEGIN PGP SIGNATURE-----"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A decoded simplestreams document; ``signed``/``verified`` record how it was read."""
+
+    content: dict[str, Any] = field(repr=False)
+    signed: bool
+    verified: bool
+
+
+def clearsigned_text(data: bytes) -> bytes:
+    """The cleartext of an OpenPGP clearsigned message, WITHOUT checking the signature."""
+    text = data.decode("utf-8")
+    lines = text.splitlines()
+    try:
+        start = lines.index(_BEGIN)
+        end = lines.index(_SIG, start)
+    except ValueError:
+        raise MetadataError("not an OpenPGP clearsigned message") from None
+    i = start + 1
+    while i < end and lines[i].strip():  # armor headers (Hash: ...) end at a blank line
+        i += 1
+    body = [line[2:] if line.startswith("- ") else line for line in lines[i + 1 : end]]
+    return "\n".join(body).encode("utf-8")
+
+
+def load_document(data: bytes, verify: Verify | None = None) -> Document:
+    """Decode JSON or clearsigned JSON. With ``verify``, signed documents are verified by it."""
+    stripped = data.lstrip()
+    if stripped.startswith(_BEGIN.encode()):
+        if verify is not None:
+            return Document(_obj(parse_json(verify(data), "simplestreams document")), True, True)
+        return Document(_obj(parse_json(clearsigned_text(stripped), "simplestreams document")), True, False)
+    return Document(_obj(parse_json(data, "simplestreams document")), False, False)
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    content_id: str
+    path: str
+    datatype: str | None
+    format: str | None
+    products: tuple[str, ...]
+
+
+def parse_index(doc: dict[str, Any]) -> list[IndexEntry]:
+    if doc.get("format") != "index:1.0":
+        raise MetadataError(f"simplestreams index has format {doc.get('format')!r}, expected 'index:1.0'")
+    out = []
+    for cid, entry in sorted(_obj(doc.get("index"), "index").items()):
+        entry = _obj(entry, f"index/{cid}")
+        path = entry.get("path")
+        if not isinstance(path, str) or not path:
+            raise MetadataError(f"simplestreams index entry {cid} has no path")
+        out.append(IndexEntry(cid, path, entry.get("datatype"), entry.get("format"),
+                              tuple(p for p in entry.get("products", []) if isinstance(p, str))))
+    return out
+
+
+@dataclass(frozen=True)
+class Item:
+    """One file of one version of one product, with every inherited attribute merged in."""
+
+    product: str
+    version: str
+    name: str
+    attrs: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def path(self) -> str:
+        return str(self.attrs["path"])
+
+    @property
+    def sha256(self) -> str | None:
+        value = self.attrs.get("sha256")
+        return value.lower() if isinstance(value, str) else None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.attrs.get(key, default)
+
+
+_CHILD_KEYS = {"products", "versions", "items", "_aliases"}
+
+
+def _expand(level: dict[str, Any], aliases: dict[str, Any]) -> dict[str, Any]:
+    """The level's own scalar attributes, plus those named through ``_aliases``.
+
+    For each attribute whose name is a key of ``_aliases`` and whose value names an alias, the
+    alias's attributes are added; attributes set explicitly on the level win."""
+    own = {k: v for k, v in level.items() if k not in _CHILD_KEYS}
+    expanded: dict[str, Any] = {}
+    for key, value in own.items():
+        table = aliases.get(key)
+        if isinstance(table, dict) and isinstance(value, str) and isinstance(table.get(value), dict):
+            expanded.update(table[value])
+    expanded.update(own)
+    return expanded
+
+
+def flatten_products(doc: dict[str, Any]) -> list[Item]:
+    """Every item, with attributes inherited top level → product → version → item."""
+    if doc.get("format") != "products:1.0":
+        raise MetadataError(f"simplestreams products file has format {doc.get('format')!r}, expected 'products:1.0'")
+    aliases = doc.get("_aliases") if isinstance(doc.get("_aliases"), dict) else {}
+    top = _expand(doc, aliases)
+    items: list[Item] = []
+    for pid, product in _obj(doc.get("products"), "products").items():
+        product = _obj(product, f"product {pid}")
+        pattrs = {**top, **_expand(product, aliases)}
+        for ver, version in _obj(product.get("versions", {}), f"{pid} versions").items():
+            version = _obj(version, f"{pid}/{ver}")
+            vattrs = {**pattrs, **_expand(version, aliases)}
+            for name, item in _obj(version.get("items", {}), f"{pid}/{ver} items").items():
+                attrs = {**vattrs, **_expand(_obj(item, f"{pid}/{ver}/{name}"), aliases)}
+                if isinstance(attrs.get("path"), str):
+                    items.append(Item(pid, ver, name, attrs))
+    return items
+
+
+def latest_item(items: list[Item], release: str, arch: str | None = None, ftype: str = DEFAULT_FTYPE) -> Item:
+    """The item of the lexically greatest version for a release (codename or version number,
+    e.g. ``noble`` or ``24.04``), architecture and file type."""
+    ua = UBUNTU_ARCH.get(normalize_arch(arch), arch or "")
+    by_release = [i for i in items if release in (str(i.get("release", "")), str(i.get("version", "")))]
+    if not by_release:
+        known = {str(i.get("version") or i.get("release")) for i in items}
+        raise UnknownChoiceError("release", release, known, "in simplestreams products")
+    by_arch = [i for i in by_release if i.get("arch") == ua]
+    if not by_arch:
+        raise UnknownChoiceError("architecture", ua, {str(i.get("arch")) for i in by_release}, f"for {release}")
+    matching = [i for i in by_arch if i.get("ftype") == ftype]
+    if not matching:
+        raise UnknownChoiceError("ftype", ftype, {str(i.get("ftype")) for i in by_arch}, f"for {release}/{ua}")
+    return max(matching, key=lambda i: (i.version, i.product, i.name))
+
+
+def item_artifact(item: Item, mirror: str = DEFAULT_MIRROR) -> Artifact:
+    url = mirror.rstrip("/") + "/" + item.path.lstrip("/")
+    filename = item.path.rsplit("/", 1)[-1]
+    release = str(item.get("release") or item.get("version"))
+    return Artifact(
+        name=item.name,
+        url=url,
+        filename=filename,
+        release=item.version,
+        cache_key="/".join(["ubuntu", safe_segment(release), safe_segment(item.version),
+                            safe_segment(str(item.get("arch"))), safe_segment(filename)]),
+        sha256=item.sha256,
+        distribution="ubuntu",
+    )
+
+
+def fetch_latest(
+    release: str,
+    arch: str | None = None,
+    ftype: str = DEFAULT_FTYPE,
+    *,
+    mirror: str = DEFAULT_MIRROR,
+    get_bytes: GetBytes | None = None,
+    signed: bool = False,
+    verify: Verify | None = None,
+) -> tuple[Artifact, bool]:
+    """Read the mirror's index and its image-downloads products files; return the latest
+    matching file and whether the metadata it came from was verified (only with ``verify``)."""
+    root = mirror.rstrip("/") + "/"
+    index_doc = load_document(call_fetcher(get_bytes, root + (SIGNED_INDEX_PATH if signed else INDEX_PATH)), verify)
+    verified = index_doc.verified
+    items: list[Item] = []
+    for entry in parse_index(index_doc.content):
+        if entry.datatype not in (None, "image-downloads"):
+            continue
+        path = entry.path
+        if signed and path.endswith(".json"):
+            path = path[: -len(".json")] + ".sjson"
+        doc = load_document(call_fetcher(get_bytes, root + path.lstrip("/")), verify)
+        verified = verified and doc.verified
+        items.extend(flatten_products(doc.content))
+    return item_artifact(latest_item(items, release, arch, ftype), root), verified
+
+
+def _obj(value: Any, what: str = "document") -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise MetadataError(f"simplestreams: {what} is not an object")
+    return value
