@@ -70,6 +70,49 @@ def check_cmd(
     raise typer.Exit(commands.check(files, files_dir, strict, fmt.value))
 
 
+@app.command(
+    "schema",
+    help=(
+        "Print the JSON Schema of a Butane variant and version, or of an Ignition spec.\n\n"
+        "Example: butane-py schema --variant fcos --version 1.6.0 > fcos-1.6.0.json"
+    ),
+)
+def schema_cmd(
+    variant: Optional[str] = typer.Option(None, "--variant", help="Butane variant (fcos, flatcar, openshift, r4e, fiot)."),
+    version: Optional[str] = typer.Option(None, "--version", help="Butane version, e.g. 1.6.0."),
+    ignition: Optional[str] = typer.Option(None, "--ignition", help="Ignition spec version instead, e.g. 3.5.0."),
+) -> None:
+    from . import commands
+    from .errors import UsageError
+
+    if (ignition is None) == (variant is None or version is None):
+        raise UsageError("give either --variant and --version, or --ignition")
+    raise typer.Exit(commands.schema(variant, version, ignition))
+
+
+class HashMethod(str, Enum):
+    sha512 = "sha512"
+    yescrypt = "yescrypt"
+
+
+@app.command(
+    "hash-password",
+    help=(
+        "Hash a password for passwd.users[].password_hash (sha512-crypt by default, or yescrypt "
+        "where the system's libcrypt has it), or with --grub for grub.users[].password_hash. "
+        "Prompts twice without echo, or reads one line from standard input.\n\n"
+        "Example: butane-py hash-password --grub"
+    ),
+)
+def hash_password_cmd(
+    method: HashMethod = typer.Option(HashMethod.sha512, "--method", help="sha512 or yescrypt."),
+    grub: bool = typer.Option(False, "--grub", help="A grub.pbkdf2.sha512 hash for grub.users."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.hash_password(method.value, grub))
+
+
 translate_app = typer.Typer(
     name="butane-py",
     add_completion=False,

@@ -12,7 +12,7 @@ from .errors import ButanePyError
 
 VALIDATE_FORMATS = ("text", "json")
 # Commands beside the default one (Butane translation); anything else is its input.
-SUBCOMMANDS = ("validate", "check")
+SUBCOMMANDS = ("validate", "check", "schema", "hash-password")
 
 
 def validate(config: str = "-", fmt: str = "text") -> int:
@@ -154,3 +154,50 @@ def check(files: list[str], files_dir: str | None = None, strict: bool = False, 
         out.append(f"checked {len(results)} {noun}: {failed} failed\n")
         sys.stdout.write("".join(out))
     return 1 if failed else 0
+
+
+def schema(variant: str | None, version: str | None, ignition: str | None) -> int:
+    """``butane-py schema``: print the JSON Schema of a Butane version or an Ignition spec."""
+    from .ignition._schema import all_butane_schemas, all_schemas
+
+    if ignition is not None:
+        text = all_schemas().get(f"ignition/{ignition}.json")
+        what = f"Ignition spec {ignition}"
+    else:
+        text = all_butane_schemas().get(f"butane/{variant}/{version}.json")
+        what = f"{variant} {version}"
+    if text is None:
+        sys.stderr.write(f"Error: no schema for {what}\n")
+        return 1
+    sys.stdout.write(text)
+    return 0
+
+
+def hash_password(method: str = "sha512", grub: bool = False) -> int:
+    """``butane-py hash-password``: prompt twice without echo, or read standard input."""
+    from .passwords import grub_hash, hash_password as make_hash
+
+    if sys.stdin.isatty():
+        import getpass
+
+        try:
+            first = getpass.getpass("Password: ")
+            second = getpass.getpass("Password (again): ")
+        except EOFError:
+            sys.stderr.write("Error: no password given\n")
+            return 1
+        if first != second:
+            sys.stderr.write("Error: the passwords do not match\n")
+            return 1
+        password = first
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        sys.stderr.write("Error: the password is empty\n")
+        return 1
+    try:
+        sys.stdout.write((grub_hash(password) if grub else make_hash(password, method)) + "\n")
+    except ButanePyError as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        return exc.exit_code
+    return 0

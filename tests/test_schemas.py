@@ -109,3 +109,23 @@ def test_warning_free_corpus_configs_pass_their_butane_schema() -> None:
         assert not errors, f"{path.name}: {errors[0].message[:200]}"
         checked += 1
     assert checked > 600
+
+
+def test_schema_command_prints_the_checked_in_files() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "butane_py", "schema", *args], capture_output=True,
+                              text=True, env=env, timeout=60)
+
+    p = run("--variant", "fcos", "--version", "1.6.0")
+    assert p.returncode == 0
+    assert p.stdout == (ROOT / "schemas" / "butane" / "fcos" / "1.6.0.json").read_text()
+    p = run("--ignition", "3.5.0")
+    assert p.stdout == (ROOT / "schemas" / "ignition" / "3.5.0.json").read_text()
+    assert run("--variant", "fcos", "--version", "9.9.9").returncode == 1
+    assert run().returncode == 2
