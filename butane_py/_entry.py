@@ -51,6 +51,7 @@ TRANSLATE_FLAGS = {
     ("-r", "--raw"): "raw",
     (None, "--raw-errors"): "raw_errors",
     (None, "--no-extensions"): "no_extensions",
+    (None, "--lint"): "lint",
 }
 TRANSLATE_VALUES = {("-o", "--output"): "output", ("-d", "--files-dir"): "files_dir", (None, "--color"): "color"}
 

@@ -64,10 +64,11 @@ def check_cmd(
     ),
     strict: bool = typer.Option(False, "-s", "--strict", help="Fail a file on any warning."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+    lint: bool = typer.Option(False, "--lint", help="Add warnings beyond the reference."),
 ) -> None:
     from . import commands
 
-    raise typer.Exit(commands.check(files, files_dir, strict, fmt.value))
+    raise typer.Exit(commands.check(files, files_dir, strict, fmt.value, lint))
 
 
 @app.command(
@@ -147,6 +148,7 @@ def translate_cmd(
     no_extensions: bool = typer.Option(
         False, "--no-extensions", help="Treat butane-py's own sections (sysctl, networkmanager) as unused keys."
     ),
+    lint: bool = typer.Option(False, "--lint", help="Add warnings beyond the reference (passwords, keys, CAs, units)."),
     version: bool = typer.Option(False, "-V", "--version", help="Print the version and exit."),
 ) -> None:
     from . import __version__, commands
@@ -156,7 +158,7 @@ def translate_cmd(
         raise typer.Exit(0)
     raise typer.Exit(
         commands.translate(
-            input or "-", output, pretty, strict, check, files_dir, raw, raw_errors, color.value, no_extensions
+            input or "-", output, pretty, strict, check, files_dir, raw, raw_errors, color.value, no_extensions, lint
         )
     )
 

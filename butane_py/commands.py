@@ -69,6 +69,7 @@ def translate(
     raw_errors: bool = False,
     color: str = "auto",
     no_extensions: bool = False,
+    lint: bool = False,
 ) -> int:
     """The default command: Butane to Ignition, as the reference ``butane`` does it."""
     from .butane import translate as do_translate
@@ -80,7 +81,7 @@ def translate(
     except ButanePyError as exc:
         sys.stderr.write(f"{exc}\n")
         return exc.exit_code
-    result = do_translate(data, files_dir=files_dir, raw=raw, pretty=pretty, extensions=not no_extensions)
+    result = do_translate(data, files_dir=files_dir, raw=raw, pretty=pretty, extensions=not no_extensions, lint=lint)
     if result.report.entries:
         if raw_errors:
             sys.stderr.write(str(result.report))
@@ -107,7 +108,9 @@ BUTANE_SUFFIXES = (".bu", ".yaml", ".yml")
 IGNITION_SUFFIXES = (".ign", ".json")
 
 
-def check(files: list[str], files_dir: str | None = None, strict: bool = False, fmt: str = "text") -> int:
+def check(
+    files: list[str], files_dir: str | None = None, strict: bool = False, fmt: str = "text", lint: bool = False
+) -> int:
     """``butane-py check``: translate or validate many files in one process, by extension."""
     import json
     import os
@@ -132,7 +135,7 @@ def check(files: list[str], files_dir: str | None = None, strict: bool = False, 
                     error = f"couldn't parse config: {error}"
             else:
                 directory = files_dir if files_dir is not None else (os.path.dirname(name) or ".")
-                res = do_translate(data, files_dir=directory, strict=strict)
+                res = do_translate(data, files_dir=directory, strict=strict, lint=lint)
                 report, error, ok = res.report, res.error, res.ok
             if strict and report.entries and error is None:
                 ok, error = False, "Config produced warnings and --strict was specified"

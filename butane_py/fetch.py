@@ -58,6 +58,7 @@ from ._openpgp import (
     verify_detached_file,
 )
 from .errors import ButanePyError
+from .errors import InputError as F_InputError
 
 __all__ = [
     "FetchError",
@@ -76,6 +77,7 @@ __all__ = [
     "FetchResult",
     "CacheEntry",
     "fetch",
+    "verify_file",
     "decompress_file",
     "default_cache_dir",
     "cache_path",
@@ -272,7 +274,9 @@ class _Downloader:
                             total = int(cl) if cl and cl.isdigit() else None
                         else:
                             raise DownloadError(f"{url}: HTTP {status}")
-                        for chunk in resp.iter_raw(CHUNK):
+                        # A pre-read response (e.g. httpx.MockTransport) has its content already.
+                        chunks = [resp.content] if resp.is_stream_consumed else resp.iter_raw(CHUNK)
+                        for chunk in chunks:
                             fh.write(chunk)
                             for h in hashers:
                                 h.update(chunk)
@@ -654,3 +658,32 @@ def _cache_lookup(
         except SignatureError:
             return None
     return meta, info
+
+
+def verify_file(
+    path: str | os.PathLike[str],
+    *,
+    sha256: str | None = None,
+    sha512: str | None = None,
+    signature: bytes | None = None,
+    keyring: Keyring | None = None,
+    insecure: bool = False,
+) -> SignatureInfo | None:
+    """Check a local file: digests (one streaming pass) and the detached signature.
+
+    ``signature=None`` is an error unless ``insecure``. Returns the signature details.
+    """
+    p = Path(path)
+    label = p.name
+    if sha256 is not None or sha512 is not None:
+        try:
+            got256, got512 = _hash_file(p, sha512 is not None)
+        except OSError as exc:
+            raise F_InputError(f"cannot read {p}: {exc.strerror}") from None
+        _check_digests(label, got256, got512, sha256, sha512)
+    if signature is None:
+        if insecure:
+            return None
+        raise MissingSignatureError(f"{label}: no signature given (use insecure to skip)")
+    ring = keyring if keyring is not None else Keyring.bundled()
+    return verify_detached_file(p, signature, ring, what=label)

@@ -40,19 +40,22 @@ def translate(
     raw: bool = False,
     pretty: bool = False,
     extensions: bool = True,
+    lint: bool = False,
 ) -> Result:
     """Translate a Butane config to Ignition. Never prints; bad input is a failed Result.
 
     With ``strict``, any finding fails the translation, as ``butane --strict`` does.
     ``extensions=False`` turns butane-py's own sections (``sysctl``, ``networkmanager``)
-    off, so that they are unused keys, exactly as in the reference.
+    off, so that they are unused keys, exactly as in the reference. ``lint=True`` adds
+    warnings beyond the reference (plain-text passwords, bad SSH keys, expired CAs,
+    misspelt unit sections).
     """
     from ._output import dumps, value
     from ._pipeline import translate_bytes
     from ._translate import Options
 
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
-    res = translate_bytes(data, Options(files_dir=files_dir), raw=raw, extensions=extensions)
+    res = translate_bytes(data, Options(files_dir=files_dir), raw=raw, extensions=extensions, lint=lint)
     vv = res.version
     result = Result(None, res.report, res.error, vv.variant if vv else None, vv.version if vv else None)
     if res.error is None and res.config is not None:

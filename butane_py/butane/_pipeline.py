@@ -244,7 +244,9 @@ def _go_type(vv: VariantVersion, structs: dict):
     return _go_struct("Config", structs, vv.base.name, vv.pkg, extra, {})
 
 
-def translate_bytes(data: bytes, options: Options, raw: bool = False, extensions: bool = True) -> Result:
+def translate_bytes(
+    data: bytes, options: Options, raw: bool = False, extensions: bool = True, lint: bool = False
+) -> Result:
     report = Report()
     try:
         node = _goyaml.parse(data)
@@ -281,6 +283,10 @@ def translate_bytes(data: bytes, options: Options, raw: bool = False, extensions
     report.merge(walker.rules)
     if extensions:
         _extensions.check(cfg, report)
+    if lint:
+        from ._lint import lint as run_lint
+
+        report.merge(run_lint(cfg))
     if report.is_fatal:
         return _finish(result, ctx, ERR_INVALID_SOURCE)
 

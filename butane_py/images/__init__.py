@@ -27,7 +27,14 @@ from ._flatcar import (
     parse_version_txt,
     sha512_for,
 )
-from ._simplestreams import Item, clearsigned_text, fetch_latest, flatten_products, latest_item, load_document
+from ._simplestreams import (
+    Item,
+    clearsigned_text,
+    fetch_latest,
+    flatten_products,
+    latest_item,
+    load_document,
+)
 from ._stream import (
     DEFAULT_FORMAT,
     DEFAULT_PLATFORM,
@@ -42,15 +49,50 @@ from ._stream import (
 )
 
 __all__ = [
-    "ARCHITECTURES", "Artifact", "CatalogEntry", "CatalogFile", "CloudImage", "DEFAULT_FORMAT",
-    "DEFAULT_PLATFORM", "DEFAULT_STREAM", "DEFAULT_STREAM_BASE", "FlatcarVersion", "GetBytes", "ImageError",
-    "Item", "MetadataError", "NotPinnedError", "Stream", "StreamRow", "UnknownChoiceError", "catalog",
-    "clearsigned_text", "fetch_flatcar", "fetch_latest", "fetch_stream", "flatcar_artifacts", "flatten_products",
-    "latest_item", "load_document", "load_stream", "normalize_arch", "parse_digests", "parse_version_txt",
-    "resolve", "sha512_for", "stream_url", "urllib_get_bytes", "validate_catalog",
+    "ARCHITECTURES",
+    "DEFAULT_FORMAT",
+    "DEFAULT_PLATFORM",
+    "DEFAULT_STREAM",
+    "DEFAULT_STREAM_BASE",
+    "Artifact",
+    "CatalogEntry",
+    "CatalogFile",
+    "CloudImage",
+    "FlatcarVersion",
+    "GetBytes",
+    "ImageError",
+    "Item",
+    "MetadataError",
+    "NotPinnedError",
+    "Stream",
+    "StreamRow",
+    "UnknownChoiceError",
+    "catalog",
+    "clearsigned_text",
+    "fetch_flatcar",
+    "fetch_latest",
+    "fetch_stream",
+    "flatcar_artifacts",
+    "flatten_products",
+    "latest_item",
+    "load_document",
+    "load_stream",
+    "normalize_arch",
+    "parse_digests",
+    "parse_version_txt",
+    "resolve",
+    "sha512_for",
+    "stream_url",
+    "urllib_get_bytes",
+    "validate_catalog",
 ]
 
-DISTRIBUTION_NAMES = {"fcos": "fcos", "fedora-coreos": "fcos", "flatcar": "flatcar", "ubuntu": "ubuntu"}
+DISTRIBUTION_NAMES = {
+    "fcos": "fcos",
+    "fedora-coreos": "fcos",
+    "flatcar": "flatcar",
+    "ubuntu": "ubuntu",
+}
 
 
 def resolve(
@@ -59,7 +101,7 @@ def resolve(
     *,
     stream: str | None = None,
     platform: str | None = None,
-    format: str | None = None,  # noqa: A002
+    format: str | None = None,
     get_bytes: GetBytes | None = None,
     base_url: str | None = None,
 ) -> list[Artifact]:
@@ -78,25 +120,45 @@ def resolve(
 
     if name in _packaged():
         entry = lookup(name)
-        for label, want, have in (("stream", stream, entry.stream), ("platform", platform, entry.platform),
-                                  ("format", format, entry.format)):
+        for label, want, have in (
+            ("stream", stream, entry.stream),
+            ("platform", platform, entry.platform),
+            ("format", format, entry.format),
+        ):
             if want is not None and want != have:
-                raise ImageError(f"catalog alias {name!r} is {label} {have!r}, not {want!r}")
+                raise ImageError(
+                    f"catalog alias {name!r} is {label} {have!r}, not {want!r}"
+                )
         return entry.artifacts(arch)
     dist = DISTRIBUTION_NAMES.get(name)
     if dist == "fcos":
-        s = fetch_stream(stream or DEFAULT_STREAM, base_url=base_url or DEFAULT_STREAM_BASE, get_bytes=get_bytes)
+        s = fetch_stream(
+            stream or DEFAULT_STREAM,
+            base_url=base_url or DEFAULT_STREAM_BASE,
+            get_bytes=get_bytes,
+        )
         return s.artifacts(arch, platform or DEFAULT_PLATFORM, format or DEFAULT_FORMAT)
     if dist == "flatcar":
         if platform not in (None, "metal"):
             raise ImageError("Flatcar images are chosen by format, not platform")
-        return fetch_flatcar(stream or "stable", arch, format or "pxe", get_bytes=get_bytes, base_url=base_url)
+        return fetch_flatcar(
+            stream or "stable",
+            arch,
+            format or "pxe",
+            get_bytes=get_bytes,
+            base_url=base_url,
+        )
     if dist == "ubuntu":
         if stream is None:
             raise ImageError("ubuntu needs a release, e.g. stream='24.04'")
         from ._simplestreams import DEFAULT_FTYPE, DEFAULT_MIRROR
 
-        art, _verified = fetch_latest(stream, arch, format or DEFAULT_FTYPE, mirror=base_url or DEFAULT_MIRROR,
-                                      get_bytes=get_bytes)
+        art, _verified = fetch_latest(
+            stream,
+            arch,
+            format or DEFAULT_FTYPE,
+            mirror=base_url or DEFAULT_MIRROR,
+            get_bytes=get_bytes,
+        )
         return [art]
     raise UnknownChoiceError("image", name, [*DISTRIBUTION_NAMES, *_packaged()])

@@ -21,14 +21,33 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ._common import ARCHITECTURES, Artifact, ImageError, MetadataError, NotPinnedError, UnknownChoiceError
-from ._common import filename_from_url, normalize_arch, safe_segment
+from ._common import (
+    ARCHITECTURES,
+    Artifact,
+    ImageError,
+    MetadataError,
+    NotPinnedError,
+    UnknownChoiceError,
+    filename_from_url,
+    normalize_arch,
+    safe_segment,
+)
 
 CATALOG_FORMAT = "butane-py-catalog:1"
 _HEX = re.compile(r"^[0-9a-f]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DISTRIBUTIONS = ("fcos", "flatcar", "ubuntu")
-_ENTRY_KEYS = ("distribution", "stream", "version", "snapshot", "source", "platform", "format", "absent", "architectures")
+_ENTRY_KEYS = (
+    "distribution",
+    "stream",
+    "version",
+    "snapshot",
+    "source",
+    "platform",
+    "format",
+    "absent",
+    "architectures",
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +75,9 @@ class CatalogEntry:
     def artifacts(self, arch: str | None = None) -> list[Artifact]:
         arch = normalize_arch(arch)
         if self.absent is not None:
-            raise NotPinnedError(f"catalog entry {self.alias!r} has no pinned files: {self.absent}")
+            raise NotPinnedError(
+                f"catalog entry {self.alias!r} has no pinned files: {self.absent}"
+            )
         if arch not in self.architectures:
             raise NotPinnedError(
                 f"catalog entry {self.alias!r} has nothing pinned for {arch}; pinned: "
@@ -73,8 +94,13 @@ class CatalogEntry:
                     filename=filename,
                     release=self.version,
                     cache_key="/".join(
-                        [self.distribution, safe_segment(self.stream), safe_segment(self.version), arch,
-                         safe_segment(filename)]
+                        [
+                            self.distribution,
+                            safe_segment(self.stream),
+                            safe_segment(self.version),
+                            arch,
+                            safe_segment(filename),
+                        ]
                     ),
                     sha256=f.sha256,
                     sha512=f.sha512,
@@ -96,7 +122,9 @@ def validate_catalog(doc: Any) -> list[str]:
     for alias, e in images.items():
         where = f"images.{alias}"
         if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", alias):
-            problems.append(f"{where}: alias must be lowercase letters, digits, '.', '-'")
+            problems.append(
+                f"{where}: alias must be lowercase letters, digits, '.', '-'"
+            )
         if not isinstance(e, dict):
             problems.append(f"{where}: not an object")
             continue
@@ -107,7 +135,9 @@ def validate_catalog(doc: Any) -> list[str]:
             if key not in _ENTRY_KEYS:
                 problems.append(f"{where}: unknown key {key}")
         if e.get("distribution") not in DISTRIBUTIONS:
-            problems.append(f"{where}.distribution: must be one of {', '.join(DISTRIBUTIONS)}")
+            problems.append(
+                f"{where}.distribution: must be one of {', '.join(DISTRIBUTIONS)}"
+            )
         for key in ("stream", "platform", "format", "source"):
             if not isinstance(e.get(key), str) or not e.get(key):
                 problems.append(f"{where}.{key}: must be a non-empty string")
@@ -129,7 +159,9 @@ def validate_catalog(doc: Any) -> list[str]:
         if not isinstance(e.get("version"), str) or not e.get("version"):
             problems.append(f"{where}.version: must be a string when files are pinned")
         if not (isinstance(e.get("snapshot"), str) and _DATE.match(e["snapshot"])):
-            problems.append(f"{where}.snapshot: must be YYYY-MM-DD when files are pinned")
+            problems.append(
+                f"{where}.snapshot: must be YYYY-MM-DD when files are pinned"
+            )
         for arch, files in arches.items():
             aw = f"{where}.architectures.{arch}"
             if arch not in ARCHITECTURES:
@@ -144,18 +176,26 @@ def validate_catalog(doc: Any) -> list[str]:
                     continue
                 if not isinstance(f.get("name"), str) or not f.get("name"):
                     problems.append(f"{fw}.name: missing")
-                if not (isinstance(f.get("url"), str) and f["url"].startswith("https://")):
+                if not (
+                    isinstance(f.get("url"), str) and f["url"].startswith("https://")
+                ):
                     problems.append(f"{fw}.url: must be an https URL")
                 for algo, n in (("sha256", 64), ("sha512", 128)):
                     v = f.get(algo)
-                    if v is not None and not (isinstance(v, str) and len(v) == n and _HEX.match(v)):
-                        problems.append(f"{fw}.{algo}: must be {n} lowercase hex digits")
+                    if v is not None and not (
+                        isinstance(v, str) and len(v) == n and _HEX.match(v)
+                    ):
+                        problems.append(
+                            f"{fw}.{algo}: must be {n} lowercase hex digits"
+                        )
                 if f.get("sha256") is None and f.get("sha512") is None:
                     problems.append(f"{fw}: needs sha256 (or sha512)")
                 if e.get("distribution") == "fcos" and f.get("sha256") is None:
                     problems.append(f"{fw}.sha256: required for fcos")
                 sig = f.get("signature")
-                if sig is not None and not (isinstance(sig, str) and sig.startswith("https://")):
+                if sig is not None and not (
+                    isinstance(sig, str) and sig.startswith("https://")
+                ):
                     problems.append(f"{fw}.signature: must be an https URL")
                 for key in f:
                     if key not in ("name", "url", "sha256", "sha512", "signature"):
@@ -171,13 +211,29 @@ def parse_catalog(doc: Any) -> dict[str, CatalogEntry]:
     for alias, e in doc["images"].items():
         arches = {
             arch: tuple(
-                CatalogFile(f["name"], f["url"], f.get("sha256"), f.get("sha512"), f.get("signature"))
+                CatalogFile(
+                    f["name"],
+                    f["url"],
+                    f.get("sha256"),
+                    f.get("sha512"),
+                    f.get("signature"),
+                )
                 for f in files
             )
             for arch, files in e["architectures"].items()
         }
-        out[alias] = CatalogEntry(alias, e["distribution"], e["stream"], e["version"], e["snapshot"], e["source"],
-                                  e["platform"], e["format"], e["absent"], arches)
+        out[alias] = CatalogEntry(
+            alias,
+            e["distribution"],
+            e["stream"],
+            e["version"],
+            e["snapshot"],
+            e["source"],
+            e["platform"],
+            e["format"],
+            e["absent"],
+            arches,
+        )
     return out
 
 
@@ -185,7 +241,12 @@ def parse_catalog(doc: Any) -> dict[str, CatalogEntry]:
 def _packaged() -> dict[str, CatalogEntry]:
     from importlib.resources import files
 
-    text = files(__package__).joinpath("catalog.json").read_text(encoding="utf-8")
+    try:
+        text = files(__package__).joinpath("catalog.json").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MetadataError(
+            f"the pinned catalog is missing from this installation: {exc}"
+        ) from exc
     return parse_catalog(json.loads(text))
 
 
@@ -202,7 +263,13 @@ def lookup(alias: str) -> CatalogEntry:
 
 
 def entry_from_artifacts(
-    distribution: str, stream: str, version: str, snapshot: str, source: str, platform: str, fmt: str,
+    distribution: str,
+    stream: str,
+    version: str,
+    snapshot: str,
+    source: str,
+    platform: str,
+    fmt: str,
     per_arch: dict[str, list[Artifact]],
 ) -> dict[str, Any]:
     """A catalog entry (as JSON data) from resolved artifacts; used by scripts/update_catalog.py."""
@@ -221,10 +288,30 @@ def entry_from_artifacts(
         arches[arch] = files
     if not arches:
         raise ImageError(f"no files to pin for {distribution} {stream}")
-    return {"distribution": distribution, "stream": stream, "version": version, "snapshot": snapshot,
-            "source": source, "platform": platform, "format": fmt, "absent": None, "architectures": arches}
+    return {
+        "distribution": distribution,
+        "stream": stream,
+        "version": version,
+        "snapshot": snapshot,
+        "source": source,
+        "platform": platform,
+        "format": fmt,
+        "absent": None,
+        "architectures": arches,
+    }
 
 
-def absent_entry(distribution: str, stream: str, source: str, platform: str, fmt: str, reason: str) -> dict[str, Any]:
-    return {"distribution": distribution, "stream": stream, "version": None, "snapshot": None, "source": source,
-            "platform": platform, "format": fmt, "absent": reason, "architectures": {}}
+def absent_entry(
+    distribution: str, stream: str, source: str, platform: str, fmt: str, reason: str
+) -> dict[str, Any]:
+    return {
+        "distribution": distribution,
+        "stream": stream,
+        "version": None,
+        "snapshot": None,
+        "source": source,
+        "platform": platform,
+        "format": fmt,
+        "absent": reason,
+        "architectures": {},
+    }

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import platform as _platform
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from ..errors import ButanePyError
 
@@ -37,7 +37,9 @@ class UnknownChoiceError(ImageError):
     and ``available`` the sorted choices the source does offer.
     """
 
-    def __init__(self, kind: str, value: str, available: Iterable[str], where: str = "") -> None:
+    def __init__(
+        self, kind: str, value: str, available: Iterable[str], where: str = ""
+    ) -> None:
         self.kind = kind
         self.value = value
         self.available = sorted(available)
@@ -99,7 +101,13 @@ def filename_from_url(url: str) -> str:
 
 def safe_segment(value: str) -> str:
     """A cache-key path segment: refuses separators and dot-only names."""
-    if not value or value in (".", "..") or "/" in value or "\\" in value or "\x00" in value:
+    if (
+        not value
+        or value in (".", "..")
+        or "/" in value
+        or "\\" in value
+        or "\x00" in value
+    ):
         raise MetadataError(f"unsafe value for a cache path segment: {value!r}")
     return value
 
@@ -110,10 +118,14 @@ def call_fetcher(get_bytes: GetBytes | None, url: str) -> bytes:
         data = fetcher(url)
     except ImageError:
         raise
-    except Exception as exc:  # the fetcher is pluggable; report any failure with its URL
+    except (
+        Exception
+    ) as exc:  # the fetcher is pluggable; report any failure with its URL
         raise MetadataError(f"cannot fetch {url}: {exc}") from exc
     if not isinstance(data, (bytes, bytearray)):
-        raise MetadataError(f"fetcher returned {type(data).__name__} for {url}, expected bytes")
+        raise MetadataError(
+            f"fetcher returned {type(data).__name__} for {url}, expected bytes"
+        )
     return bytes(data)
 
 
@@ -131,10 +143,12 @@ def urllib_get_bytes(url: str, timeout: float = 30.0) -> bytes:
     if not url.startswith(("https://", "http://")):
         raise MetadataError(f"refusing to fetch non-HTTP URL: {url}")
     request = urllib.request.Request(url, headers={"User-Agent": "butane-py"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         data = response.read(MAX_METADATA_BYTES + 1)
     if len(data) > MAX_METADATA_BYTES:
-        raise MetadataError(f"metadata document larger than {MAX_METADATA_BYTES} bytes: {url}")
+        raise MetadataError(
+            f"metadata document larger than {MAX_METADATA_BYTES} bytes: {url}"
+        )
     return data
 
 

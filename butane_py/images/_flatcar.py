@@ -38,7 +38,10 @@ BOARDS = {"x86_64": "amd64-usr", "aarch64": "arm64-usr"}
 BASE_URL_TEMPLATE = "https://{channel}.release.flatcar-linux.net/{board}/"
 
 FORMATS: dict[str, tuple[tuple[str, str], ...]] = {
-    "pxe": (("kernel", "flatcar_production_pxe.vmlinuz"), ("initramfs", "flatcar_production_pxe_image.cpio.gz")),
+    "pxe": (
+        ("kernel", "flatcar_production_pxe.vmlinuz"),
+        ("initramfs", "flatcar_production_pxe_image.cpio.gz"),
+    ),
     "iso": (("disk", "flatcar_production_iso_image.iso"),),
     "qemu": (("disk", "flatcar_production_qemu_image.img"),),
     "qemu_uefi": (("disk", "flatcar_production_qemu_uefi_image.img"),),
@@ -85,8 +88,15 @@ def parse_version_txt(text: bytes | str) -> FlatcarVersion:
     if not version:
         raise MetadataError("version.txt has no FLATCAR_VERSION")
     if not _VERSION_RE.match(version):
-        raise MetadataError(f"version.txt: FLATCAR_VERSION {version!r} is not a version")
-    return FlatcarVersion(version, values.get("FLATCAR_VERSION_ID"), values.get("FLATCAR_BUILD_ID"), values)
+        raise MetadataError(
+            f"version.txt: FLATCAR_VERSION {version!r} is not a version"
+        )
+    return FlatcarVersion(
+        version,
+        values.get("FLATCAR_VERSION_ID"),
+        values.get("FLATCAR_BUILD_ID"),
+        values,
+    )
 
 
 def board_for(arch: str | None) -> str:
@@ -110,7 +120,7 @@ def flatcar_artifacts(
     channel: str,
     version: str,
     arch: str | None = None,
-    format: str = "pxe",  # noqa: A002
+    format: str = "pxe",
     *,
     base_url: str | None = None,
 ) -> list[Artifact]:
@@ -121,7 +131,9 @@ def flatcar_artifacts(
     """
     arch = normalize_arch(arch)
     if version == "current" or not _VERSION_RE.match(version):
-        raise MetadataError(f"Flatcar version must be a concrete version, not {version!r}")
+        raise MetadataError(
+            f"Flatcar version must be a concrete version, not {version!r}"
+        )
     base = base_url if base_url is not None else channel_base_url(channel, arch)
     if not base.endswith("/"):
         base += "/"
@@ -130,7 +142,12 @@ def flatcar_artifacts(
     elif format.startswith("flatcar_production_") and "/" not in format:
         files = (("disk", format),)
     else:
-        raise UnknownChoiceError("format", format, FORMATS, "for Flatcar (or a flatcar_production_* file name)")
+        raise UnknownChoiceError(
+            "format",
+            format,
+            FORMATS,
+            "for Flatcar (or a flatcar_production_* file name)",
+        )
     out = []
     for name, filename in files:
         url = f"{base}{version}/{filename}"
@@ -140,7 +157,15 @@ def flatcar_artifacts(
                 url=url,
                 filename=filename,
                 release=version,
-                cache_key="/".join(["flatcar", safe_segment(channel), safe_segment(version), arch, filename]),
+                cache_key="/".join(
+                    [
+                        "flatcar",
+                        safe_segment(channel),
+                        safe_segment(version),
+                        arch,
+                        filename,
+                    ]
+                ),
                 signature_url=url + ".sig",
                 digests_url=url + ".DIGESTS",
                 distribution="flatcar",
@@ -180,7 +205,11 @@ def parse_digests(text: bytes | str) -> dict[str, dict[str, str]]:
         if not m:
             continue
         digest, name = m.group(1).lower(), m.group(2)
-        algo = section if section and _BY_LENGTH.get(len(digest)) == section else _BY_LENGTH.get(len(digest))
+        algo = (
+            section
+            if section and _BY_LENGTH.get(len(digest)) == section
+            else _BY_LENGTH.get(len(digest))
+        )
         if algo is None:
             continue
         name = name.replace("\\", "/").rsplit("/", 1)[-1]
@@ -193,12 +222,19 @@ def sha512_for(digests: bytes | str | dict[str, dict[str, str]], filename: str) 
     table = digests if isinstance(digests, dict) else parse_digests(digests)
     found = table.get("sha512", {})
     if filename not in found:
-        raise MetadataError(f"DIGESTS has no SHA512 for {filename} (has: {', '.join(sorted(found)) or 'none'})")
+        raise MetadataError(
+            f"DIGESTS has no SHA512 for {filename} (has: {', '.join(sorted(found)) or 'none'})"
+        )
     return found[filename]
 
 
-def fetch_flatcar_version(channel: str, arch: str | None = None, *, get_bytes: GetBytes | None = None,
-                          base_url: str | None = None) -> FlatcarVersion:
+def fetch_flatcar_version(
+    channel: str,
+    arch: str | None = None,
+    *,
+    get_bytes: GetBytes | None = None,
+    base_url: str | None = None,
+) -> FlatcarVersion:
     base = base_url if base_url is not None else channel_base_url(channel, arch)
     if not base.endswith("/"):
         base += "/"
@@ -208,7 +244,7 @@ def fetch_flatcar_version(channel: str, arch: str | None = None, *, get_bytes: G
 def fetch_flatcar(
     channel: str = "stable",
     arch: str | None = None,
-    format: str = "pxe",  # noqa: A002
+    format: str = "pxe",
     *,
     version: str | None = None,
     get_bytes: GetBytes | None = None,
@@ -220,7 +256,9 @@ def fetch_flatcar(
     if channel not in CHANNELS:
         raise UnknownChoiceError("channel", channel, CHANNELS, "for Flatcar")
     if version is None:
-        version = fetch_flatcar_version(channel, arch, get_bytes=get_bytes, base_url=base_url).version
+        version = fetch_flatcar_version(
+            channel, arch, get_bytes=get_bytes, base_url=base_url
+        ).version
     arts = flatcar_artifacts(channel, version, arch, format, base_url=base_url)
     if not with_digests:
         return arts

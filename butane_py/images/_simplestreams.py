@@ -7,8 +7,9 @@ provides the OpenPGP check), or accept the result's ``verified=False``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ._common import (
     Artifact,
@@ -25,7 +26,12 @@ DEFAULT_MIRROR = "https://cloud-images.ubuntu.com/releases/"
 INDEX_PATH = "streams/v1/index.json"
 SIGNED_INDEX_PATH = "streams/v1/index.sjson"
 DEFAULT_FTYPE = "disk1.img"
-UBUNTU_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "ppc64le": "ppc64el", "s390x": "s390x"}
+UBUNTU_ARCH = {
+    "x86_64": "amd64",
+    "aarch64": "arm64",
+    "ppc64le": "ppc64el",
+    "s390x": "s390x",
+}
 
 #: Takes clearsigned bytes, returns the verified cleartext or raises.
 Verify = Callable[[bytes], bytes]
@@ -55,7 +61,7 @@ def clearsigned_text(data: bytes) -> bytes:
     i = start + 1
     while i < end and lines[i].strip():  # armor headers (Hash: ...) end at a blank line
         i += 1
-    body = [line[2:] if line.startswith("- ") else line for line in lines[i + 1 : end]]
+    body = [line.removeprefix("- ") for line in lines[i + 1 : end]]
     return "\n".join(body).encode("utf-8")
 
 
@@ -64,8 +70,14 @@ def load_document(data: bytes, verify: Verify | None = None) -> Document:
     stripped = data.lstrip()
     if stripped.startswith(_BEGIN.encode()):
         if verify is not None:
-            return Document(_obj(parse_json(verify(data), "simplestreams document")), True, True)
-        return Document(_obj(parse_json(clearsigned_text(stripped), "simplestreams document")), True, False)
+            return Document(
+                _obj(parse_json(verify(data), "simplestreams document")), True, True
+            )
+        return Document(
+            _obj(parse_json(clearsigned_text(stripped), "simplestreams document")),
+            True,
+            False,
+        )
     return Document(_obj(parse_json(data, "simplestreams document")), False, False)
 
 
@@ -80,15 +92,24 @@ class IndexEntry:
 
 def parse_index(doc: dict[str, Any]) -> list[IndexEntry]:
     if doc.get("format") != "index:1.0":
-        raise MetadataError(f"simplestreams index has format {doc.get('format')!r}, expected 'index:1.0'")
+        raise MetadataError(
+            f"simplestreams index has format {doc.get('format')!r}, expected 'index:1.0'"
+        )
     out = []
     for cid, entry in sorted(_obj(doc.get("index"), "index").items()):
         entry = _obj(entry, f"index/{cid}")
         path = entry.get("path")
         if not isinstance(path, str) or not path:
             raise MetadataError(f"simplestreams index entry {cid} has no path")
-        out.append(IndexEntry(cid, path, entry.get("datatype"), entry.get("format"),
-                              tuple(p for p in entry.get("products", []) if isinstance(p, str))))
+        out.append(
+            IndexEntry(
+                cid,
+                path,
+                entry.get("datatype"),
+                entry.get("format"),
+                tuple(p for p in entry.get("products", []) if isinstance(p, str)),
+            )
+        )
     return out
 
 
@@ -126,7 +147,11 @@ def _expand(level: dict[str, Any], aliases: dict[str, Any]) -> dict[str, Any]:
     expanded: dict[str, Any] = {}
     for key, value in own.items():
         table = aliases.get(key)
-        if isinstance(table, dict) and isinstance(value, str) and isinstance(table.get(value), dict):
+        if (
+            isinstance(table, dict)
+            and isinstance(value, str)
+            and isinstance(table.get(value), dict)
+        ):
             expanded.update(table[value])
     expanded.update(own)
     return expanded
@@ -135,37 +160,62 @@ def _expand(level: dict[str, Any], aliases: dict[str, Any]) -> dict[str, Any]:
 def flatten_products(doc: dict[str, Any]) -> list[Item]:
     """Every item, with attributes inherited top level → product → version → item."""
     if doc.get("format") != "products:1.0":
-        raise MetadataError(f"simplestreams products file has format {doc.get('format')!r}, expected 'products:1.0'")
+        raise MetadataError(
+            f"simplestreams products file has format {doc.get('format')!r}, expected 'products:1.0'"
+        )
     aliases = doc.get("_aliases") if isinstance(doc.get("_aliases"), dict) else {}
     top = _expand(doc, aliases)
     items: list[Item] = []
     for pid, product in _obj(doc.get("products"), "products").items():
         product = _obj(product, f"product {pid}")
         pattrs = {**top, **_expand(product, aliases)}
-        for ver, version in _obj(product.get("versions", {}), f"{pid} versions").items():
+        for ver, version in _obj(
+            product.get("versions", {}), f"{pid} versions"
+        ).items():
             version = _obj(version, f"{pid}/{ver}")
             vattrs = {**pattrs, **_expand(version, aliases)}
-            for name, item in _obj(version.get("items", {}), f"{pid}/{ver} items").items():
-                attrs = {**vattrs, **_expand(_obj(item, f"{pid}/{ver}/{name}"), aliases)}
+            for name, item in _obj(
+                version.get("items", {}), f"{pid}/{ver} items"
+            ).items():
+                attrs = {
+                    **vattrs,
+                    **_expand(_obj(item, f"{pid}/{ver}/{name}"), aliases),
+                }
                 if isinstance(attrs.get("path"), str):
                     items.append(Item(pid, ver, name, attrs))
     return items
 
 
-def latest_item(items: list[Item], release: str, arch: str | None = None, ftype: str = DEFAULT_FTYPE) -> Item:
+def latest_item(
+    items: list[Item], release: str, arch: str | None = None, ftype: str = DEFAULT_FTYPE
+) -> Item:
     """The item of the lexically greatest version for a release (codename or version number,
     e.g. ``noble`` or ``24.04``), architecture and file type."""
     ua = UBUNTU_ARCH.get(normalize_arch(arch), arch or "")
-    by_release = [i for i in items if release in (str(i.get("release", "")), str(i.get("version", "")))]
+    by_release = [
+        i
+        for i in items
+        if release in (str(i.get("release", "")), str(i.get("version", "")))
+    ]
     if not by_release:
         known = {str(i.get("version") or i.get("release")) for i in items}
         raise UnknownChoiceError("release", release, known, "in simplestreams products")
     by_arch = [i for i in by_release if i.get("arch") == ua]
     if not by_arch:
-        raise UnknownChoiceError("architecture", ua, {str(i.get("arch")) for i in by_release}, f"for {release}")
+        raise UnknownChoiceError(
+            "architecture",
+            ua,
+            {str(i.get("arch")) for i in by_release},
+            f"for {release}",
+        )
     matching = [i for i in by_arch if i.get("ftype") == ftype]
     if not matching:
-        raise UnknownChoiceError("ftype", ftype, {str(i.get("ftype")) for i in by_arch}, f"for {release}/{ua}")
+        raise UnknownChoiceError(
+            "ftype",
+            ftype,
+            {str(i.get("ftype")) for i in by_arch},
+            f"for {release}/{ua}",
+        )
     return max(matching, key=lambda i: (i.version, i.product, i.name))
 
 
@@ -178,8 +228,15 @@ def item_artifact(item: Item, mirror: str = DEFAULT_MIRROR) -> Artifact:
         url=url,
         filename=filename,
         release=item.version,
-        cache_key="/".join(["ubuntu", safe_segment(release), safe_segment(item.version),
-                            safe_segment(str(item.get("arch"))), safe_segment(filename)]),
+        cache_key="/".join(
+            [
+                "ubuntu",
+                safe_segment(release),
+                safe_segment(item.version),
+                safe_segment(str(item.get("arch"))),
+                safe_segment(filename),
+            ]
+        ),
         sha256=item.sha256,
         distribution="ubuntu",
     )
@@ -198,7 +255,10 @@ def fetch_latest(
     """Read the mirror's index and its image-downloads products files; return the latest
     matching file and whether the metadata it came from was verified (only with ``verify``)."""
     root = mirror.rstrip("/") + "/"
-    index_doc = load_document(call_fetcher(get_bytes, root + (SIGNED_INDEX_PATH if signed else INDEX_PATH)), verify)
+    index_doc = load_document(
+        call_fetcher(get_bytes, root + (SIGNED_INDEX_PATH if signed else INDEX_PATH)),
+        verify,
+    )
     verified = index_doc.verified
     items: list[Item] = []
     for entry in parse_index(index_doc.content):

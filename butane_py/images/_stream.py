@@ -60,7 +60,9 @@ class Stream:
     def platforms(self, arch: str | None = None) -> list[str]:
         return sorted(self._platforms(normalize_arch(arch)))
 
-    def formats(self, arch: str | None = None, platform: str = DEFAULT_PLATFORM) -> list[str]:
+    def formats(
+        self, arch: str | None = None, platform: str = DEFAULT_PLATFORM
+    ) -> list[str]:
         arch = normalize_arch(arch)
         return sorted(_dict(self._platform(arch, platform).get("formats"), "formats"))
 
@@ -73,7 +75,7 @@ class Stream:
         self,
         arch: str | None = None,
         platform: str = DEFAULT_PLATFORM,
-        format: str = DEFAULT_FORMAT,  # noqa: A002 (the stream's own word)
+        format: str = DEFAULT_FORMAT,
     ) -> list[Artifact]:
         """The files of one (arch, platform, format), in the document's order (pxe: kernel,
         initramfs, rootfs)."""
@@ -82,15 +84,24 @@ class Stream:
         release = _release(plat, arch, platform)
         formats = _dict(plat.get("formats"), f"{arch}/{platform} formats")
         if format not in formats:
-            raise UnknownChoiceError("format", format, formats, f"for {arch}/{platform} in stream {self.name}")
+            raise UnknownChoiceError(
+                "format",
+                format,
+                formats,
+                f"for {arch}/{platform} in stream {self.name}",
+            )
         files = _dict(formats[format], f"{arch}/{platform}/{format}")
         out = []
         for name, entry in files.items():
             entry = _dict(entry, f"{arch}/{platform}/{format}/{name}")
             url = entry.get("location")
             if not isinstance(url, str) or not url:
-                raise MetadataError(f"stream {self.name}: {arch}/{platform}/{format}/{name} has no location")
-            sha256 = _hex_or_none(entry.get("sha256"), 64, f"{arch}/{platform}/{format}/{name} sha256")
+                raise MetadataError(
+                    f"stream {self.name}: {arch}/{platform}/{format}/{name} has no location"
+                )
+            sha256 = _hex_or_none(
+                entry.get("sha256"), 64, f"{arch}/{platform}/{format}/{name} sha256"
+            )
             filename = filename_from_url(url)
             out.append(
                 Artifact(
@@ -99,12 +110,22 @@ class Stream:
                     filename=filename,
                     release=release,
                     cache_key="/".join(
-                        ["fcos", safe_segment(self.name), safe_segment(release), arch, safe_segment(filename)]
+                        [
+                            "fcos",
+                            safe_segment(self.name),
+                            safe_segment(release),
+                            arch,
+                            safe_segment(filename),
+                        ]
                     ),
                     sha256=sha256,
-                    signature_url=entry.get("signature") if isinstance(entry.get("signature"), str) else None,
+                    signature_url=entry.get("signature")
+                    if isinstance(entry.get("signature"), str)
+                    else None,
                     uncompressed_sha256=_hex_or_none(
-                        entry.get("uncompressed-sha256"), 64, f"{arch}/{platform}/{format}/{name} uncompressed-sha256"
+                        entry.get("uncompressed-sha256"),
+                        64,
+                        f"{arch}/{platform}/{format}/{name} uncompressed-sha256",
                     ),
                     distribution="fcos",
                 )
@@ -119,7 +140,11 @@ class Stream:
                 plat = _dict(plat, f"{arch}/{platform}")
                 release = _release(plat, arch, platform)
                 for fmt, files in sorted(_dict(plat.get("formats"), "formats").items()):
-                    rows.append(StreamRow(arch, platform, fmt, release, tuple(_dict(files, fmt))))
+                    rows.append(
+                        StreamRow(
+                            arch, platform, fmt, release, tuple(_dict(files, fmt))
+                        )
+                    )
         return rows
 
     def cloud_images(self, arch: str | None = None) -> list[CloudImage]:
@@ -134,11 +159,24 @@ class Stream:
             if isinstance(regions, dict):
                 for region, r in sorted(regions.items()):
                     if isinstance(r, dict) and isinstance(r.get("image"), str):
-                        rows.append(CloudImage(platform, region, r["image"], _str_or_none(r.get("release"))))
+                        rows.append(
+                            CloudImage(
+                                platform,
+                                region,
+                                r["image"],
+                                _str_or_none(r.get("release")),
+                            )
+                        )
                 continue
             release = _str_or_none(entry.get("release"))
-            if isinstance(entry.get("project"), str) and isinstance(entry.get("name"), str):
-                rows.append(CloudImage(platform, None, f"{entry['project']}/{entry['name']}", release))
+            if isinstance(entry.get("project"), str) and isinstance(
+                entry.get("name"), str
+            ):
+                rows.append(
+                    CloudImage(
+                        platform, None, f"{entry['project']}/{entry['name']}", release
+                    )
+                )
             elif isinstance(entry.get("digest-ref"), str):
                 rows.append(CloudImage(platform, None, entry["digest-ref"], release))
             elif isinstance(entry.get("image"), str):
@@ -152,7 +190,9 @@ class Stream:
     def _arch(self, arch: str) -> dict[str, Any]:
         arches = self._arches()
         if arch not in arches:
-            raise UnknownChoiceError("architecture", arch, arches, f"in stream {self.name}")
+            raise UnknownChoiceError(
+                "architecture", arch, arches, f"in stream {self.name}"
+            )
         return _dict(arches[arch], arch)
 
     def _platforms(self, arch: str) -> dict[str, Any]:
@@ -161,7 +201,9 @@ class Stream:
     def _platform(self, arch: str, platform: str) -> dict[str, Any]:
         plats = self._platforms(arch)
         if platform not in plats:
-            raise UnknownChoiceError("platform", platform, plats, f"for {arch} in stream {self.name}")
+            raise UnknownChoiceError(
+                "platform", platform, plats, f"for {arch} in stream {self.name}"
+            )
         return _dict(plats[platform], f"{arch}/{platform}")
 
 
@@ -172,7 +214,9 @@ def load_stream(data: bytes | str | dict[str, Any], name: str | None = None) -> 
         raise MetadataError("stream metadata has no 'architectures' object")
     stream_name = doc.get("stream") if isinstance(doc.get("stream"), str) else None
     if name is not None and stream_name is not None and stream_name != name:
-        raise MetadataError(f"asked for stream {name!r} but the document is for stream {stream_name!r}")
+        raise MetadataError(
+            f"asked for stream {name!r} but the document is for stream {stream_name!r}"
+        )
     meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
     return Stream(
         name=stream_name or name or "unknown",
@@ -181,16 +225,23 @@ def load_stream(data: bytes | str | dict[str, Any], name: str | None = None) -> 
     )
 
 
-def stream_url(stream: str = DEFAULT_STREAM, base_url: str = DEFAULT_STREAM_BASE) -> str:
+def stream_url(
+    stream: str = DEFAULT_STREAM, base_url: str = DEFAULT_STREAM_BASE
+) -> str:
     safe_segment(stream)
     return base_url.rstrip("/") + "/" + stream + ".json"
 
 
 def fetch_stream(
-    stream: str = DEFAULT_STREAM, *, base_url: str = DEFAULT_STREAM_BASE, get_bytes: GetBytes | None = None
+    stream: str = DEFAULT_STREAM,
+    *,
+    base_url: str = DEFAULT_STREAM_BASE,
+    get_bytes: GetBytes | None = None,
 ) -> Stream:
     """Fetch and parse ``<base_url>/<stream>.json`` through ``get_bytes``."""
-    return load_stream(call_fetcher(get_bytes, stream_url(stream, base_url)), name=stream)
+    return load_stream(
+        call_fetcher(get_bytes, stream_url(stream, base_url)), name=stream
+    )
 
 
 def _dict(value: Any, what: str) -> dict[str, Any]:
@@ -213,6 +264,10 @@ def _str_or_none(value: Any) -> str | None:
 def _hex_or_none(value: Any, length: int, what: str) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) != length or any(c not in "0123456789abcdefABCDEF" for c in value):
+    if (
+        not isinstance(value, str)
+        or len(value) != length
+        or any(c not in "0123456789abcdefABCDEF" for c in value)
+    ):
         raise MetadataError(f"stream metadata: {what} is not {length} hex digits")
     return value.lower()

@@ -1,0 +1,421 @@
+"""Tests for butane_py.fetch and butane_py._openpgp against a loopback HTTP server."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import warnings
+from pathlib import Path
+
+import httpx
+import pysequoia
+import pytest
+from pysequoia.packet import PacketPile, Tag
+
+from butane_py import fetch as F
+from butane_py._openpgp import (
+    BadSignatureError,
+    Keyring,
+    KeyringError,
+    MalformedSignatureError,
+    UnknownKeyError,
+    load_signature,
+    verify_detached_file,
+)
+from butane_py.errors import ButanePyError
+
+from ._httpserver import TestServer
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+VERIFY = SHARED / "coreos-installer" / "verify"
+TEST_PRIV = VERIFY / "test-key.priv.asc"
+TEST_PUB = VERIFY / "test-key.pub.asc"
+FLATCAR_PRIMARY = "f88cfedeff29a5b4d9523864e25d9aed0593b34a"
+TEST_SUBKEY = "fc51ac9fed914ecad67edb2a5fbda8071bf24b78"
+
+FAST = dict(retry_delay=0.001, max_retry_delay=0.01, timeout=10.0)
+
+
+@pytest.fixture(scope="module")
+def signer():
+    return pysequoia.Tsk.from_file(str(TEST_PRIV)).signer()
+
+
+@pytest.fixture(scope="module")
+def ring() -> Keyring:
+    return Keyring.from_files([TEST_PUB])
+
+
+def sign(signer, data: bytes, armor: bool = False) -> bytes:
+    return pysequoia.sign(signer, data, mode=pysequoia.SignatureMode.DETACHED, armor=armor)
+
+
+@pytest.fixture
+def site(tmp_path, signer):
+    root = tmp_path / "srv"
+    root.mkdir()
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    (root / "image.raw").write_bytes(data)
+    (root / "image.raw.sig").write_bytes(sign(signer, data))
+    return root, data
+
+
+@pytest.fixture
+def server(site):
+    root, _ = site
+    with TestServer(root) as srv:
+        yield srv
+
+
+@pytest.fixture
+def out(tmp_path):
+    d = tmp_path / "out"
+    d.mkdir()
+    return d
+
+
+def leftovers(*dirs: Path) -> list[str]:
+    return sorted(str(p) for d in dirs if d.exists() for p in d.rglob("*"))
+
+
+# --------------------------------------------------------------------------- happy path
+
+
+def test_download_verifies_and_renames(server, site, out, ring):
+    _, data = site
+    seen = []
+    res = F.fetch(
+        server.url("image.raw"),
+        out / "image.raw",
+        sha256=hashlib.sha256(data).hexdigest(),
+        sha512=hashlib.sha512(data).hexdigest(),
+        keyring=ring,
+        progress=lambda done, total: seen.append((done, total)),
+        **FAST,
+    )
+    assert (out / "image.raw").read_bytes() == data
+    assert leftovers(out) == [str(out / "image.raw")]
+    assert res.sha256 == hashlib.sha256(data).hexdigest()
+    assert res.signature is not None and res.signature.certificate == "1a304569bfadfb3e3f96f0c3aa2a69a46ec352fc"
+    assert seen[-1] == (len(data), len(data))
+    assert res.requests == 1
+    assert server.paths_requested() == ["/image.raw", "/image.raw.sig"]
+
+
+def test_armored_signature_accepted(server, site, out, ring, signer):
+    root, data = site
+    (root / "image.raw.asc").write_bytes(sign(signer, data, armor=True))
+    res = F.fetch(server.url("image.raw"), out / "x", signature_url=server.url("image.raw.asc"), keyring=ring, **FAST)
+    assert res.signature is not None and (out / "x").read_bytes() == data
+
+
+# --------------------------------------------------------------------------- failures leave nothing
+
+
+def test_tampered_byte(server, site, out, ring):
+    root, data = site
+    bad = bytearray(data)
+    bad[len(bad) // 2] ^= 1
+    (root / "image.raw").write_bytes(bytes(bad))
+    with pytest.raises(BadSignatureError, match="bad signature"):
+        F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, **FAST)
+    assert leftovers(out) == []
+
+
+def test_truncated_body(server, out, ring):
+    server.truncate["/image.raw"] = 100
+    with pytest.raises(F.DownloadError, match="giving up after 3 attempts") as ei:
+        F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, fetch_retries=2, **FAST)
+    assert "\n" not in str(ei.value)
+    assert ei.value.exit_code == 1 and isinstance(ei.value, ButanePyError)
+    assert leftovers(out) == []
+
+
+def test_missing_signature_is_an_error(server, site, out, ring):
+    root, data = site
+    (root / "image.raw.sig").unlink()
+    with pytest.raises(F.MissingSignatureError, match="not found"):
+        F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, **FAST)
+    assert leftovers(out) == []
+    res = F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, insecure=True, **FAST)
+    assert res.signature is None and (out / "image.raw").read_bytes() == data
+
+
+def test_insecure_never_accepts_a_bad_signature(server, site, out, ring):
+    root, _ = site
+    (root / "image.raw.sig").write_bytes(b"\x89\x02garbage")
+    with pytest.raises(MalformedSignatureError):
+        F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, insecure=True, **FAST)
+    assert leftovers(out) == []
+
+
+def test_signature_by_another_key(server, site, out, ring):
+    root, data = site
+    other = pysequoia.Tsk.generate("Mallory <m@example.invalid>")
+    (root / "image.raw.sig").write_bytes(sign(other.signer(), data))
+    with pytest.raises(UnknownKeyError, match="unknown key"):
+        F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, insecure=True, **FAST)
+    assert leftovers(out) == []
+
+
+def test_bundled_keyring_rejects_test_key(server, out):
+    with pytest.raises(UnknownKeyError):
+        F.fetch(server.url("image.raw"), out / "image.raw", **FAST)
+    assert leftovers(out) == []
+
+
+def test_sha256_mismatch(server, out, ring):
+    with pytest.raises(F.DigestMismatchError, match="SHA-256 mismatch"):
+        F.fetch(server.url("image.raw"), out / "image.raw", sha256="00" * 32, keyring=ring, **FAST)
+    assert leftovers(out) == []
+    # the signature is not even fetched when the digest is wrong
+    assert "/image.raw.sig" not in server.paths_requested()
+
+
+def test_sha512_mismatch(server, site, out, ring):
+    _, data = site
+    with pytest.raises(F.DigestMismatchError, match="SHA-512"):
+        F.fetch(
+            server.url("image.raw"), out / "i", sha256=hashlib.sha256(data).hexdigest(), sha512="ab" * 64, keyring=ring, **FAST
+        )
+    assert leftovers(out) == []
+
+
+def test_http_404_is_download_error(server, out, ring):
+    with pytest.raises(F.DownloadError, match="HTTP 404"):
+        F.fetch(server.url("nope.raw"), out / "nope.raw", keyring=ring, **FAST)
+    assert leftovers(out) == []
+
+
+# --------------------------------------------------------------------------- retries and resume
+
+
+def test_500_then_success(server, site, out, ring):
+    _, data = site
+    server.fail_500["/image.raw"] = 2
+    server.fail_500["/image.raw.sig"] = 1
+    res = F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, fetch_retries=3, **FAST)
+    assert (out / "image.raw").read_bytes() == data
+    assert server.paths_requested().count("/image.raw") == 3
+    assert res.requests == 3
+
+
+def test_500_exhausts_retries(server, out, ring):
+    server.fail_500["/image.raw"] = 10
+    with pytest.raises(F.DownloadError, match="HTTP 500"):
+        F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, fetch_retries=1, **FAST)
+    assert server.paths_requested().count("/image.raw") == 2
+    assert leftovers(out) == []
+
+
+def test_backoff_doubles(server, out, ring, monkeypatch):
+    server.fail_500["/image.raw"] = 3
+    delays = []
+    monkeypatch.setattr(F.time, "sleep", lambda s: delays.append(s))
+    F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, fetch_retries=3, retry_delay=1.0, max_retry_delay=3.0)
+    assert delays == [1.0, 2.0, 3.0]
+
+
+def test_dropped_connection_resumes_with_range(server, site, out, ring):
+    _, data = site
+    server.drop_half["/image.raw"] = 1
+    res = F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, sha256=hashlib.sha256(data).hexdigest(), **FAST)
+    assert (out / "image.raw").read_bytes() == data
+    ranges = [r for _, p, r in server.requests if p == "/image.raw"]
+    assert ranges[0] is None
+    assert len(ranges) == 2 and ranges[1] is not None and ranges[1].startswith("bytes=") and ranges[1] != "bytes=0-"
+    assert res.signature is not None
+
+
+@pytest.mark.parametrize("mode", ["ignore_range", "wrong_range"])
+def test_resume_not_honoured_restarts(server, site, out, ring, mode):
+    _, data = site
+    setattr(server, mode, True)
+    server.drop_half["/image.raw"] = 1
+    F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, sha256=hashlib.sha256(data).hexdigest(), **FAST)
+    assert (out / "image.raw").read_bytes() == data
+
+
+# --------------------------------------------------------------------------- transport injection
+
+
+def test_injected_transport(site, out, ring):
+    root, data = site
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        name = request.url.path.lstrip("/")
+        p = root / name
+        return httpx.Response(200, content=p.read_bytes()) if p.exists() else httpx.Response(404)
+
+    res = F.fetch("http://images.invalid/image.raw", out / "image.raw", keyring=ring, transport=httpx.MockTransport(handler), **FAST)
+    assert calls == ["/image.raw", "/image.raw.sig"]
+    assert res.path.read_bytes() == data
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def test_cache_hit_skips_download(server, site, tmp_path, out, ring, monkeypatch):
+    _, data = site
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BUTANE_PY_CACHE", str(cache))
+    key = "fcos/stable/41.1/x86_64/image.raw"
+    r1 = F.fetch(server.url("image.raw"), out / "a.raw", keyring=ring, cache_key=key, **FAST)
+    assert not r1.from_cache and r1.source == cache / key
+    n = len(server.requests)
+    r2 = F.fetch(server.url("image.raw"), out / "b.raw", keyring=ring, cache_key=key, sha256=hashlib.sha256(data).hexdigest(), **FAST)
+    assert r2.from_cache and r2.requests == 0
+    assert len(server.requests) == n  # the server saw nothing
+    assert (out / "b.raw").read_bytes() == data
+    # reverify re-hashes and re-checks the stored signature, still without requests
+    r3 = F.fetch(server.url("image.raw"), out / "c.raw", keyring=ring, cache_key=key, reverify=True, **FAST)
+    assert r3.from_cache and r3.signature is not None and len(server.requests) == n
+    # a new release is a different key: a miss
+    r4 = F.fetch(server.url("image.raw"), out / "d.raw", keyring=ring, cache_key="fcos/stable/41.2/x86_64/image.raw", **FAST)
+    assert not r4.from_cache and len(server.requests) > n
+    entries = F.list_cache()
+    assert [e.key for e in entries] == ["fcos/stable/41.1/x86_64/image.raw", "fcos/stable/41.2/x86_64/image.raw"]
+    assert entries[0].sha256 == hashlib.sha256(data).hexdigest()
+    freed = F.clean_cache(keep=lambda e: e.key.startswith("fcos/stable/41.2"))
+    assert freed >= len(data)
+    assert [e.key for e in F.list_cache()] == ["fcos/stable/41.2/x86_64/image.raw"]
+    F.clean_cache()
+    assert F.list_cache() == [] and leftovers(cache) == []
+
+
+def test_cache_tampered_entry_is_refetched_with_reverify(server, site, tmp_path, out, ring):
+    _, data = site
+    cache = tmp_path / "cache"
+    key = "x/image.raw"
+    F.fetch(server.url("image.raw"), out / "a", keyring=ring, cache_key=key, cache_dir=cache, **FAST)
+    entry = cache / key
+    st = entry.stat()
+    raw = bytearray(entry.read_bytes())
+    raw[0] ^= 0xFF
+    entry.write_bytes(bytes(raw))
+    os.utime(entry, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size and mtime: cheap check passes
+    n = len(server.requests)
+    r = F.fetch(server.url("image.raw"), out / "b", keyring=ring, cache_key=key, cache_dir=cache, reverify=True, **FAST)
+    assert not r.from_cache and len(server.requests) > n
+    assert (out / "b").read_bytes() == data and entry.read_bytes() == data
+
+
+def test_cache_failure_leaves_no_entry(server, tmp_path, out, ring):
+    cache = tmp_path / "cache"
+    with pytest.raises(F.DigestMismatchError):
+        F.fetch(server.url("image.raw"), out / "a", keyring=ring, cache_key="k/image.raw", cache_dir=cache, sha256="11" * 32, **FAST)
+    assert leftovers(cache) == [str(cache / "k")] and leftovers(out) == []
+
+
+@pytest.mark.parametrize("key", ["../evil", "a//b", "a/./b", "", "x.meta.json"])
+def test_bad_cache_keys(key, tmp_path):
+    with pytest.raises(F.CacheError):
+        F.cache_path(key, tmp_path)
+
+
+# --------------------------------------------------------------------------- decompression
+
+
+@pytest.fixture
+def verify_server():
+    with TestServer(VERIFY) as srv:
+        yield srv
+
+
+@pytest.mark.parametrize("ext", ["xz", "gz", "zst"])
+def test_decompress_fixtures(verify_server, tmp_path, out, ring, ext):
+    cache = tmp_path / "cache"
+    res = F.fetch(
+        verify_server.url(f"1M.{ext}"), out / "1M", keyring=ring, decompress=True, cache_key=f"t/1M.{ext}", cache_dir=cache, **FAST
+    )
+    plain = (out / "1M").read_bytes()
+    assert len(plain) == 1024 * 1024
+    assert res.signature is not None and res.signature.signing_key == TEST_SUBKEY
+    # the cache keeps the verified compressed file
+    assert (cache / f"t/1M.{ext}").read_bytes() == (VERIFY / f"1M.{ext}").read_bytes()
+    # the uncompressed fixture has its own signature (1M.sig) over the same 1 MiB
+    verify_detached_file(out / "1M", (VERIFY / "1M.sig").read_bytes(), ring)
+    assert leftovers(out) == [str(out / "1M")]
+
+
+def test_decompress_without_cache(verify_server, out, ring):
+    F.fetch(verify_server.url("1M.gz"), out / "1M", keyring=ring, decompress=True, **FAST)
+    assert (out / "1M").read_bytes() == gzip.decompress((VERIFY / "1M.gz").read_bytes())
+    assert leftovers(out) == [str(out / "1M")]
+
+
+def test_corrupt_compressed_data(tmp_path, signer, ring, out):
+    root = tmp_path / "srv2"
+    root.mkdir()
+    bad = b"\xfd7zXZ\x00" + os.urandom(1000)
+    (root / "bad.xz").write_bytes(bad)
+    (root / "bad.xz.sig").write_bytes(sign(signer, bad))
+    with TestServer(root) as srv:
+        with pytest.raises(F.DecompressionError, match="cannot decompress xz"):
+            F.fetch(srv.url("bad.xz"), out / "bad", keyring=ring, decompress=True, **FAST)
+    assert leftovers(out) == []
+
+
+# --------------------------------------------------------------------------- OpenPGP unit tests
+
+
+def test_fixture_signatures(ring):
+    info = verify_detached_file(VERIFY / "1M.xz", (VERIFY / "1M.xz.sig").read_bytes(), ring)
+    assert info.signing_key == TEST_SUBKEY  # made by the signing subkey, not the primary
+    with pytest.raises(BadSignatureError):
+        verify_detached_file(VERIFY / "1M.gz", (VERIFY / "1M.xz.sig").read_bytes(), ring)
+    # test-key.priv.asc.random.sig is by a key that is not the test key
+    with pytest.raises(UnknownKeyError):
+        verify_detached_file(TEST_PRIV, (VERIFY / "test-key.priv.asc.random.sig").read_bytes(), ring)
+    verify_detached_file(TEST_PRIV, (VERIFY / "test-key.priv.asc.sig").read_bytes(), ring)
+
+
+def test_malformed_signatures(tmp_path, ring):
+    f = tmp_path / "f"
+    f.write_bytes(b"data")
+    for junk in (b"", b"not a signature", b"-----BEGIN PGP SIGNATURE-----\n\nxx\n-----END PGP SIGNATURE-----\n"):
+        with pytest.raises(MalformedSignatureError):
+            verify_detached_file(f, junk, ring)
+    with pytest.raises(MalformedSignatureError):
+        load_signature(b"\x89")
+
+
+def test_generated_key_with_signing_subkey(tmp_path):
+    """Flatcar-style: a primary certification key and a separate signing subkey."""
+    tsk = pysequoia.Tsk.generate("Flatcar-ish <f@example.invalid>")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pub = tsk.extract_certificate()
+    keyring = Keyring([pub])
+    f = tmp_path / "f"
+    f.write_bytes(os.urandom(100_000))
+    sig = sign(tsk.signer(), f.read_bytes())
+    info = verify_detached_file(f, sig, keyring)
+    assert info.certificate == pub.fingerprint.lower()
+    assert info.signing_key != info.certificate  # signed by the subkey
+    assert load_signature(sig).issuer_fingerprint.lower() == info.signing_key
+
+
+def test_bundled_keyring():
+    ring = Keyring.bundled()
+    assert FLATCAR_PRIMARY in ring.fingerprints
+    assert len(ring.fingerprints) == 5  # four Fedora keys + Flatcar
+    tags = {p.tag for c in ring.certs for p in PacketPile.from_bytes(bytes(c))}
+    assert Tag.SecretKey not in tags and Tag.SecretSubkey not in tags and Tag.PublicSubkey in tags
+    # Flatcar's signing subkeys (rotated yearly) are all recognised
+    flatcar = [c for c in ring.certs if c.fingerprint.lower() == FLATCAR_PRIMARY][0]
+    subkeys = [p.fingerprint for p in PacketPile.from_bytes(bytes(flatcar)) if p.tag == Tag.PublicSubkey]
+    assert len(subkeys) >= 5
+    assert all(ring.has_key(s) for s in subkeys)
+    assert not ring.has_key("0" * 40)
+
+
+def test_keyring_errors(tmp_path):
+    with pytest.raises(KeyringError, match="cannot read keyring"):
+        Keyring.from_files([tmp_path / "missing.asc"])
+    (tmp_path / "junk.asc").write_bytes(b"junk")
+    with pytest.raises(KeyringError):
+        Keyring.from_files([tmp_path / "junk.asc"])
