@@ -71,18 +71,35 @@ def main() -> None:
         data = tmp / "image.raw"
         digest = make_file(data, size_mib)
         signer = pysequoia.Tsk.from_file(str(KEYS / "test-key.priv.asc")).signer()
-        pysequoia.sign_file(signer, str(data), str(tmp / "image.raw.sig"), mode=pysequoia.SignatureMode.DETACHED, armor=False)
+        pysequoia.sign_file(
+            signer,
+            str(data),
+            str(tmp / "image.raw.sig"),
+            mode=pysequoia.SignatureMode.DETACHED,
+            armor=False,
+        )
         sig_hash = pysequoia.Sig.from_file(str(tmp / "image.raw.sig")).hash_algorithm
 
         def sha256sum() -> float:
             t0 = time.perf_counter()
-            out = subprocess.run(["sha256sum", str(data)], capture_output=True, check=True, text=True).stdout
+            out = subprocess.run(
+                ["sha256sum", str(data)], capture_output=True, check=True, text=True
+            ).stdout
             assert out.split()[0] == digest
             return time.perf_counter() - t0
 
         def check() -> dict:
             out = subprocess.run(
-                [sys.executable, "-c", CHILD, str(ROOT), str(KEYS / "test-key.pub.asc"), str(data), str(tmp / "image.raw.sig"), digest],
+                [
+                    sys.executable,
+                    "-c",
+                    CHILD,
+                    str(ROOT),
+                    str(KEYS / "test-key.pub.asc"),
+                    str(data),
+                    str(tmp / "image.raw.sig"),
+                    digest,
+                ],
                 capture_output=True,
                 check=True,
                 text=True,
@@ -99,8 +116,12 @@ def main() -> None:
         print(f"sha256sum:               {base_t:7.3f} s  {mib / base_t:8.1f} MiB/s")
         print(f"SHA-256 + OpenPGP check: {ours_t:7.3f} s  {mib / ours_t:8.1f} MiB/s")
         ratio = base_t / ours_t
-        print(f"throughput ratio: {ratio:.2f}x sha256sum (target >= 0.45x) {'OK' if ratio >= 0.45 else 'MISSED'}")
-        print(f"peak RSS (VmHWM) of the check process: {hwm / 1e6:.1f} MB (target < 100 MB) {'OK' if hwm < 100e6 else 'MISSED'}")
+        print(
+            f"throughput ratio: {ratio:.2f}x sha256sum (target >= 0.45x) {'OK' if ratio >= 0.45 else 'MISSED'}"
+        )
+        print(
+            f"peak RSS (VmHWM) of the check process: {hwm / 1e6:.1f} MB (target < 100 MB) {'OK' if hwm < 100e6 else 'MISSED'}"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

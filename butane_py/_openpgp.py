@@ -25,14 +25,14 @@ from pysequoia.packet import PacketPile, Tag
 from .errors import ButanePyError
 
 __all__ = [
-    "VerificationError",
-    "SignatureError",
     "BadSignatureError",
-    "UnknownKeyError",
-    "MalformedSignatureError",
-    "KeyringError",
     "Keyring",
+    "KeyringError",
+    "MalformedSignatureError",
+    "SignatureError",
     "SignatureInfo",
+    "UnknownKeyError",
+    "VerificationError",
     "load_signature",
     "verify_detached_file",
 ]
@@ -88,7 +88,12 @@ class Keyring:
         self._fingerprints: set[str] = set()
         for cert in self.certs:
             for pkt in PacketPile.from_bytes(bytes(cert)):
-                if pkt.tag in (Tag.PublicKey, Tag.PublicSubkey, Tag.SecretKey, Tag.SecretSubkey):
+                if pkt.tag in (
+                    Tag.PublicKey,
+                    Tag.PublicSubkey,
+                    Tag.SecretKey,
+                    Tag.SecretSubkey,
+                ):
                     if pkt.fingerprint:
                         self._fingerprints.add(pkt.fingerprint.lower())
                     if pkt.key_id:
@@ -96,29 +101,33 @@ class Keyring:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def from_bytes(cls, data: bytes, *, name: str = "<bytes>") -> "Keyring":
+    def from_bytes(cls, data: bytes, *, name: str = "<bytes>") -> Keyring:
         try:
             certs = pysequoia.Cert.split_bytes(data)
-        except Exception as exc:  # pysequoia raises RuntimeError/ValueError
-            raise KeyringError(f"cannot read keyring {name}: {_first_line(exc)}") from None
+        except Exception as exc:  # noqa: BLE001 - pysequoia raises bare RuntimeError/ValueError  # pysequoia raises RuntimeError/ValueError
+            raise KeyringError(
+                f"cannot read keyring {name}: {_first_line(exc)}"
+            ) from None
         if not certs:
             raise KeyringError(f"keyring {name} holds no OpenPGP certificate")
         # Never keep secret key material around.
         return cls(c for c in certs)
 
     @classmethod
-    def from_files(cls, paths: Iterable[str | os.PathLike[str]]) -> "Keyring":
+    def from_files(cls, paths: Iterable[str | os.PathLike[str]]) -> Keyring:
         certs: list[pysequoia.Cert] = []
         for path in paths:
             try:
                 data = Path(path).read_bytes()
             except OSError as exc:
-                raise KeyringError(f"cannot read keyring {os.fspath(path)}: {exc.strerror}") from None
+                raise KeyringError(
+                    f"cannot read keyring {os.fspath(path)}: {exc.strerror}"
+                ) from None
             certs.extend(cls.from_bytes(data, name=os.fspath(path)).certs)
         return cls(certs)
 
     @classmethod
-    def bundled(cls) -> "Keyring":
+    def bundled(cls) -> Keyring:
         """The Fedora CoreOS and Flatcar signing keys shipped with butane-py."""
         base = resources.files("butane_py") / "data" / "keys"
         certs: list[pysequoia.Cert] = []
@@ -148,8 +157,10 @@ def load_signature(data: bytes) -> pysequoia.Sig:
         raise MalformedSignatureError("malformed signature: empty")
     try:
         return pysequoia.Sig.from_bytes(data)
-    except Exception as exc:
-        raise MalformedSignatureError(f"malformed signature: {_first_line(exc)}") from None
+    except Exception as exc:  # noqa: BLE001 - pysequoia raises bare RuntimeError/ValueError
+        raise MalformedSignatureError(
+            f"malformed signature: {_first_line(exc)}"
+        ) from None
 
 
 def _issuers(sig: pysequoia.Sig) -> list[str]:
@@ -157,11 +168,71 @@ def _issuers(sig: pysequoia.Sig) -> list[str]:
     for attr in ("issuer_fingerprint", "issuer_key_id"):
         try:
             value = getattr(sig, attr)
-        except Exception:
+        except Exception:  # noqa: BLE001 - missing or unsupported field
             value = None
         if value:
             out.append(str(value).lower())
     return out
+
+
+#: Sequoia memory-maps regular files, which makes the whole file resident (counted in the
+#: process RSS). Above this size the file is fed to Sequoia through a FIFO instead, by a
+#: helper process (pysequoia holds the GIL while verifying, so a thread cannot feed it).
+MMAP_LIMIT = 32 << 20
+
+_FEEDER = r"""
+import hashlib, sys
+src, fifo, algos = sys.argv[1], sys.argv[2], [a for a in sys.argv[3].split(",") if a]
+hs = [hashlib.new(a) for a in algos]
+try:
+    with open(src, "rb", buffering=0) as f, open(fifo, "wb", buffering=0) as w:
+        buf = bytearray(1 << 20)
+        view = memoryview(buf)
+        while n := f.readinto(buf):
+            chunk = view[:n]
+            for h in hs:
+                h.update(chunk)
+            w.write(chunk)
+except BrokenPipeError:
+    sys.exit(3)
+print(",".join(h.hexdigest() for h in hs))
+"""
+
+
+def _verify_via_pipe(
+    path: str, keyring: Keyring, sig: pysequoia.Sig, algos
+) -> tuple[object, dict[str, str]]:
+    import subprocess
+    import sys
+    import tempfile
+
+    algos = list(algos)
+    with tempfile.TemporaryDirectory(prefix="butane-py-verify-") as d:
+        fifo = os.path.join(d, "data")
+        os.mkfifo(fifo, 0o600)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _FEEDER, path, fifo, ",".join(algos)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            result = pysequoia.verify(file=fifo, store=keyring._store, signature=sig)
+            out, err = proc.communicate(timeout=60)
+        except BaseException:
+            # Unblock a feeder still waiting to open the FIFO, then stop it.
+            try:
+                fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+                os.close(fd)
+            except OSError:
+                pass
+            proc.kill()
+            proc.wait()
+            raise
+        if proc.returncode != 0:
+            msg = err.decode(errors="replace").strip().splitlines()
+            raise OSError(msg[-1] if msg else f"feeder exited with {proc.returncode}")
+        values = out.decode().strip().split(",") if algos else []
+        return result, dict(zip(algos, values))
 
 
 def verify_detached_file(
@@ -170,28 +241,52 @@ def verify_detached_file(
     keyring: Keyring,
     *,
     what: str | None = None,
+    digests: dict[str, str] | None = None,
 ) -> SignatureInfo:
     """Check a detached signature over the whole file at ``path``.
+
+    ``digests``: a dict whose keys name hashlib algorithms (e.g. ``{"sha256": ""}``); they
+    are computed during the same read and stored into it.
 
     Raises ``UnknownKeyError`` (issuer not in the keyring), ``BadSignatureError`` (a known
     key, but the data or signature does not match), ``MalformedSignatureError``.
     """
     label = what or os.path.basename(os.fspath(path))
-    sig = signature if isinstance(signature, pysequoia.Sig) else load_signature(signature)
+    sig = (
+        signature if isinstance(signature, pysequoia.Sig) else load_signature(signature)
+    )
     issuers = _issuers(sig)
     if issuers and not any(keyring.has_key(i) for i in issuers):
         raise UnknownKeyError(f"{label}: signed by unknown key {issuers[0].upper()}")
     try:
-        result = pysequoia.verify(file=os.fspath(path), store=keyring._store, signature=sig)
-    except Exception as exc:
+        if digests is not None or os.path.getsize(path) > MMAP_LIMIT:
+            result, got = _verify_via_pipe(os.fspath(path), keyring, sig, digests or ())
+            if digests is not None:
+                digests.clear()
+                digests.update(got)
+        else:
+            result = pysequoia.verify(
+                file=os.fspath(path), store=keyring._store, signature=sig
+            )
+    except OSError as exc:
+        raise VerificationError(
+            f"{label}: cannot read: {exc.strerror or exc}"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - pysequoia raises bare RuntimeError/ValueError
         msg = _first_line(exc)
         if "unexpected EOF" in msg or "malformed" in msg.lower():
-            raise MalformedSignatureError(f"{label}: malformed signature: {msg}") from None
+            raise MalformedSignatureError(
+                f"{label}: malformed signature: {msg}"
+            ) from None
         raise BadSignatureError(f"{label}: bad signature ({msg})") from None
     # Check the result only now, after Sequoia read every byte of the file.
     valid = list(result.valid_sigs or [])
     for vs in valid:
         cert_fpr = str(vs.certificate).lower()
         if cert_fpr in keyring.fingerprints:
-            return SignatureInfo(certificate=cert_fpr, signing_key=str(vs.signing_key).lower())
-    raise BadSignatureError(f"{label}: bad signature (no valid signature from the keyring)")
+            return SignatureInfo(
+                certificate=cert_fpr, signing_key=str(vs.signing_key).lower()
+            )
+    raise BadSignatureError(
+        f"{label}: bad signature (no valid signature from the keyring)"
+    )

@@ -38,10 +38,10 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, unquote
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -57,33 +57,32 @@ from ._openpgp import (
     load_signature,
     verify_detached_file,
 )
-from .errors import ButanePyError
-from .errors import InputError as F_InputError
+from .errors import ButanePyError, InputError
 
 __all__ = [
-    "FetchError",
-    "DownloadError",
-    "VerificationError",
-    "DigestMismatchError",
-    "SignatureError",
-    "MissingSignatureError",
     "BadSignatureError",
-    "UnknownKeyError",
-    "MalformedSignatureError",
-    "KeyringError",
-    "DecompressionError",
-    "CacheError",
-    "Keyring",
-    "FetchResult",
     "CacheEntry",
-    "fetch",
-    "verify_file",
+    "CacheError",
+    "DecompressionError",
+    "DigestMismatchError",
+    "DownloadError",
+    "FetchError",
+    "FetchResult",
+    "Keyring",
+    "KeyringError",
+    "MalformedSignatureError",
+    "MissingSignatureError",
+    "SignatureError",
+    "UnknownKeyError",
+    "VerificationError",
+    "cache_path",
+    "clean_cache",
     "decompress_file",
     "default_cache_dir",
-    "cache_path",
-    "list_cache",
-    "clean_cache",
+    "fetch",
     "filename_from_url",
+    "list_cache",
+    "verify_file",
 ]
 
 Progress = Callable[[int, "int | None"], None]
@@ -126,7 +125,9 @@ class FetchResult:
     sha256: str  # of the downloaded (compressed) data
     sha512: str | None
     size: int
-    signature: SignatureInfo | None  # None only when insecure and the signature was missing
+    signature: (
+        SignatureInfo | None
+    )  # None only when insecure and the signature was missing
     from_cache: bool
     requests: int  # HTTP requests made for the data (0 on a cache hit)
 
@@ -215,7 +216,9 @@ class _Downloader:
     def _backoff(self, attempt: int) -> None:
         self.sleep(min(self.max_delay, self.delay * (2**attempt)))
 
-    def get_small(self, url: str, *, missing_ok: bool = False, limit: int = 1 << 20) -> bytes | None:
+    def get_small(
+        self, url: str, *, missing_ok: bool = False, limit: int = 1 << 20
+    ) -> bytes | None:
         """GET a small resource (a signature). Returns None on 404/410 when missing_ok."""
         last = ""
         for attempt in range(self.retries + 1):
@@ -224,7 +227,9 @@ class _Downloader:
             try:
                 resp = self.client.get(url)
             except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                last = (
+                    f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                )
                 continue
             if resp.status_code in (404, 410) and missing_ok:
                 return None
@@ -236,7 +241,9 @@ class _Downloader:
             if len(resp.content) > limit:
                 raise DownloadError(f"{url}: response larger than {limit} bytes")
             return resp.content
-        raise DownloadError(f"{url}: giving up after {self.retries + 1} attempts ({last})")
+        raise DownloadError(
+            f"{url}: giving up after {self.retries + 1} attempts ({last})"
+        )
 
     def download(self, url: str, out: Path, hashers: list) -> int:
         """Stream ``url`` into ``out`` (created empty), updating hashers. Returns the size."""
@@ -255,7 +262,9 @@ class _Downloader:
                             last = f"HTTP {status}"
                             raise _Retry()
                         if done and status == 206:
-                            if _range_start(resp) != done:  # wrong range: restart from zero
+                            if (
+                                _range_start(resp) != done
+                            ):  # wrong range: restart from zero
                                 done = 0
                                 fh.seek(0)
                                 fh.truncate()
@@ -275,7 +284,11 @@ class _Downloader:
                         else:
                             raise DownloadError(f"{url}: HTTP {status}")
                         # A pre-read response (e.g. httpx.MockTransport) has its content already.
-                        chunks = [resp.content] if resp.is_stream_consumed else resp.iter_raw(CHUNK)
+                        chunks = (
+                            [resp.content]
+                            if resp.is_stream_consumed
+                            else resp.iter_raw(CHUNK)
+                        )
                         for chunk in chunks:
                             fh.write(chunk)
                             for h in hashers:
@@ -291,7 +304,11 @@ class _Downloader:
                     return done
                 except (_Retry, httpx.TransportError) as exc:
                     if isinstance(exc, httpx.TransportError):
-                        last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                        last = (
+                            f"{type(exc).__name__}: {exc}"
+                            if str(exc)
+                            else type(exc).__name__
+                        )
                     if attempt >= self.retries:
                         raise DownloadError(
                             f"{url}: giving up after {attempt + 1} attempts ({last})"
@@ -343,12 +360,16 @@ def _open_decompressed(path: Path, kind: str | None):
         import zstandard
 
         raw = open(path, "rb")
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
+        reader = zstandard.ZstdDecompressor().stream_reader(
+            raw, read_across_frames=True, closefd=True
+        )
         return reader
     return open(path, "rb")
 
 
-def decompress_file(src: str | os.PathLike[str], dest: str | os.PathLike[str]) -> str | None:
+def decompress_file(
+    src: str | os.PathLike[str], dest: str | os.PathLike[str]
+) -> str | None:
     """Stream-decompress ``src`` (xz/gzip/zstd by magic, else copy) into ``dest`` atomically.
 
     Returns the detected format (None for a plain copy).
@@ -365,7 +386,9 @@ def decompress_file(src: str | os.PathLike[str], dest: str | os.PathLike[str]) -
         raise
     except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
         _remove(tmp)
-        raise DecompressionError(f"{src_p.name}: cannot decompress {kind}: {exc}") from None
+        raise DecompressionError(
+            f"{src_p.name}: cannot decompress {kind}: {exc}"
+        ) from None
     except BaseException:
         _remove(tmp)
         raise
@@ -389,7 +412,11 @@ def _read_meta(entry: Path) -> dict | None:
         st = entry.stat()
     except (OSError, ValueError):
         return None
-    if not isinstance(meta, dict) or meta.get("size") != st.st_size or meta.get("mtime_ns") != st.st_mtime_ns:
+    if (
+        not isinstance(meta, dict)
+        or meta.get("size") != st.st_size
+        or meta.get("mtime_ns") != st.st_mtime_ns
+    ):
         return None
     return meta
 
@@ -419,7 +446,9 @@ def list_cache(cache_dir: str | os.PathLike[str] | None = None) -> list[CacheEnt
 
 
 def clean_cache(
-    cache_dir: str | os.PathLike[str] | None = None, *, keep: Callable[[CacheEntry], bool] | None = None
+    cache_dir: str | os.PathLike[str] | None = None,
+    *,
+    keep: Callable[[CacheEntry], bool] | None = None,
 ) -> int:
     """Remove cache entries (all, or those for which ``keep`` is false), stale metadata and
     leftover temporary files. Returns the number of bytes freed."""
@@ -446,11 +475,17 @@ def clean_cache(
 # ----------------------------------------------------------------------------- fetch
 
 
-def _check_digests(label: str, got256: str, got512: str | None, sha256: str | None, sha512: str | None) -> None:
+def _check_digests(
+    label: str, got256: str, got512: str | None, sha256: str | None, sha512: str | None
+) -> None:
     if sha256 is not None and got256 != sha256.strip().lower():
-        raise DigestMismatchError(f"{label}: SHA-256 mismatch: expected {sha256.strip().lower()}, got {got256}")
+        raise DigestMismatchError(
+            f"{label}: SHA-256 mismatch: expected {sha256.strip().lower()}, got {got256}"
+        )
     if sha512 is not None and got512 != sha512.strip().lower():
-        raise DigestMismatchError(f"{label}: SHA-512 mismatch: expected {sha512.strip().lower()}, got {got512}")
+        raise DigestMismatchError(
+            f"{label}: SHA-512 mismatch: expected {sha512.strip().lower()}, got {got512}"
+        )
 
 
 def _hash_file(path: Path, with512: bool) -> tuple[str, str | None]:
@@ -497,7 +532,9 @@ def fetch(
     sig_url = signature_url if signature_url is not None else url + ".sig"
     ring = keyring if keyring is not None else Keyring.bundled()
 
-    entry: Path | None = cache_path(cache_key, cache_dir) if cache_key is not None else None
+    entry: Path | None = (
+        cache_path(cache_key, cache_dir) if cache_key is not None else None
+    )
 
     # ---- cache hit
     if entry is not None:
@@ -534,7 +571,9 @@ def fetch(
     work_dir = entry.parent if entry is not None else dest_p.parent
     tmp = _tempfile(work_dir)
     try:
-        hashers = [hashlib.sha256()] + ([hashlib.sha512()] if sha512 is not None else [])
+        hashers = [hashlib.sha256()] + (
+            [hashlib.sha512()] if sha512 is not None else []
+        )
         size = dl.download(url, tmp, hashers)
         got256 = hashers[0].hexdigest()
         got512 = hashers[1].hexdigest() if sha512 is not None else None
@@ -543,10 +582,14 @@ def fetch(
         info: SignatureInfo | None
         if sig_bytes is None:
             if not insecure:
-                raise MissingSignatureError(f"{label}: signature {sig_url} not found (use insecure to skip)")
+                raise MissingSignatureError(
+                    f"{label}: signature {sig_url} not found (use insecure to skip)"
+                )
             info = None
         else:
-            info = verify_detached_file(tmp, load_signature(sig_bytes), ring, what=label)
+            info = verify_detached_file(
+                tmp, load_signature(sig_bytes), ring, what=label
+            )
         if entry is not None:
             if sig_bytes is not None:
                 _atomic_write(_sig_path(entry), sig_bytes)
@@ -647,7 +690,9 @@ def _cache_lookup(
         signed_by = meta.get("signed_by")
         if signed_by and signed_by not in ring.fingerprints:
             return None  # cached under another keyring
-        return meta, None if not sig_file.exists() else SignatureInfo(signed_by or "", "")
+        return meta, None if not sig_file.exists() else SignatureInfo(
+            signed_by or "", ""
+        )
     got256, got512 = _hash_file(entry, meta.get("sha512") is not None)
     if got256 != meta["sha256"] or (meta.get("sha512") and got512 != meta["sha512"]):
         return None
@@ -675,15 +720,28 @@ def verify_file(
     """
     p = Path(path)
     label = p.name
+    ring = keyring if keyring is not None else Keyring.bundled()
+    if signature is not None and (sha256 is not None or sha512 is not None):
+        # One read: the digests are computed while the signature is checked; the digest
+        # result is checked too before the signature result is returned.
+        algos = {"sha256": ""} if sha256 is not None else {}
+        if sha512 is not None:
+            algos["sha512"] = ""
+        info = verify_detached_file(p, signature, ring, what=label, digests=algos)
+        _check_digests(
+            label, algos.get("sha256", ""), algos.get("sha512"), sha256, sha512
+        )
+        return info
     if sha256 is not None or sha512 is not None:
         try:
             got256, got512 = _hash_file(p, sha512 is not None)
         except OSError as exc:
-            raise F_InputError(f"cannot read {p}: {exc.strerror}") from None
+            raise InputError(f"cannot read {p}: {exc.strerror}") from None
         _check_digests(label, got256, got512, sha256, sha512)
     if signature is None:
         if insecure:
             return None
-        raise MissingSignatureError(f"{label}: no signature given (use insecure to skip)")
-    ring = keyring if keyring is not None else Keyring.bundled()
+        raise MissingSignatureError(
+            f"{label}: no signature given (use insecure to skip)"
+        )
     return verify_detached_file(p, signature, ring, what=label)

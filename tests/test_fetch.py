@@ -34,7 +34,7 @@ TEST_PUB = VERIFY / "test-key.pub.asc"
 FLATCAR_PRIMARY = "f88cfedeff29a5b4d9523864e25d9aed0593b34a"
 TEST_SUBKEY = "fc51ac9fed914ecad67edb2a5fbda8071bf24b78"
 
-FAST = dict(retry_delay=0.001, max_retry_delay=0.01, timeout=10.0)
+FAST = {"retry_delay": 0.001, "max_retry_delay": 0.01, "timeout": 10.0}
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,9 @@ def ring() -> Keyring:
 
 
 def sign(signer, data: bytes, armor: bool = False) -> bytes:
-    return pysequoia.sign(signer, data, mode=pysequoia.SignatureMode.DETACHED, armor=armor)
+    return pysequoia.sign(
+        signer, data, mode=pysequoia.SignatureMode.DETACHED, armor=armor
+    )
 
 
 @pytest.fixture
@@ -97,7 +99,10 @@ def test_download_verifies_and_renames(server, site, out, ring):
     assert (out / "image.raw").read_bytes() == data
     assert leftovers(out) == [str(out / "image.raw")]
     assert res.sha256 == hashlib.sha256(data).hexdigest()
-    assert res.signature is not None and res.signature.certificate == "1a304569bfadfb3e3f96f0c3aa2a69a46ec352fc"
+    assert (
+        res.signature is not None
+        and res.signature.certificate == "1a304569bfadfb3e3f96f0c3aa2a69a46ec352fc"
+    )
     assert seen[-1] == (len(data), len(data))
     assert res.requests == 1
     assert server.paths_requested() == ["/image.raw", "/image.raw.sig"]
@@ -106,7 +111,13 @@ def test_download_verifies_and_renames(server, site, out, ring):
 def test_armored_signature_accepted(server, site, out, ring, signer):
     root, data = site
     (root / "image.raw.asc").write_bytes(sign(signer, data, armor=True))
-    res = F.fetch(server.url("image.raw"), out / "x", signature_url=server.url("image.raw.asc"), keyring=ring, **FAST)
+    res = F.fetch(
+        server.url("image.raw"),
+        out / "x",
+        signature_url=server.url("image.raw.asc"),
+        keyring=ring,
+        **FAST,
+    )
     assert res.signature is not None and (out / "x").read_bytes() == data
 
 
@@ -126,7 +137,13 @@ def test_tampered_byte(server, site, out, ring):
 def test_truncated_body(server, out, ring):
     server.truncate["/image.raw"] = 100
     with pytest.raises(F.DownloadError, match="giving up after 3 attempts") as ei:
-        F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, fetch_retries=2, **FAST)
+        F.fetch(
+            server.url("image.raw"),
+            out / "image.raw",
+            keyring=ring,
+            fetch_retries=2,
+            **FAST,
+        )
     assert "\n" not in str(ei.value)
     assert ei.value.exit_code == 1 and isinstance(ei.value, ButanePyError)
     assert leftovers(out) == []
@@ -138,7 +155,9 @@ def test_missing_signature_is_an_error(server, site, out, ring):
     with pytest.raises(F.MissingSignatureError, match="not found"):
         F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, **FAST)
     assert leftovers(out) == []
-    res = F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, insecure=True, **FAST)
+    res = F.fetch(
+        server.url("image.raw"), out / "image.raw", keyring=ring, insecure=True, **FAST
+    )
     assert res.signature is None and (out / "image.raw").read_bytes() == data
 
 
@@ -146,7 +165,13 @@ def test_insecure_never_accepts_a_bad_signature(server, site, out, ring):
     root, _ = site
     (root / "image.raw.sig").write_bytes(b"\x89\x02garbage")
     with pytest.raises(MalformedSignatureError):
-        F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, insecure=True, **FAST)
+        F.fetch(
+            server.url("image.raw"),
+            out / "image.raw",
+            keyring=ring,
+            insecure=True,
+            **FAST,
+        )
     assert leftovers(out) == []
 
 
@@ -155,7 +180,13 @@ def test_signature_by_another_key(server, site, out, ring):
     other = pysequoia.Tsk.generate("Mallory <m@example.invalid>")
     (root / "image.raw.sig").write_bytes(sign(other.signer(), data))
     with pytest.raises(UnknownKeyError, match="unknown key"):
-        F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, insecure=True, **FAST)
+        F.fetch(
+            server.url("image.raw"),
+            out / "image.raw",
+            keyring=ring,
+            insecure=True,
+            **FAST,
+        )
     assert leftovers(out) == []
 
 
@@ -167,7 +198,13 @@ def test_bundled_keyring_rejects_test_key(server, out):
 
 def test_sha256_mismatch(server, out, ring):
     with pytest.raises(F.DigestMismatchError, match="SHA-256 mismatch"):
-        F.fetch(server.url("image.raw"), out / "image.raw", sha256="00" * 32, keyring=ring, **FAST)
+        F.fetch(
+            server.url("image.raw"),
+            out / "image.raw",
+            sha256="00" * 32,
+            keyring=ring,
+            **FAST,
+        )
     assert leftovers(out) == []
     # the signature is not even fetched when the digest is wrong
     assert "/image.raw.sig" not in server.paths_requested()
@@ -177,7 +214,12 @@ def test_sha512_mismatch(server, site, out, ring):
     _, data = site
     with pytest.raises(F.DigestMismatchError, match="SHA-512"):
         F.fetch(
-            server.url("image.raw"), out / "i", sha256=hashlib.sha256(data).hexdigest(), sha512="ab" * 64, keyring=ring, **FAST
+            server.url("image.raw"),
+            out / "i",
+            sha256=hashlib.sha256(data).hexdigest(),
+            sha512="ab" * 64,
+            keyring=ring,
+            **FAST,
         )
     assert leftovers(out) == []
 
@@ -195,7 +237,13 @@ def test_500_then_success(server, site, out, ring):
     _, data = site
     server.fail_500["/image.raw"] = 2
     server.fail_500["/image.raw.sig"] = 1
-    res = F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, fetch_retries=3, **FAST)
+    res = F.fetch(
+        server.url("image.raw"),
+        out / "image.raw",
+        keyring=ring,
+        fetch_retries=3,
+        **FAST,
+    )
     assert (out / "image.raw").read_bytes() == data
     assert server.paths_requested().count("/image.raw") == 3
     assert res.requests == 3
@@ -204,7 +252,13 @@ def test_500_then_success(server, site, out, ring):
 def test_500_exhausts_retries(server, out, ring):
     server.fail_500["/image.raw"] = 10
     with pytest.raises(F.DownloadError, match="HTTP 500"):
-        F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, fetch_retries=1, **FAST)
+        F.fetch(
+            server.url("image.raw"),
+            out / "image.raw",
+            keyring=ring,
+            fetch_retries=1,
+            **FAST,
+        )
     assert server.paths_requested().count("/image.raw") == 2
     assert leftovers(out) == []
 
@@ -213,18 +267,36 @@ def test_backoff_doubles(server, out, ring, monkeypatch):
     server.fail_500["/image.raw"] = 3
     delays = []
     monkeypatch.setattr(F.time, "sleep", lambda s: delays.append(s))
-    F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, fetch_retries=3, retry_delay=1.0, max_retry_delay=3.0)
+    F.fetch(
+        server.url("image.raw"),
+        out / "image.raw",
+        keyring=ring,
+        fetch_retries=3,
+        retry_delay=1.0,
+        max_retry_delay=3.0,
+    )
     assert delays == [1.0, 2.0, 3.0]
 
 
 def test_dropped_connection_resumes_with_range(server, site, out, ring):
     _, data = site
     server.drop_half["/image.raw"] = 1
-    res = F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, sha256=hashlib.sha256(data).hexdigest(), **FAST)
+    res = F.fetch(
+        server.url("image.raw"),
+        out / "image.raw",
+        keyring=ring,
+        sha256=hashlib.sha256(data).hexdigest(),
+        **FAST,
+    )
     assert (out / "image.raw").read_bytes() == data
     ranges = [r for _, p, r in server.requests if p == "/image.raw"]
     assert ranges[0] is None
-    assert len(ranges) == 2 and ranges[1] is not None and ranges[1].startswith("bytes=") and ranges[1] != "bytes=0-"
+    assert (
+        len(ranges) == 2
+        and ranges[1] is not None
+        and ranges[1].startswith("bytes=")
+        and ranges[1] != "bytes=0-"
+    )
     assert res.signature is not None
 
 
@@ -233,7 +305,13 @@ def test_resume_not_honoured_restarts(server, site, out, ring, mode):
     _, data = site
     setattr(server, mode, True)
     server.drop_half["/image.raw"] = 1
-    F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, sha256=hashlib.sha256(data).hexdigest(), **FAST)
+    F.fetch(
+        server.url("image.raw"),
+        out / "image.raw",
+        keyring=ring,
+        sha256=hashlib.sha256(data).hexdigest(),
+        **FAST,
+    )
     assert (out / "image.raw").read_bytes() == data
 
 
@@ -248,9 +326,19 @@ def test_injected_transport(site, out, ring):
         calls.append(request.url.path)
         name = request.url.path.lstrip("/")
         p = root / name
-        return httpx.Response(200, content=p.read_bytes()) if p.exists() else httpx.Response(404)
+        return (
+            httpx.Response(200, content=p.read_bytes())
+            if p.exists()
+            else httpx.Response(404)
+        )
 
-    res = F.fetch("http://images.invalid/image.raw", out / "image.raw", keyring=ring, transport=httpx.MockTransport(handler), **FAST)
+    res = F.fetch(
+        "http://images.invalid/image.raw",
+        out / "image.raw",
+        keyring=ring,
+        transport=httpx.MockTransport(handler),
+        **FAST,
+    )
     assert calls == ["/image.raw", "/image.raw.sig"]
     assert res.path.read_bytes() == data
 
@@ -263,21 +351,46 @@ def test_cache_hit_skips_download(server, site, tmp_path, out, ring, monkeypatch
     cache = tmp_path / "cache"
     monkeypatch.setenv("BUTANE_PY_CACHE", str(cache))
     key = "fcos/stable/41.1/x86_64/image.raw"
-    r1 = F.fetch(server.url("image.raw"), out / "a.raw", keyring=ring, cache_key=key, **FAST)
+    r1 = F.fetch(
+        server.url("image.raw"), out / "a.raw", keyring=ring, cache_key=key, **FAST
+    )
     assert not r1.from_cache and r1.source == cache / key
     n = len(server.requests)
-    r2 = F.fetch(server.url("image.raw"), out / "b.raw", keyring=ring, cache_key=key, sha256=hashlib.sha256(data).hexdigest(), **FAST)
+    r2 = F.fetch(
+        server.url("image.raw"),
+        out / "b.raw",
+        keyring=ring,
+        cache_key=key,
+        sha256=hashlib.sha256(data).hexdigest(),
+        **FAST,
+    )
     assert r2.from_cache and r2.requests == 0
     assert len(server.requests) == n  # the server saw nothing
     assert (out / "b.raw").read_bytes() == data
     # reverify re-hashes and re-checks the stored signature, still without requests
-    r3 = F.fetch(server.url("image.raw"), out / "c.raw", keyring=ring, cache_key=key, reverify=True, **FAST)
+    r3 = F.fetch(
+        server.url("image.raw"),
+        out / "c.raw",
+        keyring=ring,
+        cache_key=key,
+        reverify=True,
+        **FAST,
+    )
     assert r3.from_cache and r3.signature is not None and len(server.requests) == n
     # a new release is a different key: a miss
-    r4 = F.fetch(server.url("image.raw"), out / "d.raw", keyring=ring, cache_key="fcos/stable/41.2/x86_64/image.raw", **FAST)
+    r4 = F.fetch(
+        server.url("image.raw"),
+        out / "d.raw",
+        keyring=ring,
+        cache_key="fcos/stable/41.2/x86_64/image.raw",
+        **FAST,
+    )
     assert not r4.from_cache and len(server.requests) > n
     entries = F.list_cache()
-    assert [e.key for e in entries] == ["fcos/stable/41.1/x86_64/image.raw", "fcos/stable/41.2/x86_64/image.raw"]
+    assert [e.key for e in entries] == [
+        "fcos/stable/41.1/x86_64/image.raw",
+        "fcos/stable/41.2/x86_64/image.raw",
+    ]
     assert entries[0].sha256 == hashlib.sha256(data).hexdigest()
     freed = F.clean_cache(keep=lambda e: e.key.startswith("fcos/stable/41.2"))
     assert freed >= len(data)
@@ -286,19 +399,38 @@ def test_cache_hit_skips_download(server, site, tmp_path, out, ring, monkeypatch
     assert F.list_cache() == [] and leftovers(cache) == []
 
 
-def test_cache_tampered_entry_is_refetched_with_reverify(server, site, tmp_path, out, ring):
+def test_cache_tampered_entry_is_refetched_with_reverify(
+    server, site, tmp_path, out, ring
+):
     _, data = site
     cache = tmp_path / "cache"
     key = "x/image.raw"
-    F.fetch(server.url("image.raw"), out / "a", keyring=ring, cache_key=key, cache_dir=cache, **FAST)
+    F.fetch(
+        server.url("image.raw"),
+        out / "a",
+        keyring=ring,
+        cache_key=key,
+        cache_dir=cache,
+        **FAST,
+    )
     entry = cache / key
     st = entry.stat()
     raw = bytearray(entry.read_bytes())
     raw[0] ^= 0xFF
     entry.write_bytes(bytes(raw))
-    os.utime(entry, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size and mtime: cheap check passes
+    os.utime(
+        entry, ns=(st.st_atime_ns, st.st_mtime_ns)
+    )  # same size and mtime: cheap check passes
     n = len(server.requests)
-    r = F.fetch(server.url("image.raw"), out / "b", keyring=ring, cache_key=key, cache_dir=cache, reverify=True, **FAST)
+    r = F.fetch(
+        server.url("image.raw"),
+        out / "b",
+        keyring=ring,
+        cache_key=key,
+        cache_dir=cache,
+        reverify=True,
+        **FAST,
+    )
     assert not r.from_cache and len(server.requests) > n
     assert (out / "b").read_bytes() == data and entry.read_bytes() == data
 
@@ -306,7 +438,15 @@ def test_cache_tampered_entry_is_refetched_with_reverify(server, site, tmp_path,
 def test_cache_failure_leaves_no_entry(server, tmp_path, out, ring):
     cache = tmp_path / "cache"
     with pytest.raises(F.DigestMismatchError):
-        F.fetch(server.url("image.raw"), out / "a", keyring=ring, cache_key="k/image.raw", cache_dir=cache, sha256="11" * 32, **FAST)
+        F.fetch(
+            server.url("image.raw"),
+            out / "a",
+            keyring=ring,
+            cache_key="k/image.raw",
+            cache_dir=cache,
+            sha256="11" * 32,
+            **FAST,
+        )
     assert leftovers(cache) == [str(cache / "k")] and leftovers(out) == []
 
 
@@ -329,7 +469,13 @@ def verify_server():
 def test_decompress_fixtures(verify_server, tmp_path, out, ring, ext):
     cache = tmp_path / "cache"
     res = F.fetch(
-        verify_server.url(f"1M.{ext}"), out / "1M", keyring=ring, decompress=True, cache_key=f"t/1M.{ext}", cache_dir=cache, **FAST
+        verify_server.url(f"1M.{ext}"),
+        out / "1M",
+        keyring=ring,
+        decompress=True,
+        cache_key=f"t/1M.{ext}",
+        cache_dir=cache,
+        **FAST,
     )
     plain = (out / "1M").read_bytes()
     assert len(plain) == 1024 * 1024
@@ -342,7 +488,9 @@ def test_decompress_fixtures(verify_server, tmp_path, out, ring, ext):
 
 
 def test_decompress_without_cache(verify_server, out, ring):
-    F.fetch(verify_server.url("1M.gz"), out / "1M", keyring=ring, decompress=True, **FAST)
+    F.fetch(
+        verify_server.url("1M.gz"), out / "1M", keyring=ring, decompress=True, **FAST
+    )
     assert (out / "1M").read_bytes() == gzip.decompress((VERIFY / "1M.gz").read_bytes())
     assert leftovers(out) == [str(out / "1M")]
 
@@ -355,7 +503,9 @@ def test_corrupt_compressed_data(tmp_path, signer, ring, out):
     (root / "bad.xz.sig").write_bytes(sign(signer, bad))
     with TestServer(root) as srv:
         with pytest.raises(F.DecompressionError, match="cannot decompress xz"):
-            F.fetch(srv.url("bad.xz"), out / "bad", keyring=ring, decompress=True, **FAST)
+            F.fetch(
+                srv.url("bad.xz"), out / "bad", keyring=ring, decompress=True, **FAST
+            )
     assert leftovers(out) == []
 
 
@@ -363,20 +513,34 @@ def test_corrupt_compressed_data(tmp_path, signer, ring, out):
 
 
 def test_fixture_signatures(ring):
-    info = verify_detached_file(VERIFY / "1M.xz", (VERIFY / "1M.xz.sig").read_bytes(), ring)
-    assert info.signing_key == TEST_SUBKEY  # made by the signing subkey, not the primary
+    info = verify_detached_file(
+        VERIFY / "1M.xz", (VERIFY / "1M.xz.sig").read_bytes(), ring
+    )
+    assert (
+        info.signing_key == TEST_SUBKEY
+    )  # made by the signing subkey, not the primary
     with pytest.raises(BadSignatureError):
-        verify_detached_file(VERIFY / "1M.gz", (VERIFY / "1M.xz.sig").read_bytes(), ring)
+        verify_detached_file(
+            VERIFY / "1M.gz", (VERIFY / "1M.xz.sig").read_bytes(), ring
+        )
     # test-key.priv.asc.random.sig is by a key that is not the test key
     with pytest.raises(UnknownKeyError):
-        verify_detached_file(TEST_PRIV, (VERIFY / "test-key.priv.asc.random.sig").read_bytes(), ring)
-    verify_detached_file(TEST_PRIV, (VERIFY / "test-key.priv.asc.sig").read_bytes(), ring)
+        verify_detached_file(
+            TEST_PRIV, (VERIFY / "test-key.priv.asc.random.sig").read_bytes(), ring
+        )
+    verify_detached_file(
+        TEST_PRIV, (VERIFY / "test-key.priv.asc.sig").read_bytes(), ring
+    )
 
 
 def test_malformed_signatures(tmp_path, ring):
     f = tmp_path / "f"
     f.write_bytes(b"data")
-    for junk in (b"", b"not a signature", b"-----BEGIN PGP SIGNATURE-----\n\nxx\n-----END PGP SIGNATURE-----\n"):
+    for junk in (
+        b"",
+        b"not a signature",
+        b"-----BEGIN PGP SIGNATURE-----\n\nxx\n-----END PGP SIGNATURE-----\n",
+    ):
         with pytest.raises(MalformedSignatureError):
             verify_detached_file(f, junk, ring)
     with pytest.raises(MalformedSignatureError):
@@ -403,11 +567,19 @@ def test_bundled_keyring():
     ring = Keyring.bundled()
     assert FLATCAR_PRIMARY in ring.fingerprints
     assert len(ring.fingerprints) == 5  # four Fedora keys + Flatcar
-    tags = {p.tag for c in ring.certs for p in PacketPile.from_bytes(bytes(c))}
-    assert Tag.SecretKey not in tags and Tag.SecretSubkey not in tags and Tag.PublicSubkey in tags
+    tags = [p.tag for c in ring.certs for p in PacketPile.from_bytes(bytes(c))]
+    assert (
+        Tag.SecretKey not in tags
+        and Tag.SecretSubkey not in tags
+        and Tag.PublicSubkey in tags
+    )
     # Flatcar's signing subkeys (rotated yearly) are all recognised
     flatcar = [c for c in ring.certs if c.fingerprint.lower() == FLATCAR_PRIMARY][0]
-    subkeys = [p.fingerprint for p in PacketPile.from_bytes(bytes(flatcar)) if p.tag == Tag.PublicSubkey]
+    subkeys = [
+        p.fingerprint
+        for p in PacketPile.from_bytes(bytes(flatcar))
+        if p.tag == Tag.PublicSubkey
+    ]
     assert len(subkeys) >= 5
     assert all(ring.has_key(s) for s in subkeys)
     assert not ring.has_key("0" * 40)
@@ -419,3 +591,60 @@ def test_keyring_errors(tmp_path):
     (tmp_path / "junk.asc").write_bytes(b"junk")
     with pytest.raises(KeyringError):
         Keyring.from_files([tmp_path / "junk.asc"])
+
+
+# --------------------------------------------------------------------------- large-file path (FIFO feeder)
+
+
+@pytest.fixture
+def force_pipe(monkeypatch):
+    import butane_py._openpgp as O
+
+    monkeypatch.setattr(O, "MMAP_LIMIT", 0)
+
+
+def test_pipe_path_verifies_and_detects_tampering(force_pipe, tmp_path, signer, ring):
+    f = tmp_path / "big"
+    data = os.urandom(2_000_000)
+    f.write_bytes(data)
+    sig = sign(signer, data)
+    assert verify_detached_file(f, sig, ring).certificate == ring.fingerprints[0]
+    bad = bytearray(data)
+    bad[-1] ^= 1
+    f.write_bytes(bytes(bad))
+    with pytest.raises(BadSignatureError):
+        verify_detached_file(f, sig, ring)
+
+
+def test_pipe_path_in_fetch_dropped_connection(force_pipe, server, site, out, ring):
+    _, data = site
+    server.drop_half["/image.raw"] = 1
+    res = F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, **FAST)
+    assert res.signature is not None and (out / "image.raw").read_bytes() == data
+
+
+def test_verify_file_single_pass(tmp_path, signer, ring):
+    f = tmp_path / "img"
+    data = os.urandom(500_000)
+    f.write_bytes(data)
+    sig = sign(signer, data)
+    info = F.verify_file(
+        f,
+        sha256=hashlib.sha256(data).hexdigest(),
+        sha512=hashlib.sha512(data).hexdigest(),
+        signature=sig,
+        keyring=ring,
+    )
+    assert info is not None
+    with pytest.raises(F.DigestMismatchError, match="SHA-256"):
+        F.verify_file(f, sha256="0" * 64, signature=sig, keyring=ring)
+    with pytest.raises(F.MissingSignatureError):
+        F.verify_file(f, sha256=hashlib.sha256(data).hexdigest(), keyring=ring)
+    assert (
+        F.verify_file(
+            f, sha256=hashlib.sha256(data).hexdigest(), keyring=ring, insecure=True
+        )
+        is None
+    )
+    with pytest.raises(F.DigestMismatchError):
+        F.verify_file(f, sha256="1" * 64, keyring=ring, insecure=True)
