@@ -114,6 +114,98 @@ def hash_password_cmd(
     raise typer.Exit(commands.hash_password(method.value, grub))
 
 
+@app.command(
+    "download",
+    help=(
+        "Download and verify an image: Fedora CoreOS from a stream (default), Flatcar "
+        "(--flatcar CHANNEL), Ubuntu simplestreams (--simplestreams URL --product ID), a "
+        "catalog alias (--image), or any URL (-u). Checks SHA-256 (or SHA-512) and the "
+        "OpenPGP signature before a file is kept; verified files are cached.\n\n"
+        "Example: butane-py download -s stable -p metal -f iso -C ~/images"
+    ),
+)
+def download_cmd(
+    stream: str = typer.Option("stable", "-s", "--stream", help="Fedora CoreOS stream."),
+    architecture: Optional[str] = typer.Option(None, "-a", "--architecture", help="Default: this machine's."),
+    platform: str = typer.Option("metal", "-p", "--platform", help="Fedora CoreOS platform."),
+    format: Optional[str] = typer.Option(None, "-f", "--format", help="raw.xz (default), iso, pxe, qcow2.xz…"),
+    image_url: Optional[str] = typer.Option(None, "-u", "--image-url", help="Any URL; its signature is URL.sig."),
+    directory: str = typer.Option(".", "-C", "--directory", help="Where to write the files."),
+    decompress: bool = typer.Option(False, "-d", "--decompress", help="Decompress xz, gzip or zstd."),
+    stream_base_url: Optional[str] = typer.Option(None, "--stream-base-url", help="Base URL of stream metadata."),
+    insecure: bool = typer.Option(False, "--insecure", help="Allow a missing signature (never a bad one)."),
+    fetch_retries: int = typer.Option(5, "--fetch-retries", help="Retries on connection errors and 408/429/5xx."),
+    keyring: Optional[list[str]] = typer.Option(None, "--keyring", help="Verify against these keys instead."),
+    flatcar: Optional[str] = typer.Option(None, "--flatcar", help="Flatcar channel: alpha, beta, stable or lts."),
+    simplestreams: Optional[str] = typer.Option(None, "--simplestreams", help="A simplestreams mirror URL."),
+    product: Optional[str] = typer.Option(None, "--product", help="Simplestreams product ID."),
+    ftype: Optional[str] = typer.Option(None, "--ftype", help="Simplestreams file type (default disk1.img)."),
+    image: Optional[str] = typer.Option(None, "--image", help="A catalog alias (see butane-py images list)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(
+        commands.download(stream, architecture, platform, format, image_url, directory, decompress,
+                          stream_base_url, insecure, fetch_retries, keyring, flatcar, simplestreams, product,
+                          ftype, image, quiet)
+    )
+
+
+stream_app = typer.Typer(help="Fedora CoreOS stream metadata.", no_args_is_help=True)
+app.add_typer(stream_app, name="stream")
+
+
+@stream_app.command("list", help="List a stream's architectures, platforms and formats.\n\nExample: butane-py stream list -s next")
+def stream_list_cmd(
+    stream: str = typer.Option("stable", "-s", "--stream"),
+    stream_base_url: Optional[str] = typer.Option(None, "--stream-base-url"),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.stream_list(stream, stream_base_url))
+
+
+@stream_app.command("images", help="List a stream's cloud images by region.\n\nExample: butane-py stream images -a aarch64")
+def stream_images_cmd(
+    stream: str = typer.Option("stable", "-s", "--stream"),
+    architecture: Optional[str] = typer.Option(None, "-a", "--architecture"),
+    stream_base_url: Optional[str] = typer.Option(None, "--stream-base-url"),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.stream_images(stream, architecture, stream_base_url))
+
+
+images_app = typer.Typer(help="The pinned image catalog.", no_args_is_help=True)
+app.add_typer(images_app, name="images")
+
+
+@images_app.command("list", help="List the catalog's aliases.\n\nExample: butane-py images list")
+def images_list_cmd() -> None:
+    from . import commands
+
+    raise typer.Exit(commands.images_list())
+
+
+cache_app = typer.Typer(help="The download cache (BUTANE_PY_CACHE overrides its place).", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("list", help="List cached, verified downloads.\n\nExample: butane-py cache list")
+def cache_list_cmd() -> None:
+    from . import commands
+
+    raise typer.Exit(commands.cache_list())
+
+
+@cache_app.command("clean", help="Remove every cached download.\n\nExample: butane-py cache clean")
+def cache_clean_cmd() -> None:
+    from . import commands
+
+    raise typer.Exit(commands.cache_clean())
+
+
 translate_app = typer.Typer(
     name="butane-py",
     add_completion=False,

@@ -12,7 +12,7 @@ from .errors import ButanePyError
 
 VALIDATE_FORMATS = ("text", "json")
 # Commands beside the default one (Butane translation); anything else is its input.
-SUBCOMMANDS = ("validate", "check", "schema", "hash-password")
+SUBCOMMANDS = ("validate", "check", "schema", "hash-password", "download", "stream", "images", "cache")
 
 
 def validate(config: str = "-", fmt: str = "text") -> int:
@@ -204,3 +204,200 @@ def hash_password(method: str = "sha512", grub: bool = False) -> int:
         sys.stderr.write(f"Error: {exc}\n")
         return exc.exit_code
     return 0
+
+
+# -- images and downloads ---------------------------------------------------------------------
+
+
+class _Progress:
+    """Progress on standard error: a rich bar on a terminal, a plain line a second otherwise."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self._last = 0.0
+        self._bar = None
+        self._task = None
+        self.name = ""
+
+    def start(self, name: str) -> None:
+        self.name = name
+        if self.quiet:
+            return
+        if self.tty:
+            from rich.progress import Progress
+
+            self._bar = Progress(transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(name, total=None)
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if self.quiet:
+            return
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total)
+            return
+        import time
+
+        now = time.monotonic()
+        if now - self._last >= 1.0 or (total is not None and done >= total):
+            self._last = now
+            of = f" of {total / 1048576:.1f}" if total else ""
+            sys.stderr.write(f"{self.name}: {done / 1048576:.1f}{of} MiB\n")
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def download(
+    stream: str = "stable",
+    architecture: str | None = None,
+    platform: str = "metal",
+    format: str | None = None,
+    image_url: str | None = None,
+    directory: str = ".",
+    decompress: bool = False,
+    stream_base_url: str | None = None,
+    insecure: bool = False,
+    fetch_retries: int = 5,
+    keyring: list[str] | None = None,
+    flatcar: str | None = None,
+    simplestreams: str | None = None,
+    product: str | None = None,
+    ftype: str | None = None,
+    image: str | None = None,
+    quiet: bool = False,
+) -> int:
+    """``butane-py download``: resolve the image, then fetch and verify every file of it."""
+    import os
+
+    from . import fetch as fetching
+    from . import images
+
+    try:
+        ring = fetching.Keyring.from_files(keyring) if keyring else None
+        if image_url:
+            artifacts = [None]
+        elif image:
+            artifacts = images.resolve(image, architecture)
+        elif flatcar:
+            artifacts = images.resolve("flatcar", architecture, stream=flatcar, format=format or "pxe")
+        elif simplestreams:
+            if not product:
+                sys.stderr.write("Error: --simplestreams needs --product\n")
+                return 2
+            art, _ = images.fetch_product(product, ftype or "disk1.img", mirror=simplestreams)
+            artifacts = [art]
+        else:
+            artifacts = images.resolve(
+                "fcos", architecture, stream=stream, platform=platform, format=format or "raw.xz",
+                base_url=stream_base_url,
+            )
+        progress = _Progress(quiet)
+        for art in artifacts:
+            url = image_url if art is None else art.url
+            filename = fetching.filename_from_url(url)
+            dest = os.path.join(directory, filename)
+            if decompress:
+                for suffix in (".xz", ".gz", ".zst"):
+                    if dest.endswith(suffix):
+                        dest = dest[: -len(suffix)]
+            progress.start(filename)
+            try:
+                result = fetching.fetch(
+                    url,
+                    dest,
+                    sha256=None if art is None else art.sha256,
+                    sha512=None if art is None else art.sha512,
+                    signature_url=(url + ".sig") if art is None else (art.signature_url or url + ".sig"),
+                    keyring=ring,
+                    insecure=insecure,
+                    decompress=decompress,
+                    cache_key=None if art is None else art.cache_key,
+                    fetch_retries=fetch_retries,
+                    progress=progress,
+                )
+            finally:
+                progress.stop()
+            sys.stdout.write(f"{result.path}\n")
+    except ButanePyError as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        return exc.exit_code
+    return 0
+
+
+def stream_list(stream: str = "stable", stream_base_url: str | None = None) -> int:
+    """``butane-py stream list``: the architecture/platform/format table of a stream."""
+    from . import images
+
+    try:
+        s = images.fetch_stream(stream, base_url=stream_base_url or images.DEFAULT_STREAM_BASE)
+    except ButanePyError as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        return exc.exit_code
+    rows = [("ARCHITECTURE", "PLATFORM", "FORMAT", "RELEASE")]
+    rows += [(r.arch, r.platform, r.format, r.release) for r in s.table()]
+    _table(rows)
+    return 0
+
+
+def stream_images(stream: str = "stable", architecture: str | None = None, stream_base_url: str | None = None) -> int:
+    """``butane-py stream images``: cloud images by platform and region."""
+    from . import images
+
+    try:
+        s = images.fetch_stream(stream, base_url=stream_base_url or images.DEFAULT_STREAM_BASE)
+        rows = [("PLATFORM", "REGION", "IMAGE", "RELEASE")]
+        rows += [(c.platform, c.region or "-", c.image, c.release or "-")
+                 for c in s.cloud_images(images.normalize_arch(architecture))]
+    except ButanePyError as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        return exc.exit_code
+    _table(rows)
+    return 0
+
+
+def images_list() -> int:
+    """``butane-py images list``: the pinned catalog."""
+    from . import images
+
+    rows = [("ALIAS", "DISTRIBUTION", "VERSION", "SNAPSHOT", "ARCHITECTURES")]
+    for alias, entry in sorted(images.catalog().items()):
+        archs = ",".join(sorted(entry.architectures)) if entry.absent is None else f"(not pinned: {entry.absent})"
+        rows.append((alias, entry.distribution, entry.version or "-", entry.snapshot or "-", archs))
+    _table(rows)
+    return 0
+
+
+def cache_list() -> int:
+    from .fetch import default_cache_dir, list_cache
+
+    entries = list_cache()
+    rows = [("SIZE", "FETCHED", "KEY")]
+    import datetime
+
+    rows += [
+        (f"{e.size / 1048576:.1f} MiB",
+         datetime.datetime.fromtimestamp(e.fetched_at, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M") if e.fetched_at else "-",
+         e.key)
+        for e in entries
+    ]
+    _table(rows)
+    sys.stdout.write(f"{len(entries)} files in {default_cache_dir()}\n")
+    return 0
+
+
+def cache_clean() -> int:
+    from .fetch import clean_cache, default_cache_dir
+
+    freed = clean_cache()
+    sys.stdout.write(f"freed {freed / 1048576:.1f} MiB in {default_cache_dir()}\n")
+    return 0
+
+
+def _table(rows: list[tuple]) -> None:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        sys.stdout.write("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")

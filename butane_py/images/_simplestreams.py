@@ -242,19 +242,10 @@ def item_artifact(item: Item, mirror: str = DEFAULT_MIRROR) -> Artifact:
     )
 
 
-def fetch_latest(
-    release: str,
-    arch: str | None = None,
-    ftype: str = DEFAULT_FTYPE,
-    *,
-    mirror: str = DEFAULT_MIRROR,
-    get_bytes: GetBytes | None = None,
-    signed: bool = False,
-    verify: Verify | None = None,
-) -> tuple[Artifact, bool]:
-    """Read the mirror's index and its image-downloads products files; return the latest
-    matching file and whether the metadata it came from was verified (only with ``verify``)."""
-    root = mirror.rstrip("/") + "/"
+def _mirror_items(
+    root: str, get_bytes: GetBytes | None, signed: bool, verify: Verify | None
+) -> tuple[list[Item], bool]:
+    """Every item of the mirror's image-downloads products, and whether all was verified."""
     index_doc = load_document(
         call_fetcher(get_bytes, root + (SIGNED_INDEX_PATH if signed else INDEX_PATH)),
         verify,
@@ -270,7 +261,43 @@ def fetch_latest(
         doc = load_document(call_fetcher(get_bytes, root + path.lstrip("/")), verify)
         verified = verified and doc.verified
         items.extend(flatten_products(doc.content))
+    return items, verified
+
+
+def fetch_latest(
+    release: str,
+    arch: str | None = None,
+    ftype: str = DEFAULT_FTYPE,
+    *,
+    mirror: str = DEFAULT_MIRROR,
+    get_bytes: GetBytes | None = None,
+    signed: bool = False,
+    verify: Verify | None = None,
+) -> tuple[Artifact, bool]:
+    """Read the mirror's index and its image-downloads products files; return the latest
+    matching file and whether the metadata it came from was verified (only with ``verify``)."""
+    root = mirror.rstrip("/") + "/"
+    items, verified = _mirror_items(root, get_bytes, signed, verify)
     return item_artifact(latest_item(items, release, arch, ftype), root), verified
+
+
+def fetch_product(
+    product: str,
+    ftype: str = DEFAULT_FTYPE,
+    *,
+    mirror: str = DEFAULT_MIRROR,
+    get_bytes: GetBytes | None = None,
+    signed: bool = False,
+    verify: Verify | None = None,
+) -> tuple[Artifact, bool]:
+    """The latest file of type ``ftype`` of one product (``com.ubuntu.cloud:server:24.04:amd64``)."""
+    root = mirror.rstrip("/") + "/"
+    items, verified = _mirror_items(root, get_bytes, signed, verify)
+    matching = [i for i in items if i.product == product and i.get("ftype") == ftype]
+    if not matching:
+        products = sorted({i.product for i in items})
+        raise UnknownChoiceError("product", product, products, f"with ftype {ftype} on {root}")
+    return item_artifact(max(matching, key=lambda i: (i.version, i.name)), root), verified
 
 
 def _obj(value: Any, what: str = "document") -> dict[str, Any]:
