@@ -106,7 +106,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     from .commands import SUBCOMMANDS
 
     run = None
-    if args and args[0] in FAST:
+    import os
+
+    if any(k.startswith("_BUTANE") and k.endswith("_COMPLETE") for k in os.environ):
+        pass  # shell completion: typer answers
+    elif args and args[0] in FAST:
         run = FAST[args[0]](args[1:])
     elif not args or args[0] not in SUBCOMMANDS:
         run = _fast_translate(args)

@@ -132,7 +132,9 @@ def download_cmd(
     image_url: Optional[str] = typer.Option(None, "-u", "--image-url", help="Any URL; its signature is URL.sig."),
     directory: str = typer.Option(".", "-C", "--directory", help="Where to write the files."),
     decompress: bool = typer.Option(False, "-d", "--decompress", help="Decompress xz, gzip or zstd."),
-    stream_base_url: Optional[str] = typer.Option(None, "--stream-base-url", help="Base URL of stream metadata."),
+    stream_base_url: Optional[str] = typer.Option(
+        None, "--stream-base-url", help="Base URL of stream metadata (with --flatcar: of the board's releases)."
+    ),
     insecure: bool = typer.Option(False, "--insecure", help="Allow a missing signature (never a bad one)."),
     fetch_retries: int = typer.Option(5, "--fetch-retries", help="Retries on connection errors and 408/429/5xx."),
     keyring: Optional[list[str]] = typer.Option(None, "--keyring", help="Verify against these keys instead."),
@@ -208,7 +210,7 @@ def cache_clean_cmd() -> None:
 
 translate_app = typer.Typer(
     name="butane-py",
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -258,7 +260,11 @@ def translate_cmd(
 def main(argv: Optional[list[str]] = None) -> int:
     """Console entry point; returns the exit code."""
     args = sys.argv[1:] if argv is None else argv
-    target = app if args and args[0] in SUBCOMMANDS else translate_app
+    import os
+
+    # Shell completion (typer's) completes the commands; a plain run without one translates.
+    completing = any(k.endswith("_COMPLETE") and k.startswith("_BUTANE") for k in os.environ)
+    target = app if completing or (args and args[0] in SUBCOMMANDS) else translate_app
     try:
         rc = target(args=args, prog_name="butane-py", standalone_mode=False)
     except ButanePyError as exc:

@@ -283,7 +283,9 @@ def download(
         elif image:
             artifacts = images.resolve(image, architecture)
         elif flatcar:
-            artifacts = images.resolve("flatcar", architecture, stream=flatcar, format=format or "pxe")
+            artifacts = images.resolve(
+                "flatcar", architecture, stream=flatcar, format=format or "pxe", base_url=stream_base_url
+            )
         elif simplestreams:
             if not product:
                 sys.stderr.write("Error: --simplestreams needs --product\n")

@@ -114,3 +114,77 @@ def test_unknown_format(site, tmp_path) -> None:
     p = run(*common(srv, tmp_path), "-f", "vhd.xz", cache=tmp_path / "cache")
     assert p.returncode == 1
     assert "vhd.xz" in p.stderr and "raw.xz" in p.stderr, "the error lists what is available"
+
+
+def test_flatcar_channel(tmp_path) -> None:
+    """version.txt is read from current/, the files from the versioned directory, and both
+    the signature and the SHA-512 of .DIGESTS are checked."""
+    root = tmp_path / "srv"
+    version = "4152.2.3"
+    (root / "current").mkdir(parents=True)
+    (root / version).mkdir()
+    (root / "current" / "version.txt").write_text(
+        f'FLATCAR_BUILD=4152\nFLATCAR_VERSION={version}\nFLATCAR_VERSION_ID={version}\nFLATCAR_BUILD_ID="2025-06-01-1200"\n'
+    )
+    payloads = {"flatcar_production_pxe.vmlinuz": os.urandom(150_000),
+                "flatcar_production_pxe_image.cpio.gz": os.urandom(250_000)}
+    for name, data in payloads.items():
+        (root / version / name).write_bytes(data)
+        (root / version / f"{name}.sig").write_bytes(sign(data))
+        (root / version / f"{name}.DIGESTS").write_text(
+            f"# MD5 HASH\n{hashlib.md5(data).hexdigest()}  {name}\n"
+            f"# SHA1 HASH\n{hashlib.sha1(data).hexdigest()}  {name}\n"
+            f"# SHA512 HASH\n{hashlib.sha512(data).hexdigest()}  {name}\n"
+        )
+        # A decoy in current/ that must never be used.
+        (root / "current" / name).write_bytes(b"decoy")
+    out = tmp_path / "out"
+    out.mkdir()
+    with TestServer(root) as srv:
+        args = ["--flatcar", "stable", "--stream-base-url", srv.base_url, "-a", "x86_64", "-C", str(out),
+                "--keyring", str(VERIFY / "test-key.pub.asc"), "-q"]
+        p = run(*args, cache=tmp_path / "cache")
+        assert p.returncode == 0, p.stderr
+        assert sorted(Path(x).name for x in p.stdout.split()) == sorted(payloads)
+        for name, data in payloads.items():
+            assert (out / name).read_bytes() == data
+        assert not any(path.startswith("/current/flatcar_production") for path in srv.paths_requested())
+        # A DIGESTS file that disagrees fails the download, and nothing is left behind.
+        name = "flatcar_production_pxe.vmlinuz"
+        (root / version / f"{name}.DIGESTS").write_text(f"# SHA512 HASH\n{'0' * 128}  {name}\n")
+        (out / name).unlink()
+        p = run(*args, "-f", "pxe", cache=tmp_path / "cache2")
+        assert p.returncode == 1
+        assert not (out / name).exists()
+
+
+def test_simplestreams_mirror(tmp_path) -> None:
+    root = tmp_path / "srv"
+    (root / "streams" / "v1").mkdir(parents=True)
+    data = os.urandom(120_000)
+    path = "server/releases/noble/release-20250601/ubuntu-24.04-server-cloudimg-amd64.img"
+    (root / path).parent.mkdir(parents=True)
+    (root / path).write_bytes(data)
+    (root / f"{path}.sig").write_bytes(sign(data))
+    product = "com.ubuntu.cloud:server:24.04:amd64"
+    products = {
+        "content_id": "com.ubuntu.cloud:released:download", "format": "products:1.0", "datatype": "image-downloads",
+        "products": {product: {"arch": "amd64", "os": "ubuntu", "release": "noble", "version": "24.04", "versions": {
+            "20250101": {"items": {"disk1.img": {"ftype": "disk1.img", "path": "old.img", "sha256": "0" * 64}}},
+            "20250601": {"items": {"disk1.img": {"ftype": "disk1.img", "path": path,
+                                                  "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}}},
+        }}},
+    }
+    (root / "streams" / "v1" / "download.json").write_text(json.dumps(products))
+    index = {"format": "index:1.0", "index": {"com.ubuntu.cloud:released:download": {
+        "datatype": "image-downloads", "format": "products:1.0", "path": "streams/v1/download.json",
+        "products": [product]}}}
+    (root / "streams" / "v1" / "index.json").write_text(json.dumps(index))
+    out = tmp_path / "out"
+    out.mkdir()
+    with TestServer(root) as srv:
+        p = run("--simplestreams", srv.base_url, "--product", product, "--ftype", "disk1.img", "-C", str(out),
+                "--keyring", str(VERIFY / "test-key.pub.asc"), "-q", cache=tmp_path / "cache")
+        assert p.returncode == 0, p.stderr
+        [written] = p.stdout.split()
+        assert Path(written).read_bytes() == data, "the latest version is chosen and verified"

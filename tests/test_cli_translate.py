@@ -220,7 +220,14 @@ def test_fast_path_matches_typer_options() -> None:
     command = typer.main.get_command(cli.translate_app)
     declared = {opt for p in command.params if p.param_type_name == "option" for opt in p.opts}
     fast = {n for names in (*_entry.TRANSLATE_FLAGS, *_entry.TRANSLATE_VALUES) for n in names if n}
-    assert declared - {"-V", "--version", "-h", "--help"} == fast
+    assert declared - {"-V", "--version", "-h", "--help", "--install-completion", "--show-completion"} == fast
     assert _entry._fast_translate(["-ps", "-d", "files", "x.bu", "-o", "y.ign", "--color=never"]) is not None
     for handed_to_typer in (["--help"], ["-V"], ["a.bu", "b.bu"], ["--bogus"], ["--color=sometimes"]):
         assert _entry._fast_translate(handed_to_typer) is None
+
+
+def test_shell_completion_offers_commands() -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), _BUTANE_PY_COMPLETE="complete_bash",
+               COMP_WORDS="butane-py st", COMP_CWORD="1")
+    p = subprocess.run([sys.executable, "-m", "butane_py"], capture_output=True, text=True, env=env, timeout=60)
+    assert "stream" in p.stdout.split()
