@@ -290,3 +290,15 @@ def verify_detached_file(
     raise BadSignatureError(
         f"{label}: bad signature (no valid signature from the keyring)"
     )
+
+
+def verify_cleartext(data: bytes, keyring: Keyring) -> bytes:
+    """The text of a cleartext-signed message (a simplestreams ``.sjson``), once its
+    signature by a key of ``keyring`` has checked out; :class:`SignatureError` otherwise."""
+    try:
+        result = pysequoia.verify(data, lambda _ids: keyring.certs)
+    except Exception as exc:  # Sequoia reports every failure as a generic error
+        raise BadSignatureError(f"cleartext signature did not verify: {_first_line(exc)}") from None
+    if not result.valid_sigs:
+        raise UnknownKeyError("cleartext signature is not by a key in the keyring")
+    return bytes(result.bytes)

@@ -290,7 +290,17 @@ def download(
             if not product:
                 sys.stderr.write("Error: --simplestreams needs --product\n")
                 return 2
-            art, _ = images.fetch_product(product, ftype or "disk1.img", mirror=simplestreams)
+            verify = None
+            if ring is not None:
+                # With a key, read the signed index (.sjson) and check it before trusting it.
+                from ._openpgp import verify_cleartext
+
+                def verify(data: bytes) -> bytes:
+                    return verify_cleartext(data, ring)
+
+            art, _ = images.fetch_product(
+                product, ftype or "disk1.img", mirror=simplestreams, signed=ring is not None, verify=verify
+            )
             artifacts = [art]
         else:
             artifacts = images.resolve(

@@ -180,6 +180,11 @@ def test_simplestreams_mirror(tmp_path) -> None:
         "datatype": "image-downloads", "format": "products:1.0", "path": "streams/v1/download.json",
         "products": [product]}}}
     (root / "streams" / "v1" / "index.json").write_text(json.dumps(index))
+    signer = pysequoia.Tsk.from_file(str(VERIFY / "test-key.priv.asc")).signer()
+    for name in ("index", "download"):
+        text = (root / "streams" / "v1" / f"{name}.json").read_bytes()
+        clear = pysequoia.sign(signer, text, mode=pysequoia.SignatureMode.CLEAR)
+        (root / "streams" / "v1" / f"{name}.sjson").write_bytes(clear)
     out = tmp_path / "out"
     out.mkdir()
     with TestServer(root) as srv:
@@ -188,3 +193,11 @@ def test_simplestreams_mirror(tmp_path) -> None:
         assert p.returncode == 0, p.stderr
         [written] = p.stdout.split()
         assert Path(written).read_bytes() == data, "the latest version is chosen and verified"
+        assert "/streams/v1/index.sjson" in srv.paths_requested(), "with a key, the signed index is read"
+        # A signed index whose text was altered after signing is refused.
+        signed = (root / "streams" / "v1" / "index.sjson").read_bytes()
+        (root / "streams" / "v1" / "index.sjson").write_bytes(signed.replace(b"image-downloads", b"image-downloadz", 1))
+        p = run("--simplestreams", srv.base_url, "--product", product, "-C", str(out), "--keyring",
+                str(VERIFY / "test-key.pub.asc"), "-q", cache=tmp_path / "cache2")
+        assert p.returncode == 1
+        assert "signature" in p.stderr
