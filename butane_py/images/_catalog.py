@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from ._common import (
+    cache_key,
     ARCHITECTURES,
     Artifact,
     ImageError,
@@ -30,7 +31,6 @@ from ._common import (
     UnknownChoiceError,
     filename_from_url,
     normalize_arch,
-    safe_segment,
 )
 
 CATALOG_FORMAT = "butane-py-catalog:1"
@@ -93,15 +93,7 @@ class CatalogEntry:
                     url=f.url,
                     filename=filename,
                     release=self.version,
-                    cache_key="/".join(
-                        [
-                            self.distribution,
-                            safe_segment(self.stream),
-                            safe_segment(self.version),
-                            arch,
-                            safe_segment(filename),
-                        ]
-                    ),
+                    cache_key=cache_key(self.distribution, self.stream, self.version, arch, filename),
                     sha256=f.sha256,
                     sha512=f.sha512,
                     signature_url=f.signature_url,

@@ -159,3 +159,8 @@ def parse_json(data: bytes | str, what: str) -> object:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MetadataError(f"{what} is not valid JSON: {exc}") from exc
+
+
+def cache_key(distribution: str, stream: str, release: str, arch: str, filename: str) -> str:
+    """``<distribution>/<stream>/<release>/<arch>/<file>``: a new release is a new key."""
+    return "/".join([distribution, *(safe_segment(x) for x in (stream, release, arch, filename))])

@@ -24,13 +24,13 @@ import shlex
 from dataclasses import dataclass
 
 from ._common import (
+    cache_key,
     Artifact,
     GetBytes,
     MetadataError,
     UnknownChoiceError,
     call_fetcher,
     normalize_arch,
-    safe_segment,
 )
 
 CHANNELS = ("alpha", "beta", "stable", "lts")
@@ -157,15 +157,7 @@ def flatcar_artifacts(
                 url=url,
                 filename=filename,
                 release=version,
-                cache_key="/".join(
-                    [
-                        "flatcar",
-                        safe_segment(channel),
-                        safe_segment(version),
-                        arch,
-                        filename,
-                    ]
-                ),
+                cache_key=cache_key("flatcar", channel, version, arch, filename),
                 signature_url=url + ".sig",
                 digests_url=url + ".DIGESTS",
                 distribution="flatcar",

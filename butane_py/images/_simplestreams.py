@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._common import (
+    cache_key,
     Artifact,
     GetBytes,
     MetadataError,
@@ -19,7 +20,6 @@ from ._common import (
     call_fetcher,
     normalize_arch,
     parse_json,
-    safe_segment,
 )
 
 DEFAULT_MIRROR = "https://cloud-images.ubuntu.com/releases/"
@@ -228,15 +228,7 @@ def item_artifact(item: Item, mirror: str = DEFAULT_MIRROR) -> Artifact:
         url=url,
         filename=filename,
         release=item.version,
-        cache_key="/".join(
-            [
-                "ubuntu",
-                safe_segment(release),
-                safe_segment(item.version),
-                safe_segment(str(item.get("arch"))),
-                safe_segment(filename),
-            ]
-        ),
+        cache_key=cache_key("ubuntu", release, item.version, str(item.get("arch")), filename),
         sha256=item.sha256,
         distribution="ubuntu",
     )

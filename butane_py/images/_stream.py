@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._common import (
+    cache_key,
     Artifact,
     GetBytes,
     MetadataError,
@@ -109,15 +110,7 @@ class Stream:
                     url=url,
                     filename=filename,
                     release=release,
-                    cache_key="/".join(
-                        [
-                            "fcos",
-                            safe_segment(self.name),
-                            safe_segment(release),
-                            arch,
-                            safe_segment(filename),
-                        ]
-                    ),
+                    cache_key=cache_key("fcos", self.name, release, arch, filename),
                     sha256=sha256,
                     signature_url=entry.get("signature")
                     if isinstance(entry.get("signature"), str)
