@@ -22,13 +22,13 @@ from functools import lru_cache
 from typing import Any
 
 from ._common import (
-    cache_key,
     ARCHITECTURES,
     Artifact,
     ImageError,
     MetadataError,
     NotPinnedError,
     UnknownChoiceError,
+    cache_key,
     filename_from_url,
     normalize_arch,
 )

@@ -24,11 +24,11 @@ import shlex
 from dataclasses import dataclass
 
 from ._common import (
-    cache_key,
     Artifact,
     GetBytes,
     MetadataError,
     UnknownChoiceError,
+    cache_key,
     call_fetcher,
     normalize_arch,
 )

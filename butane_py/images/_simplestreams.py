@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._common import (
-    cache_key,
     Artifact,
     GetBytes,
     MetadataError,
     UnknownChoiceError,
+    cache_key,
     call_fetcher,
     normalize_arch,
     parse_json,
@@ -200,23 +200,17 @@ def latest_item(
     if not by_release:
         known = {str(i.get("version") or i.get("release")) for i in items}
         raise UnknownChoiceError("release", release, known, "in simplestreams products")
-    by_arch = [i for i in by_release if i.get("arch") == ua]
-    if not by_arch:
-        raise UnknownChoiceError(
-            "architecture",
-            ua,
-            {str(i.get("arch")) for i in by_release},
-            f"for {release}",
-        )
-    matching = [i for i in by_arch if i.get("ftype") == ftype]
-    if not matching:
-        raise UnknownChoiceError(
-            "ftype",
-            ftype,
-            {str(i.get("ftype")) for i in by_arch},
-            f"for {release}/{ua}",
-        )
+    by_arch = _narrow(by_release, "arch", "architecture", ua, f"for {release}")
+    matching = _narrow(by_arch, "ftype", "ftype", ftype, f"for {release}/{ua}")
     return max(matching, key=lambda i: (i.version, i.product, i.name))
+
+
+def _narrow(items: list[Item], attr: str, kind: str, value: str, where: str) -> list[Item]:
+    """The items whose ``attr`` is ``value``; an error listing the choices if there are none."""
+    kept = [i for i in items if i.get(attr) == value]
+    if not kept:
+        raise UnknownChoiceError(kind, value, {str(i.get(attr)) for i in items}, where)
+    return kept
 
 
 def item_artifact(item: Item, mirror: str = DEFAULT_MIRROR) -> Artifact:

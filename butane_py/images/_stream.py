@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._common import (
-    cache_key,
     Artifact,
     GetBytes,
     MetadataError,
     UnknownChoiceError,
+    cache_key,
     call_fetcher,
     filename_from_url,
     normalize_arch,
