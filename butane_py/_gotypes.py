@@ -21,9 +21,6 @@ class GoType:
     # For struct: (key, type) in Go's field order, embedded structs already flattened.
     fields: tuple[tuple[str, "GoType"], ...] = field(default=())
 
-    def field_map(self) -> dict[str, "GoType"]:
-        return dict(self.fields)
-
     @property
     def base(self) -> "GoType":
         """The type behind any pointers."""

@@ -104,7 +104,7 @@ def translate(
     return 0
 
 
-BUTANE_SUFFIXES = (".bu", ".yaml", ".yml")
+# Anything else (.bu, .yaml, .yml …) is read as Butane.
 IGNITION_SUFFIXES = (".ign", ".json")
 
 

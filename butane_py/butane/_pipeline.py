@@ -101,14 +101,6 @@ class _Ctx:
             node = nxt
         return node
 
-    def get(self, path: tuple) -> Any:
-        node = self.root
-        for elem in path:
-            node = self.child(node, elem)
-            if node is None:
-                return None
-        return node
-
     def position(self, path: tuple) -> tuple[int, int] | None:
         node = self.deepest(path)
         if node is None:
