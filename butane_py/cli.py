@@ -208,6 +208,229 @@ def cache_clean_cmd() -> None:
     raise typer.Exit(commands.cache_clean())
 
 
+# -- live ISO and PXE ------------------------------------------------------------------------
+
+iso_app = typer.Typer(help="Customize CoreOS live ISO images (as coreos-installer iso does).", no_args_is_help=True)
+app.add_typer(iso_app, name="iso")
+iso_ignition_app = typer.Typer(help="The Ignition config embedded in a live ISO.", no_args_is_help=True)
+iso_app.add_typer(iso_ignition_app, name="ignition")
+iso_kargs_app = typer.Typer(help="The live kernel arguments of an ISO.", no_args_is_help=True)
+iso_app.add_typer(iso_kargs_app, name="kargs")
+iso_network_app = typer.Typer(help="NetworkManager keyfiles embedded in a live ISO.", no_args_is_help=True)
+iso_app.add_typer(iso_network_app, name="network")
+iso_extract_app = typer.Typer(help="Extract files from a live ISO.", no_args_is_help=True)
+iso_app.add_typer(iso_extract_app, name="extract")
+pxe_app = typer.Typer(help="Customize CoreOS PXE boots with extra initrds.", no_args_is_help=True)
+app.add_typer(pxe_app, name="pxe")
+pxe_ignition_app = typer.Typer(help="Ignition configs in initrds.", no_args_is_help=True)
+pxe_app.add_typer(pxe_ignition_app, name="ignition")
+
+_ISO_ARG = typer.Argument(..., metavar="ISO", help="The live ISO image.")
+_OUT_HELP = "Write a new image here (atomically; '-' streams it to standard output) instead of modifying ISO in place."
+
+
+def _out_opt():
+    return typer.Option(None, "-o", "--output", metavar="PATH", help=_OUT_HELP)
+
+
+@iso_ignition_app.command("embed", help=(
+    "Embed an Ignition config in a live ISO.\n\n"
+    "Example: butane-py iso ignition embed -i config.ign -o custom.iso fedora-coreos-live.x86_64.iso"))
+def iso_ignition_embed_cmd(
+    iso: str = _ISO_ARG,
+    config: Optional[str] = typer.Option(None, "-i", "--ignition-file", metavar="PATH",
+                                         help="The config (standard input if omitted), embedded as given."),
+    output: Optional[str] = _out_opt(),
+    force: bool = typer.Option(False, "-f", "--force", help="Replace an existing config (and an existing output file)."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.iso_ignition_embed(iso, config, output, force))
+
+
+@iso_ignition_app.command("show", help="Print the embedded Ignition config, byte for byte.\n\n"
+                          "Example: butane-py iso ignition show custom.iso")
+def iso_ignition_show_cmd(iso: str = _ISO_ARG) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.iso_ignition_show(iso))
+
+
+@iso_ignition_app.command("remove", help=(
+    "Remove the embedded Ignition config; an emptied area is zeroed as in the original image.\n\n"
+    "Example: butane-py iso ignition remove custom.iso"))
+def iso_ignition_remove_cmd(
+    iso: str = _ISO_ARG,
+    output: Optional[str] = _out_opt(),
+    force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing output file."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.iso_ignition_remove(iso, output, force))
+
+
+@iso_kargs_app.command("modify", help=(
+    "Change the live kernel arguments: deletions, then appends, then replacements.\n\n"
+    "Example: butane-py iso kargs modify -a console=ttyS0 -r quiet=1=0 live.iso"))
+def iso_kargs_modify_cmd(
+    iso: str = _ISO_ARG,
+    append: list[str] = typer.Option([], "-a", "--append", metavar="ARG", help="Append an argument."),
+    delete: list[str] = typer.Option([], "-d", "--delete", metavar="ARG", help="Delete an argument."),
+    replace: list[str] = typer.Option([], "-r", "--replace", metavar="KEY=OLD=NEW", help="Replace an argument's value."),
+    output: Optional[str] = _out_opt(),
+    force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing output file."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.iso_kargs_modify(iso, append, delete, replace, output, force))
+
+
+@iso_kargs_app.command("show", help="Print the live kernel arguments.\n\nExample: butane-py iso kargs show --default live.iso")
+def iso_kargs_show_cmd(
+    iso: str = _ISO_ARG,
+    default: bool = typer.Option(False, "-d", "--default", help="Print the image's default arguments instead."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.iso_kargs_show(iso, default))
+
+
+@iso_kargs_app.command("reset", help="Restore the default kernel arguments.\n\nExample: butane-py iso kargs reset live.iso")
+def iso_kargs_reset_cmd(
+    iso: str = _ISO_ARG,
+    output: Optional[str] = _out_opt(),
+    force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing output file."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.iso_kargs_reset(iso, output, force))
+
+
+@iso_network_app.command("embed", help=(
+    "Embed NetworkManager keyfiles for the live system (copied to the installed one with --copy-network).\n\n"
+    "Example: butane-py iso network embed -k eth0.nmconnection live.iso"))
+def iso_network_embed_cmd(
+    iso: str = _ISO_ARG,
+    keyfile: list[str] = typer.Option(..., "-k", "--keyfile", metavar="PATH", help="A keyfile; repeat for more."),
+    output: Optional[str] = _out_opt(),
+    force: bool = typer.Option(False, "-f", "--force", help="Replace existing keyfiles (and an existing output file)."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.iso_network_embed(iso, keyfile, output, force))
+
+
+@iso_network_app.command("extract", help=(
+    "Print the embedded keyfiles, or write them into a directory.\n\n"
+    "Example: butane-py iso network extract -C keyfiles/ live.iso"))
+def iso_network_extract_cmd(
+    iso: str = _ISO_ARG,
+    directory: Optional[str] = typer.Option(None, "-C", "--directory", metavar="DIR",
+                                            help="Write the files here (never over existing ones)."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.iso_network_extract(iso, directory))
+
+
+@iso_network_app.command("remove", help="Remove the embedded keyfiles.\n\nExample: butane-py iso network remove live.iso")
+def iso_network_remove_cmd(
+    iso: str = _ISO_ARG,
+    output: Optional[str] = _out_opt(),
+    force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing output file."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.iso_network_remove(iso, output, force))
+
+
+@iso_extract_app.command("pxe", help=(
+    "Copy the PXE kernel, initramfs and rootfs out of a live ISO.\n\n"
+    "Example: butane-py iso extract pxe -o pxe/ fedora-coreos-live.x86_64.iso"))
+def iso_extract_pxe_cmd(
+    iso: str = _ISO_ARG,
+    output_dir: str = typer.Option(".", "-o", "--output-dir", metavar="DIR", help="Where to write the files."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.iso_extract_pxe(iso, output_dir))
+
+
+@pxe_ignition_app.command("wrap", help=(
+    "Wrap an Ignition config in an initrd (xz newc cpio) to load after the live initramfs.\n\n"
+    "Example: butane-py pxe ignition wrap -i config.ign -o config.img"))
+def pxe_ignition_wrap_cmd(
+    config: Optional[str] = typer.Option(None, "-i", "--ignition-file", metavar="PATH",
+                                         help="The config (standard input if omitted)."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH",
+                                         help="Write here (atomically); standard output if omitted."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.pxe_ignition_wrap(config, output))
+
+
+@pxe_ignition_app.command("unwrap", help=(
+    "Print the Ignition config of an initrd (concatenated gzip, xz, zstd or plain archives; the last copy wins).\n\n"
+    "Example: butane-py pxe ignition unwrap config.img"))
+def pxe_ignition_unwrap_cmd(
+    initrd: str = typer.Argument("-", metavar="[INITRD|-]", help="The initrd; standard input if omitted."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.pxe_ignition_unwrap(initrd))
+
+
+@app.command("embed", help=(
+    "From a config to a bootable image in one step: translate (.bu) or validate (.ign) the config, fetch the "
+    "image (cached, verified) and embed the config. With --iso the result is a new ISO; with --pxe a "
+    "directory with kernel, initramfs, rootfs and a config initrd, and the kernel arguments are printed.\n\n"
+    "Example: butane-py embed --iso stable config.bu -o node.iso\n\n"
+    "Example: butane-py embed --iso stable --dest-device /dev/sda config.bu -o installer.iso\n\n"
+    "Example: butane-py embed --flatcar stable --pxe -o pxe/ config.bu"))
+def embed_cmd(
+    config: Optional[str] = typer.Argument(None, metavar="CONFIG", help="A Butane (.bu) or Ignition (.ign) config."),
+    iso: Optional[str] = typer.Option(None, "--iso", metavar="STREAM|ALIAS|PATH",
+                                      help="A Fedora CoreOS stream, a catalog alias or a local live ISO."),
+    pxe: Optional[str] = typer.Option(None, "--pxe", metavar="STREAM|ALIAS|PATH", is_flag=False, flag_value="",
+                                      help="Like --iso, for PXE; with --flatcar it takes no value."),
+    flatcar: Optional[str] = typer.Option(None, "--flatcar", metavar="CHANNEL",
+                                          help="A Flatcar channel (PXE only: an OEM initrd is built)."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH",
+                                         help="The new ISO ('-' streams it), or the PXE directory."),
+    architecture: Optional[str] = typer.Option(None, "-a", "--architecture", help="Target architecture."),
+    files_dir: Optional[str] = typer.Option(None, "-d", "--files-dir", help="Allow embedding local files from this directory."),
+    strict: bool = typer.Option(False, "-s", "--strict", help="Fail on any warning."),
+    kargs_append: list[str] = typer.Option([], "--kargs-append", metavar="ARG", help="Append a live kernel argument."),
+    dest_device: Optional[str] = typer.Option(None, "--dest-device", metavar="DEV",
+                                              help="Install automatically to this disk; CONFIG becomes the installed system's."),
+    dest_karg_append: list[str] = typer.Option([], "--dest-karg-append", metavar="ARG",
+                                               help="Append a kernel argument to the installed system."),
+    network_keyfile: list[str] = typer.Option([], "--network-keyfile", metavar="PATH",
+                                              help="A NetworkManager keyfile for the live system (and the installed one)."),
+    ignition_ca: list[str] = typer.Option([], "--ignition-ca", metavar="PATH",
+                                          help="A CA certificate Ignition should trust (PEM)."),
+    force: bool = typer.Option(False, "-f", "--force", help="Overwrite existing output."),
+    stream_base_url: Optional[str] = typer.Option(None, "--stream-base-url", metavar="URL", help="Base URL of stream metadata."),
+    keyring: list[str] = typer.Option([], "--keyring", metavar="PATH", help="Verify with these OpenPGP keys instead."),
+    insecure: bool = typer.Option(False, "--insecure", help="Accept a missing signature."),
+    fetch_retries: int = typer.Option(5, "--fetch-retries", help="Retries after failed requests."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress output."),
+) -> None:
+    from . import commands
+
+    if flatcar is not None and pxe is not None and config is None and pxe not in ("",):
+        config, pxe = pxe, ""  # `--flatcar CH --pxe config.bu`: --pxe takes no value with Flatcar
+    if config is None:
+        sys.stderr.write("Error: missing CONFIG (a .bu or .ign file)\n")
+        raise typer.Exit(2)
+    raise typer.Exit(commands.embed(
+        config, iso, pxe, flatcar, output, architecture, files_dir, strict, kargs_append, dest_device,
+        dest_karg_append, network_keyfile, ignition_ca, force, stream_base_url, keyring or None, insecure,
+        fetch_retries, quiet,
+    ))
+
+
 translate_app = typer.Typer(
     name="butane-py",
     add_completion=True,

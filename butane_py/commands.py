@@ -12,7 +12,9 @@ from .errors import ButanePyError
 
 VALIDATE_FORMATS = ("text", "json")
 # Commands beside the default one (Butane translation); anything else is its input.
-SUBCOMMANDS = ("validate", "check", "schema", "hash-password", "download", "stream", "images", "cache")
+SUBCOMMANDS = (
+    "validate", "check", "schema", "hash-password", "download", "stream", "images", "cache", "iso", "pxe", "embed",
+)
 
 
 def validate(config: str = "-", fmt: str = "text") -> int:
@@ -413,3 +415,376 @@ def _table(rows: list[tuple]) -> None:
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         sys.stdout.write("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
+
+
+# -- live ISO and PXE embedding ---------------------------------------------------------------
+
+
+def _fail(exc: ButanePyError) -> int:
+    sys.stderr.write(f"Error: {exc}\n")
+    return exc.exit_code
+
+
+def _read_config_arg(path: str | None) -> bytes:
+    """A config given with ``-i PATH`` (or standard input), written as given."""
+    from .io import read_input
+
+    return read_input(path or "-")
+
+
+def _write_binary(data: bytes, output: str | None) -> None:
+    """Binary output to ``output`` (atomically) or to standard output, never to a terminal."""
+    from .embed._write import check_not_tty
+    from .io import write_output
+
+    if output in (None, "-"):
+        check_not_tty(sys.stdout.buffer)
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_output(output, data)
+
+
+def iso_ignition_embed(iso: str, config: str | None = None, output: str | None = None, force: bool = False) -> int:
+    from . import embed
+
+    try:
+        embed.ignition_embed(iso, _read_config_arg(config), output, force)
+    except ButanePyError as exc:
+        return _fail(exc)
+    return 0
+
+
+def iso_ignition_show(iso: str) -> int:
+    from . import embed
+
+    try:
+        data = embed.ignition_show(iso)
+    except ButanePyError as exc:
+        return _fail(exc)
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def iso_ignition_remove(iso: str, output: str | None = None, force: bool = False) -> int:
+    from . import embed
+
+    try:
+        embed.ignition_remove(iso, output, force)
+    except ButanePyError as exc:
+        return _fail(exc)
+    return 0
+
+
+def iso_kargs_modify(iso: str, append: list[str], delete: list[str], replace: list[str],
+                     output: str | None = None, force: bool = False) -> int:
+    from . import embed
+
+    try:
+        embed.kargs_modify(iso, append, delete, replace, output, force)
+    except ButanePyError as exc:
+        return _fail(exc)
+    return 0
+
+
+def iso_kargs_show(iso: str, default: bool = False) -> int:
+    from . import embed
+
+    try:
+        sys.stdout.write(embed.kargs_show(iso, default) + "\n")
+    except ButanePyError as exc:
+        return _fail(exc)
+    return 0
+
+
+def iso_kargs_reset(iso: str, output: str | None = None, force: bool = False) -> int:
+    from . import embed
+
+    try:
+        embed.kargs_reset(iso, output, force)
+    except ButanePyError as exc:
+        return _fail(exc)
+    return 0
+
+
+def iso_network_embed(iso: str, keyfiles: list[str], output: str | None = None, force: bool = False) -> int:
+    from . import embed
+
+    try:
+        embed.network_embed(iso, keyfiles, output, force)
+    except ButanePyError as exc:
+        return _fail(exc)
+    return 0
+
+
+def iso_network_extract(iso: str, directory: str | None = None) -> int:
+    from . import embed
+
+    try:
+        files = embed.network_files(iso)
+        if directory is not None:
+            for path in embed.extract_files(files, directory):
+                sys.stdout.write(path + "\n")
+            return 0
+    except ButanePyError as exc:
+        return _fail(exc)
+    out = sys.stdout.buffer
+    for i, (name, data) in enumerate(files.items()):
+        if i:
+            out.write(b"\n")
+        out.write(f"########## {name} ##########\n".encode())
+        out.write(data)
+    out.flush()
+    return 0
+
+
+def iso_network_remove(iso: str, output: str | None = None, force: bool = False) -> int:
+    from . import embed
+
+    try:
+        embed.network_remove(iso, output, force)
+    except ButanePyError as exc:
+        return _fail(exc)
+    return 0
+
+
+def iso_extract_pxe(iso: str, output_dir: str = ".") -> int:
+    from . import embed
+
+    try:
+        for path in embed.extract_pxe(iso, output_dir):
+            sys.stdout.write(path + "\n")
+    except ButanePyError as exc:
+        return _fail(exc)
+    return 0
+
+
+def pxe_ignition_wrap(config: str | None = None, output: str | None = None) -> int:
+    from . import embed
+
+    try:
+        if output in (None, "-"):
+            from .embed._write import check_not_tty
+
+            check_not_tty(sys.stdout.buffer)
+        _write_binary(embed.pxe_wrap(_read_config_arg(config)), output)
+    except ButanePyError as exc:
+        return _fail(exc)
+    return 0
+
+
+def pxe_ignition_unwrap(initrd: str = "-") -> int:
+    from . import embed
+    from .errors import InputError
+
+    try:
+        if initrd == "-":
+            data = embed.pxe_unwrap(sys.stdin.buffer)
+        else:
+            try:
+                f = open(initrd, "rb")
+            except OSError as exc:
+                raise InputError(f"cannot open {initrd}: {(exc.strerror or str(exc)).lower()}") from None
+            with f:
+                data = embed.pxe_unwrap(f)
+    except ButanePyError as exc:
+        return _fail(exc)
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:
+    """The Ignition config to embed: a Butane file translated, or an Ignition file validated."""
+    import os
+
+    from .errors import ConfigError
+    from .io import read_input
+
+    data = read_input(path)
+    if path.endswith(IGNITION_SUFFIXES):
+        from .ignition import parse_config
+
+        parsed = parse_config(data)
+        if parsed.report:
+            sys.stderr.write(parsed.report.reference_text())
+        if not parsed.ok:
+            detail = f": {parsed.error}" if parsed.error is not None else ""
+            raise ConfigError(f"{path} is not a valid Ignition config{detail}")
+        if strict and parsed.report.entries:
+            raise ConfigError("Config produced warnings and --strict was specified")
+        return data
+    from .butane import translate as do_translate
+
+    directory = files_dir if files_dir is not None else (os.path.dirname(path) if path != "-" else None)
+    res = do_translate(data, files_dir=directory or ".", strict=strict)
+    if res.report:
+        sys.stderr.write(res.report.reference_text())
+    if not res.ok:
+        raise ConfigError(res.error or f"{path} could not be translated")
+    return (res.output + "\n").encode("utf-8", "surrogateescape")
+
+
+def _fetch_image(name: str, architecture: str | None, fmt: str, stream_base_url: str | None,
+                 keyring: list[str] | None, insecure: bool, fetch_retries: int, quiet: bool,
+                 flatcar: bool, directory: str | None) -> list:
+    """Resolve and fetch an image's files; returns (artifact, local path) pairs.
+
+    ``directory`` None keeps the files in the cache (used read-only); else they are copied there.
+    """
+    from . import fetch as fetching
+    from . import images
+    from .images._catalog import _packaged
+
+    ring = fetching.Keyring.from_files(keyring) if keyring else None
+    if flatcar:
+        artifacts = images.resolve("flatcar", architecture, stream=name, format=fmt, base_url=stream_base_url)
+    elif name in _packaged():
+        artifacts = images.resolve(name, architecture, format=fmt)
+    else:
+        artifacts = images.resolve("fcos", architecture, stream=name, platform="metal", format=fmt,
+                                   base_url=stream_base_url)
+    progress = _Progress(quiet)
+    out = []
+    for art in artifacts:
+        dest = (fetching.cache_path(art.cache_key) if directory is None
+                else __import__("os").path.join(directory, art.filename))
+        progress.start(art.filename)
+        try:
+            result = fetching.fetch(
+                art.url, dest, sha256=art.sha256, sha512=art.sha512,
+                signature_url=art.signature_url or art.url + ".sig", keyring=ring, insecure=insecure,
+                cache_key=art.cache_key, fetch_retries=fetch_retries, progress=progress,
+            )
+        finally:
+            progress.stop()
+        out.append((art, str(result.path)))
+    return out
+
+
+def embed(
+    config: str,
+    iso: str | None = None,
+    pxe: str | None = None,
+    flatcar: str | None = None,
+    output: str | None = None,
+    architecture: str | None = None,
+    files_dir: str | None = None,
+    strict: bool = False,
+    kargs_append: list[str] | None = None,
+    dest_device: str | None = None,
+    dest_karg_append: list[str] | None = None,
+    network_keyfile: list[str] | None = None,
+    ignition_ca: list[str] | None = None,
+    force: bool = False,
+    stream_base_url: str | None = None,
+    keyring: list[str] | None = None,
+    insecure: bool = False,
+    fetch_retries: int = 5,
+    quiet: bool = False,
+) -> int:
+    """``butane-py embed``: from a Butane (or Ignition) file to a bootable live ISO or PXE set."""
+    import os
+
+    from . import embed as emb
+    from .errors import UsageError
+
+    try:
+        if (iso is None) == (pxe is None):
+            raise UsageError("give exactly one of --iso or --pxe")
+        if output is None:
+            raise UsageError("-o/--output is required (an ISO file, '-' for standard output, or a PXE directory)")
+        if flatcar is not None and iso is not None:
+            raise emb.NoEmbedAreaError(emb._live.FLATCAR_HINT)
+        ign = _config_for_embed(config, files_dir, strict)
+        custom = emb.Customization(
+            config=ign, dest_device=dest_device, dest_karg_append=list(dest_karg_append or []),
+            network_keyfiles=list(network_keyfile or []), ignition_ca=list(ignition_ca or []),
+            live_karg_append=list(kargs_append or []),
+        )
+        fetch_args = (architecture, stream_base_url, keyring, insecure, fetch_retries, quiet)
+        if iso is not None:
+            if os.path.exists(iso):
+                source = iso
+            else:
+                [(_, source)] = _fetch_image(iso, architecture, "iso", *fetch_args[1:], False, None)
+            if output != "-" and os.path.exists(output) and os.path.samefile(output, source):
+                raise UsageError("the output must not be the source image (it is never modified)")
+            emb.customize(source, custom, output, force)
+            if custom.installs:
+                where = f"to {dest_device} without confirmation" if dest_device else "(installer runs)"
+                sys.stderr.write(f"Boot media will automatically install {where}.\n")
+            if output != "-":
+                sys.stdout.write(f"{output}\n")
+            return 0
+        return _embed_pxe(pxe, flatcar, custom, output, fetch_args, force)
+    except ButanePyError as exc:
+        return _fail(exc)
+
+
+def _embed_pxe(source: str, flatcar: str | None, custom, output: str, fetch_args: tuple, force: bool) -> int:
+    import os
+
+    from . import embed as emb
+    from .errors import UsageError
+    from .io import write_output
+
+    architecture, stream_base_url, keyring, insecure, fetch_retries, quiet = fetch_args
+    if output == "-":
+        raise UsageError("--pxe writes several files: -o must be a directory")
+    os.makedirs(output, exist_ok=True)
+    if flatcar is not None:
+        if custom.installs or custom.network_keyfiles or custom.ignition_ca:
+            raise UsageError("--dest-device, --network-keyfile and --ignition-ca are for CoreOS live images, not Flatcar")
+        fetched = _fetch_image(flatcar, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
+                               quiet, True, output)
+        oem = os.path.join(output, "flatcar-oem-config.img")
+        _refuse_existing(oem, force)
+        write_output(oem, emb.flatcar_oem_initrd(custom.config))
+        files = dict((art.name, path) for art, path in fetched)
+        kargs = " ".join([emb.FLATCAR_KARGS, *custom.live_karg_append])
+        sys.stdout.write(
+            f"kernel: {files.get('kernel')}\n"
+            f"initrd: {files.get('initramfs')}\n"
+            f"initrd: {oem}\n"
+            f"kernel arguments: {kargs}\n"
+        )
+        return 0
+    features = {"installer-config": True, "live-initrd-network": True}
+    rootfs_url = None
+    if os.path.exists(source):
+        paths = emb.extract_pxe(source, output)
+        kinds = {"kernel": "vmlinuz", "initramfs": "initrd.img", "rootfs": "rootfs.img"}
+        files = {k: next((p for p in paths if p.endswith("-" + v)), None) for k, v in kinds.items()}
+        features = emb.LiveIso.open(source).features
+    else:
+        fetched = _fetch_image(source, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
+                               quiet, False, output)
+        files = {art.name: path for art, path in fetched}
+        rootfs_url = next((art.url for art, _ in fetched if art.name == "rootfs"), None)
+    config_img = os.path.join(output, "ignition.img")
+    _refuse_existing(config_img, force)
+    write_output(config_img, emb.to_bytes(custom.members(features)))
+    rootfs = rootfs_url or f"http://SERVER/{os.path.basename(files.get('rootfs') or 'rootfs.img')}"
+    kargs = " ".join([emb.PXE_KARGS, f"coreos.live.rootfs_url={rootfs}", *custom.live_karg_append])
+    sys.stdout.write(
+        f"kernel: {files.get('kernel')}\n"
+        f"initrd: {files.get('initramfs')}\n"
+        f"initrd: {config_img}\n"
+        f"rootfs: {files.get('rootfs')}\n"
+        f"kernel arguments: {kargs}\n"
+    )
+    if custom.installs:
+        sys.stderr.write("Boot media will automatically install"
+                         f"{' to ' + custom.dest_device + ' without confirmation' if custom.dest_device else ''}.\n")
+    return 0
+
+
+def _refuse_existing(path: str, force: bool) -> None:
+    import os
+
+    from .embed import OutputError
+
+    if not force and os.path.exists(path):
+        raise OutputError(f"{path} already exists; use --force to overwrite it")

@@ -1,0 +1,148 @@
+"""Building what goes into the embed area when more than a bare config is asked for.
+
+``--dest-device`` turns the live image into an automatic installer, as
+``coreos-installer iso customize --dest-device --dest-ignition`` does: the user's config becomes
+``/etc/coreos/dest.ign`` (mode 0600) and an installer config in ``/etc/coreos/installer.d/``
+names the device. The live config that carries these files is Ignition 3.3.0, with every file
+as a gzip-compressed data URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+from dataclasses import dataclass, field
+
+from ._errors import AlreadyCustomizedError, UnsupportedError
+from ._live import IGNITION_PATH, NETWORK_DIR
+
+LIVE_SPEC = "3.3.0"
+DEST_IGNITION = "/etc/coreos/dest.ign"
+INSTALLER_DIR = "/etc/coreos/installer.d"
+
+
+def _resource(data: bytes) -> dict:
+    packed = base64.b64encode(gzip.compress(data, compresslevel=9, mtime=0)).decode()
+    return {"compression": "gzip", "source": "data:;base64," + packed}
+
+
+def _yaml_scalar(value: object) -> str:
+    if value is True:
+        return "true"
+    text = str(value)
+    plain = (
+        text
+        and text.strip() == text
+        and not text[0] in "-?:,[]{}#&*!|>'\"%@`"
+        and ": " not in text and " #" not in text
+        and text.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "~")
+        and not _looks_numeric(text)
+    )
+    return text if plain else json.dumps(text)
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def installer_yaml(config: dict) -> bytes:
+    """An installer config (coreos-installer's ``install`` options as YAML keys), in key order."""
+    lines = []
+    for key, value in config.items():
+        if isinstance(value, list):
+            lines.append(f"{key}:")
+            lines.extend(f"- {_yaml_scalar(v)}" for v in value)
+        else:
+            lines.append(f"{key}: {_yaml_scalar(value)}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@dataclass
+class Customization:
+    """What to embed. ``config`` is the user's Ignition config (bytes, already validated)."""
+
+    config: bytes | None = None
+    dest_device: str | None = None
+    dest_karg_append: list[str] = field(default_factory=list)
+    network_keyfiles: list[str] = field(default_factory=list)  # paths
+    ignition_ca: list[str] = field(default_factory=list)  # paths
+    live_karg_append: list[str] = field(default_factory=list)
+
+    @property
+    def installs(self) -> bool:
+        return self.dest_device is not None or bool(self.dest_karg_append)
+
+    def members(self, features: dict) -> dict[str, bytes]:
+        """The embed-area members: ``config.ign`` and network keyfiles."""
+        members: dict[str, bytes] = {}
+        for path in self.network_keyfiles:
+            if not features.get("live-initrd-network"):
+                raise UnsupportedError("This OS image does not support customizing network settings.")
+            name = os.path.basename(path)
+            key = f"{NETWORK_DIR}/{name}"
+            if key in members:
+                raise AlreadyCustomizedError(f"more than one network keyfile is named {name!r}")
+            members[key] = _read(path)
+        live = self.live_config(features)
+        if live is not None:
+            members[IGNITION_PATH] = live
+        return members
+
+    def live_config(self, features: dict) -> bytes | None:
+        cas = [_read(p) for p in self.ignition_ca]
+        if not self.installs:
+            if not cas:
+                return self.config  # embedded verbatim, as `iso ignition embed` does
+            ignition: dict = {"version": LIVE_SPEC, "security": {"tls": {"certificateAuthorities": [_resource(c) for c in cas]}}}
+            if self.config is not None:
+                ignition["config"] = {"merge": [_resource(self.config)]}
+            return _dump({"ignition": ignition})
+        if not features.get("installer-config"):
+            raise UnsupportedError("This OS image does not support customizing installer configuration.")
+        files = []
+        installer: dict = {}
+        if self.config is not None:
+            dest = self.config
+            if cas:
+                dest = _dump({"ignition": {
+                    "config": {"merge": [_resource(self.config)]},
+                    "security": {"tls": {"certificateAuthorities": [_resource(c) for c in cas]}},
+                    "version": LIVE_SPEC,
+                }})
+            files.append({"path": DEST_IGNITION, "contents": _resource(dest), "mode": 0o600})
+            installer["ignition-file"] = DEST_IGNITION
+        if self.dest_karg_append:
+            installer["append-karg"] = list(self.dest_karg_append)
+        if self.network_keyfiles:
+            installer["copy-network"] = True
+        if self.dest_device is not None:
+            installer["dest-device"] = self.dest_device
+        files.append({
+            "path": f"{INSTALLER_DIR}/0000-customize.yaml",
+            "contents": _resource(installer_yaml(installer)),
+            "mode": 0o600,
+        })
+        ignition = {"version": LIVE_SPEC}
+        if cas:
+            ignition["security"] = {"tls": {"certificateAuthorities": [_resource(c) for c in cas]}}
+        return _dump({"ignition": ignition, "storage": {"files": files}})
+
+
+def _dump(value: dict) -> bytes:
+    return (json.dumps(value, separators=(",", ":"), sort_keys=True) + "\n").encode()
+
+
+def _read(path: str) -> bytes:
+    from ..errors import InputError
+
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {(exc.strerror or str(exc)).lower()}") from None

@@ -1,0 +1,285 @@
+"""Initrds: newc cpio archives, compressed or not, possibly several concatenated.
+
+Writing matches coreos-installer's embed areas byte for byte: members sorted by path, parent
+directories emitted before their first file (mode 040755), files 0100600, uid/gid/mtime 0,
+nlink 1, inode = the entry's index, a ``TRAILER!!!`` entry (inode 0), and xz at preset 9 with a
+CRC32 check (the kernel's xz decoder does not support CRC64, lzma's default).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import lzma
+import os
+import zlib
+from typing import BinaryIO, Callable, Iterable, Mapping
+
+from ._errors import InitrdError, UnsafePathError
+
+_NEWC = b"070701"
+_NEWC_CRC = b"070702"
+_HEADER = 110
+_TRAILER = "TRAILER!!!"
+_MODE_DIR = 0o40755
+_MODE_FILE = 0o100600
+_S_IFMT = 0o170000
+_S_IFREG = 0o100000
+_CHUNK = 1 << 20
+
+_XZ_MAGIC = b"\xfd7zXZ\x00"
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def _pad4(n: int) -> int:
+    return -n % 4
+
+
+def _header(name: str, ino: int, mode: int, size: int, nlink: int = 1) -> bytes:
+    raw = name.encode()
+    fields = (ino, mode, 0, 0, nlink, 0, size, 0, 0, 0, 0, len(raw) + 1, 0)
+    head = _NEWC + b"".join(b"%08x" % v for v in fields) + raw + b"\0"
+    return head + b"\0" * _pad4(len(head))
+
+
+def cpio_bytes(members: Mapping[str, bytes]) -> bytes:
+    """An uncompressed newc archive of ``members`` (path → contents), as coreos-installer writes it."""
+    out: list[bytes] = []
+    ino = 0
+    cwd: list[str] = []
+    for path in sorted(members):
+        contents = members[path]
+        parent = path.split("/")[:-1]
+        common = 0
+        while common < min(len(cwd), len(parent)) and cwd[common] == parent[common]:
+            common += 1
+        cwd = cwd[:common]
+        for part in parent[common:]:
+            cwd.append(part)
+            out.append(_header("/".join(cwd), ino, _MODE_DIR, 0))
+            ino += 1
+        out.append(_header(path, ino, _MODE_FILE, len(contents)))
+        out.append(contents)
+        out.append(b"\0" * _pad4(len(contents)))
+        ino += 1
+    out.append(_header(_TRAILER, 0, 0, 0))
+    return b"".join(out)
+
+
+def xz_compress(data: bytes) -> bytes:
+    """xz preset 9 with a CRC32 check: what the kernel's initramfs decoder accepts."""
+    return lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32, preset=9)
+
+
+def to_bytes(members: Mapping[str, bytes], compression: str = "xz") -> bytes:
+    """An initrd holding ``members``: ``xz`` (live images) or ``gzip`` (Flatcar's OEM initrd)."""
+    data = cpio_bytes(members)
+    if compression == "xz":
+        return xz_compress(data)
+    if compression == "gzip":
+        import gzip
+
+        return gzip.compress(data, compresslevel=9, mtime=0)
+    if compression == "none":
+        return data
+    raise ValueError(f"unknown compression {compression!r}")
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+class _Raw:
+    """The raw input: a buffered reader with peeking and a position, over bytes or a file."""
+
+    def __init__(self, source: bytes | BinaryIO) -> None:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            self._read = _bytes_reader(bytes(source))
+        else:
+            self._read = source.read
+        self.buf = b""
+        self.eof = False
+
+    def fill(self, n: int = _CHUNK) -> bytes:
+        while len(self.buf) < n and not self.eof:
+            chunk = self._read(_CHUNK)
+            if not chunk:
+                self.eof = True
+            self.buf += chunk
+        return self.buf
+
+    def take(self, n: int) -> bytes:
+        self.fill(n)
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def unread(self, data: bytes) -> None:
+        self.buf = data + self.buf
+
+
+def _bytes_reader(data: bytes) -> Callable[[int], bytes]:
+    view = memoryview(data)
+    pos = 0
+
+    def read(n: int) -> bytes:
+        nonlocal pos
+        out = bytes(view[pos : pos + n])
+        pos += len(out)
+        return out
+
+    return read
+
+
+class _Decoded:
+    """The decompressed bytes of one compressed stream, pulled from ``raw`` on demand.
+
+    When the stream ends, what the decompressor did not consume goes back to ``raw``.
+    """
+
+    def __init__(self, raw: _Raw, kind: str) -> None:
+        self.raw = raw
+        self.kind = kind
+        if kind == "xz":
+            self._d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+        elif kind == "gzip":
+            self._d = zlib.decompressobj(31)
+        elif kind == "zstd":
+            import zstandard
+
+            self._d = zstandard.ZstdDecompressor().decompressobj()
+        self.buf = b""
+        self.done = False
+        self._pending = b""  # input given to zlib but not yet consumed (unconsumed_tail)
+
+    def _more(self) -> bool:
+        if self.done:
+            return False
+        d = self._d
+        try:
+            if self.kind == "xz":
+                data = b"" if d.needs_input is False else self.raw.take(_CHUNK)
+                if not data and d.needs_input:
+                    raise InitrdError("truncated xz stream in initrd")
+                out = d.decompress(data, max_length=_CHUNK)
+            elif self.kind == "gzip":
+                data = self._pending or self.raw.take(_CHUNK)
+                if not data:
+                    raise InitrdError("truncated gzip stream in initrd")
+                out = d.decompress(data, _CHUNK)
+                self._pending = d.unconsumed_tail
+            else:
+                data = self.raw.take(64 * 1024)
+                if not data:
+                    raise InitrdError("truncated zstd stream in initrd")
+                out = d.decompress(data)
+        except (lzma.LZMAError, zlib.error) as exc:
+            raise InitrdError(f"corrupt {self.kind} stream in initrd: {exc}") from None
+        except Exception as exc:  # zstandard.ZstdError
+            if type(exc).__name__ == "ZstdError":
+                raise InitrdError(f"corrupt zstd stream in initrd: {exc}") from None
+            raise
+        self.buf += out
+        if d.eof:
+            self.done = True
+            self.raw.unread(d.unused_data)
+        return True
+
+    def take(self, n: int) -> bytes:
+        while len(self.buf) < n and self._more():
+            pass
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def rest_is_zero(self) -> bool:
+        while True:
+            if self.buf.strip(b"\0"):
+                return False
+            self.buf = b""
+            if not self._more():
+                return True
+
+
+def _detect(head: bytes) -> str | None:
+    if head.startswith(_XZ_MAGIC):
+        return "xz"
+    if head.startswith(_GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(_ZSTD_MAGIC):
+        return "zstd"
+    if head.startswith((_NEWC, _NEWC_CRC)):
+        return None
+    raise InitrdError("unknown initrd format: neither a newc cpio archive nor gzip, xz or zstd")
+
+
+def _read_archive(src, keep: Callable[[str], bool], members: dict[str, bytes]) -> None:
+    """Read one cpio archive (up to and including its trailer) from ``src``."""
+    while True:
+        head = src.take(_HEADER)
+        if len(head) < _HEADER:
+            raise InitrdError("truncated cpio archive in initrd")
+        if head[:6] not in (_NEWC, _NEWC_CRC):
+            raise InitrdError("bad cpio header in initrd (only newc archives are supported)")
+        try:
+            mode = int(head[14:22], 16)
+            size = int(head[54:62], 16)
+            name_size = int(head[94:102], 16)
+        except ValueError:
+            raise InitrdError("bad cpio header in initrd") from None
+        raw_name = src.take(name_size + _pad4(_HEADER + name_size))
+        if len(raw_name) < name_size:
+            raise InitrdError("truncated cpio archive in initrd")
+        name = raw_name[:name_size].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        if name == _TRAILER:
+            return
+        body = src.take(size)
+        if len(body) < size:
+            raise InitrdError(f"truncated cpio member {name!r} in initrd")
+        src.take(_pad4(size))
+        if mode & _S_IFMT == _S_IFREG and keep(name):
+            members[name] = body  # a later copy of a path wins, as the kernel does
+
+
+def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None) -> dict[str, bytes]:
+    """The regular files of an initrd, path → contents.
+
+    Reads concatenated archives, each plain or gzip/xz/zstd-compressed, with zero padding between
+    them; the last copy of a path wins. ``patterns`` (shell globs on the member path, ``*``
+    crossing ``/``) limit which contents are kept.
+    """
+    pats = list(patterns) if patterns is not None else None
+
+    def keep(name: str) -> bool:
+        return pats is None or any(fnmatch.fnmatchcase(name, p) for p in pats)
+
+    raw = _Raw(source)
+    members: dict[str, bytes] = {}
+    while True:
+        # Skip zero padding between archives.
+        while True:
+            buf = raw.fill(1)
+            if not buf:
+                return members
+            stripped = buf.lstrip(b"\0")
+            raw.buf = stripped
+            if stripped:
+                break
+        kind = _detect(raw.fill(6))
+        if kind is None:
+            _read_archive(raw, keep, members)
+            continue
+        decoded = _Decoded(raw, kind)
+        _read_archive(decoded, keep, members)
+        if not decoded.rest_is_zero():
+            raise InitrdError("found trailing garbage inside compressed archive")
+
+
+def read_members_file(path: str | os.PathLike[str], patterns: Iterable[str] | None = None) -> dict[str, bytes]:
+    with open(path, "rb") as f:
+        return read_members(f, patterns)
+
+
+def safe_member_path(directory: str | os.PathLike[str], name: str) -> str:
+    """``directory/name``, refusing absolute names and ``..`` that would leave ``directory``."""
+    parts = name.split("/")
+    if name.startswith("/") or ".." in parts or not name or any(p == "" for p in parts[:-1]):
+        raise UnsafePathError(f"archive member {name!r} would be written outside {os.fspath(directory)}")
+    return os.path.join(os.fspath(directory), *parts)

@@ -1,0 +1,257 @@
+"""The embed operations as library functions; ``butane_py.commands`` wraps them for the CLI.
+
+Every change is computed and checked in memory first (sizes, existing contents), so a refused
+operation leaves the image untouched; only then are the changed areas written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import BinaryIO, Sequence
+
+from . import _initrd
+from ._customize import Customization, _read
+from ._errors import AlreadyCustomizedError, ImageFormatError, NothingEmbeddedError, OutputError, UnsupportedError
+from ._iso9660 import IsoFs
+from ._live import IGNITION_PATH, NETWORK_GLOB, LiveIso
+from ._write import write_image
+
+_REPLACE = re.compile(r"^([^=]+)=([^=]+)=([^=]+)$")
+PXE_KARGS = "ignition.firstboot ignition.platform.id=metal"
+
+
+def edit_kargs(current: str, append: Sequence[str] = (), delete: Sequence[str] = (),
+               replace: Sequence[str] = ()) -> str:
+    """Kernel-argument edits in coreos-installer's order: delete, then append, then replace.
+
+    ``replace`` items are ``KEY=OLD=NEW``; whole arguments are matched, never substrings.
+    """
+    line = f" {current} "
+    for arg in delete:
+        line = line.replace(f" {arg.strip()} ", " ")
+    for arg in append:
+        line += arg.strip() + " "
+    for arg in replace:
+        m = _REPLACE.match(arg)
+        if m is None:
+            from ..errors import UsageError
+
+            raise UsageError(f"bad --replace {arg!r}: the format is KEY=OLD=NEW")
+        line = line.replace(f" {m[1]}={m[2]} ", f" {m[1]}={m[3]} ")
+    return line.strip()
+
+
+def _commit(iso: LiveIso, output: str | None, force_output: bool, stdout: BinaryIO | None) -> None:
+    write_image(iso.path, iso.regions(), output, force_output, stdout)
+
+
+# -- Ignition -----------------------------------------------------------------------------------
+
+
+def ignition_embed(iso_path: str, config: bytes, output: str | None = None, force: bool = False,
+                   stdout: BinaryIO | None = None) -> None:
+    """Embed ``config`` (bytes, written as given) as the live system's Ignition config."""
+    iso = LiveIso.open(iso_path)
+    if iso.ignition is not None and not force:
+        raise AlreadyCustomizedError("This ISO image already has an embedded Ignition config; use -f to force.")
+    iso.set_ignition(config)
+    _commit(iso, output, force, stdout)
+
+
+def ignition_show(iso_path: str) -> bytes:
+    config = LiveIso.open(iso_path).ignition
+    if config is None:
+        raise NothingEmbeddedError("No embedded Ignition config.")
+    return config
+
+
+def ignition_remove(iso_path: str, output: str | None = None, force: bool = False,
+                    stdout: BinaryIO | None = None) -> None:
+    """Remove the config; an area left empty is zero-filled, restoring the pristine image."""
+    iso = LiveIso.open(iso_path)
+    iso.set_ignition(None)
+    _commit(iso, output, force, stdout)
+
+
+# -- kernel arguments ---------------------------------------------------------------------------
+
+
+def kargs_show(iso_path: str, default: bool = False) -> str:
+    iso = LiveIso.open(iso_path)
+    return iso.default_kargs if default else iso.kargs
+
+
+def kargs_modify(iso_path: str, append: Sequence[str] = (), delete: Sequence[str] = (),
+                 replace: Sequence[str] = (), output: str | None = None, force: bool = False,
+                 stdout: BinaryIO | None = None) -> str:
+    iso = LiveIso.open(iso_path)
+    iso.set_kargs(edit_kargs(iso.kargs, append, delete, replace))
+    _commit(iso, output, force, stdout)
+    return iso.kargs
+
+
+def kargs_reset(iso_path: str, output: str | None = None, force: bool = False,
+                stdout: BinaryIO | None = None) -> None:
+    iso = LiveIso.open(iso_path)
+    iso.set_kargs(iso.default_kargs)
+    _commit(iso, output, force, stdout)
+
+
+# -- network keyfiles ---------------------------------------------------------------------------
+
+
+def network_embed(iso_path: str, keyfiles: Sequence[str], output: str | None = None, force: bool = False,
+                  stdout: BinaryIO | None = None) -> None:
+    """Embed NetworkManager keyfiles (for the live system, and copied on install)."""
+    iso = LiveIso.open(iso_path)
+    if not iso.feature("live-initrd-network"):
+        raise UnsupportedError("This OS image does not support customizing network settings.")
+    if iso.network and not force:
+        raise AlreadyCustomizedError("This ISO image already has embedded network settings; use -f to force.")
+    files: dict[str, bytes] = {}
+    for path in keyfiles:
+        name = os.path.basename(path)
+        if not name:
+            raise OutputError(f"missing filename in {path}")
+        if name in files:
+            raise AlreadyCustomizedError(f"multiple input files named '{name}'")
+        files[name] = _read(path)
+    iso.set_network(files)
+    _commit(iso, output, force, stdout)
+
+
+def network_files(iso_path: str) -> dict[str, bytes]:
+    """The embedded keyfiles, by file name."""
+    found = LiveIso.open(iso_path).network
+    if not found:
+        raise NothingEmbeddedError("No embedded network settings.")
+    return {name.rsplit("/", 1)[-1]: data for name, data in sorted(found.items())}
+
+
+def network_remove(iso_path: str, output: str | None = None, force: bool = False,
+                   stdout: BinaryIO | None = None) -> None:
+    iso = LiveIso.open(iso_path)
+    iso.set_network({})
+    _commit(iso, output, force, stdout)
+
+
+def extract_files(files: dict[str, bytes], directory: str) -> list[str]:
+    """Write ``files`` (name → bytes) into ``directory``, never over an existing file or outside it."""
+    written = []
+    os.makedirs(directory, exist_ok=True)
+    for name, data in files.items():
+        target = _initrd.safe_member_path(directory, name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            with open(target, "xb") as f:
+                f.write(data)
+        except FileExistsError:
+            raise OutputError(f"{target} already exists") from None
+        written.append(target)
+    return written
+
+
+# -- customizing in one step --------------------------------------------------------------------
+
+
+def customize(iso_path: str, custom: Customization, output: str | None = None, force: bool = False,
+              stdout: BinaryIO | None = None) -> LiveIso:
+    """Replace the embed area with ``custom`` (config, installer, network, CAs) and set kargs."""
+    iso = LiveIso.open(iso_path)
+    customized = bool(iso.members) or (iso.kargs_supported and iso.kargs != iso.default_kargs)
+    if customized and not force:
+        raise AlreadyCustomizedError("This ISO image is already customized; use -f to force.")
+    iso.replace_members(custom.members(iso.features))
+    if custom.live_karg_append:
+        if not iso.kargs_supported:
+            raise UnsupportedError("This OS image does not support customizing live kernel arguments.")
+        iso.set_kargs(edit_kargs(iso.default_kargs, append=custom.live_karg_append))
+    _commit(iso, output, force, stdout)
+    return iso
+
+
+# -- PXE ----------------------------------------------------------------------------------------
+
+
+def pxe_wrap(config: bytes) -> bytes:
+    """A separate initrd (xz newc cpio) holding ``config.ign``, to load after the live initramfs."""
+    return _initrd.to_bytes({IGNITION_PATH: config})
+
+
+def pxe_unwrap(source: bytes | BinaryIO) -> bytes:
+    """The ``config.ign`` of an initrd (the last copy wins)."""
+    found = _initrd.read_members(source, [IGNITION_PATH]).get(IGNITION_PATH)
+    if found is None:
+        raise NothingEmbeddedError("couldn't find Ignition config in archive")
+    return found
+
+
+def pxe_network_files(source: bytes | BinaryIO) -> dict[str, bytes]:
+    found = _initrd.read_members(source, [NETWORK_GLOB])
+    if not found:
+        raise NothingEmbeddedError("No embedded network settings.")
+    return {name.rsplit("/", 1)[-1]: data for name, data in sorted(found.items())}
+
+
+FLATCAR_OEM_CONFIG = "usr/share/oem/config.ign"
+FLATCAR_KARGS = "flatcar.first_boot=1"
+
+
+def flatcar_oem_initrd(config: bytes) -> bytes:
+    """Flatcar's OEM initrd: a gzipped newc cpio holding ``usr/share/oem/config.ign``."""
+    return _initrd.to_bytes({FLATCAR_OEM_CONFIG: config}, compression="gzip")
+
+
+def extract_pxe(iso_path: str, output_dir: str = ".") -> list[str]:
+    """Copy ``images/pxeboot/*`` out of a live ISO as ``<iso stem>-<name>``; returns the paths."""
+    from ..errors import InputError
+    from ._iso9660 import NotFound
+
+    try:
+        f = open(iso_path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot open {iso_path}: {(exc.strerror or str(exc)).lower()}") from None
+    with f:
+        iso = IsoFs(f)
+        try:
+            pxeboot = iso.get("IMAGES/PXEBOOT")
+        except NotFound:
+            raise ImageFormatError("Unrecognized CoreOS ISO image: no images/pxeboot directory.") from None
+        stem = os.path.splitext(os.path.basename(iso_path))[0]
+        os.makedirs(output_dir, exist_ok=True)
+        written = []
+        for rec in iso.list_dir(pxeboot):
+            if rec.is_dir:
+                continue
+            target = os.path.join(output_dir, f"{stem}-{rec.name.lower()}")
+            _copy_range(f, rec.offset, rec.length, target)
+            written.append(target)
+        return written
+
+
+def _copy_range(f: BinaryIO, offset: int, length: int, target: str) -> None:
+    try:
+        out = open(target, "xb")
+    except FileExistsError:
+        raise OutputError(f"{target} already exists") from None
+    with out:
+        f.seek(offset)
+        left = length
+        while left:
+            chunk = f.read(min(left, 1 << 20))
+            if not chunk:
+                out.close()
+                os.unlink(target)
+                raise ImageFormatError(f"image is truncated: {target} is cut short")
+            out.write(chunk)
+            left -= len(chunk)
+
+
+def describe(iso_path: str) -> dict:
+    from ._live import describe as _describe
+
+    return _describe(LiveIso.open(iso_path))
+
+
+

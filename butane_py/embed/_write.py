@@ -1,0 +1,197 @@
+"""Writing a changed image: in place, to a new file, or to standard output.
+
+All three give the same bytes. In place only the changed areas are written. A new file is a
+copy (a reflink where the filesystem allows, else ``copy_file_range`` over the data extents so
+holes stay holes) made beside the target, patched, then renamed over it. Standard output gets
+the image streamed with the areas spliced in.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+import tempfile
+from typing import BinaryIO, Iterable
+
+from ._errors import OutputError
+from ._live import Region
+
+_FICLONE = 0x40049409
+_CHUNK = 1 << 20
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view = view[n:]
+        offset += n
+
+
+def patch_in_place(path: str, regions: Iterable[Region]) -> None:
+    """Write the changed areas into ``path`` itself; nothing else is touched."""
+    regions = list(regions)
+    if not regions:
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except OSError as exc:
+        raise OutputError(f"cannot open {path} for writing: {_reason(exc)}") from None
+    try:
+        for r in regions:
+            _pwrite_all(fd, r.contents, r.offset)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _data_extents(fd: int, size: int) -> list[tuple[int, int]]:
+    """(start, end) of every data extent, by SEEK_DATA/SEEK_HOLE; the whole file if unsupported."""
+    extents = []
+    pos = 0
+    try:
+        while pos < size:
+            try:
+                start = os.lseek(fd, pos, os.SEEK_DATA)
+            except OSError as exc:
+                if exc.errno == errno.ENXIO:  # only a hole remains
+                    break
+                raise
+            end = os.lseek(fd, start, os.SEEK_HOLE)
+            extents.append((start, min(end, size)))
+            pos = end
+    except (OSError, AttributeError):
+        return [(0, size)]
+    return extents
+
+
+def clone_file(src_fd: int, dst_fd: int, size: int) -> str:
+    """Make ``dst_fd`` a copy of ``src_fd``; returns how: ``reflink``, ``copy_file_range`` or ``read``."""
+    try:
+        import fcntl
+
+        fcntl.ioctl(dst_fd, _FICLONE, src_fd)
+        return "reflink"
+    except OSError:
+        pass
+    os.ftruncate(dst_fd, size)  # holes stay holes: only data extents are copied below
+    how = "copy_file_range"
+    for start, end in _data_extents(src_fd, size):
+        pos = start
+        while pos < end:
+            n = 0
+            if how == "copy_file_range":
+                try:
+                    n = os.copy_file_range(src_fd, dst_fd, end - pos, pos, pos)
+                except OSError as exc:
+                    if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
+                        raise
+                    how = "read"
+            if how == "read":
+                chunk = os.pread(src_fd, min(_CHUNK, end - pos), pos)
+                if not chunk:
+                    break
+                _pwrite_all(dst_fd, chunk, pos)
+                n = len(chunk)
+            if n == 0:
+                break
+            pos += n
+    return how
+
+
+def write_copy(src: str, dest: str, regions: Iterable[Region], force: bool = False) -> None:
+    """Write a patched copy of ``src`` to ``dest`` atomically; ``src`` is only read."""
+    regions = list(regions)
+    dest_abs = os.path.abspath(dest)
+    if not force and os.path.lexists(dest_abs):
+        raise OutputError(f"{dest} already exists; use --force to overwrite it")
+    directory = os.path.dirname(dest_abs)
+    try:
+        src_fd = os.open(src, os.O_RDONLY)
+    except OSError as exc:
+        raise OutputError(f"cannot open {src}: {_reason(exc)}") from None
+    tmp = None
+    try:
+        st = os.fstat(src_fd)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".butane-py-", dir=directory)
+        except OSError as exc:
+            raise OutputError(f"cannot write {dest}: {_reason(exc)}") from None
+        try:
+            clone_file(src_fd, fd, st.st_size)
+            for r in regions:
+                _pwrite_all(fd, r.contents, r.offset)
+            os.fchmod(fd, stat.S_IMODE(st.st_mode) & 0o777)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if force:
+            os.replace(tmp, dest_abs)
+        else:
+            try:
+                os.link(tmp, dest_abs)  # fails if dest appeared meanwhile: never clobber
+            except FileExistsError:
+                raise OutputError(f"{dest} already exists; use --force to overwrite it") from None
+            os.unlink(tmp)
+        tmp = None
+    except OSError as exc:
+        raise OutputError(f"cannot write {dest}: {_reason(exc)}") from None
+    finally:
+        os.close(src_fd)
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def check_not_tty(stream: BinaryIO) -> None:
+    try:
+        tty = os.isatty(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        tty = False
+    if tty:
+        raise OutputError("Refusing to write binary data to terminal")
+
+
+def stream_to(src: str, out: BinaryIO, regions: Iterable[Region]) -> None:
+    """Stream ``src`` to ``out`` with the changed areas spliced in."""
+    regions = sorted(regions, key=lambda r: r.offset)
+    with open(src, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        pos = 0
+        for r in regions + [None]:
+            stop = size if r is None else r.offset
+            f.seek(pos)
+            while pos < stop:
+                chunk = f.read(min(_CHUNK, stop - pos))
+                if not chunk:
+                    raise OutputError(f"{src} changed while it was being read")
+                out.write(chunk)
+                pos += len(chunk)
+            if r is not None:
+                out.write(r.contents)
+                pos += r.length
+    out.flush()
+
+
+def write_image(src: str, regions: Iterable[Region], output: str | None, force: bool = False,
+                stdout: BinaryIO | None = None) -> None:
+    """``output`` None: in place; ``-``: standard output; else a new file."""
+    if output is None:
+        patch_in_place(src, regions)
+    elif output == "-":
+        out = stdout if stdout is not None else sys.stdout.buffer
+        check_not_tty(out)
+        try:
+            stream_to(src, out, regions)
+        except BrokenPipeError:
+            raise OutputError("output closed before the whole image was written") from None
+    else:
+        write_copy(src, output, regions, force)
