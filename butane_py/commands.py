@@ -619,10 +619,14 @@ def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:
 
     directory = files_dir if files_dir is not None else (os.path.dirname(path) if path != "-" else None)
     res = do_translate(data, files_dir=directory or ".", strict=strict)
-    if res.report:
-        sys.stderr.write(res.report.reference_text())
-    if not res.ok:
-        raise ConfigError(res.error or f"{path} could not be translated")
+    if res.report.entries:
+        from .report import render_pretty
+
+        sys.stderr.write(render_pretty(res.report, "<stdin>" if path == "-" else path, data, _use_color("auto")))
+    if res.error is not None:
+        raise ConfigError(f"translating {path}: {res.error}")
+    if strict and res.report.entries:
+        raise ConfigError("Config produced warnings and --strict was specified")
     return (res.output + "\n").encode("utf-8", "surrogateescape")
 
 

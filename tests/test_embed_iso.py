@@ -359,3 +359,14 @@ def test_extract_pxe(iso: Path, tmp_path: Path) -> None:
         (tmp_path / "x").unlink()
     with pytest.raises(embed.OutputError, match="already exists"):
         embed.extract_pxe(str(iso), str(out))
+
+
+def embedded_files(live_config: bytes) -> dict[str, bytes]:
+    """The files of a live config made by customize, decoded from their gzip data URLs."""
+    import base64
+    import gzip
+
+    out = {}
+    for f in json.loads(live_config)["storage"]["files"]:
+        out[f["path"]] = gzip.decompress(base64.b64decode(f["contents"]["source"].split(",", 1)[1]))
+    return out

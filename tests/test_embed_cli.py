@@ -1,0 +1,280 @@
+"""The iso, pxe and embed commands end to end, as a user runs them; `embed --iso stable` fetches a
+fixture ISO from a loopback server, signed at test time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from butane_py import embed
+
+from ._httpserver import TestServer
+from ._isos import pristine, working_copy
+from .conftest import ROOT, SHARED
+from .test_cli_download import VERIFY, sign
+
+STREAM = SHARED / "fixtures" / "stream-metadata" / "fcos-stream.json"
+X86 = "embed-areas-2023-07.x86_64.iso"
+BUTANE = b"variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/hostname\n      contents:\n        inline: node1\n"
+
+
+def run(*args: str, stdin: bytes | None = None, cache: Path | None = None, **kw) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if cache is not None:
+        env["BUTANE_PY_CACHE"] = str(cache)
+    return subprocess.run([sys.executable, "-m", "butane_py", *args], input=stdin, capture_output=True, env=env,
+                          timeout=300, **kw)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def one_line_error(p: subprocess.CompletedProcess) -> str:
+    err = p.stderr.decode()
+    assert p.returncode == 1, err
+    assert "Traceback" not in err
+    assert err.startswith("Error: ") and err.count("\n") == 1, err
+    return err
+
+
+def translated() -> bytes:
+    from butane_py import translate
+
+    return (translate(BUTANE).output + "\n").encode()
+
+
+def test_iso_ignition_commands(iso_cache, tmp_path: Path) -> None:
+    iso = working_copy(X86, iso_cache, tmp_path)
+    orig = sha(iso)
+    config = b'{"ignition": {"version": "3.0.0"}}\n'
+    cfg = tmp_path / "c.ign"
+    cfg.write_bytes(config)
+    streamed = run("iso", "ignition", "embed", "-o", "-", str(iso), stdin=config)
+    assert streamed.returncode == 0, streamed.stderr
+    out = tmp_path / "out.iso"
+    assert run("iso", "ignition", "embed", "-i", str(cfg), "-o", str(out), str(iso)).returncode == 0
+    assert run("iso", "ignition", "embed", "-i", str(cfg), str(iso)).returncode == 0
+    assert hashlib.sha256(streamed.stdout).hexdigest() == sha(out) == sha(iso) != orig
+    shown = run("iso", "ignition", "show", str(iso))
+    assert shown.returncode == 0 and shown.stdout == config
+    err = one_line_error(run("iso", "ignition", "embed", "-i", str(cfg), str(iso)))
+    assert "already has an embedded Ignition config; use -f to force" in err
+    assert run("iso", "ignition", "embed", "-f", "-i", str(cfg), str(iso)).returncode == 0
+    removed = run("iso", "ignition", "remove", "-o", "-", str(iso))
+    assert hashlib.sha256(removed.stdout).hexdigest() == orig
+    assert run("iso", "ignition", "remove", str(iso)).returncode == 0
+    assert sha(iso) == orig
+    assert "No embedded Ignition config" in one_line_error(run("iso", "ignition", "show", str(iso)))
+
+
+def test_iso_kargs_and_network_commands(iso_cache, tmp_path: Path) -> None:
+    iso = working_copy(X86, iso_cache, tmp_path)
+    orig = sha(iso)
+    assert run("iso", "kargs", "modify", "-a", "foo=1", "-a", "bar", str(iso)).returncode == 0
+    shown = run("iso", "kargs", "show", str(iso)).stdout.decode()
+    assert shown.endswith(" foo=1 bar\n")
+    assert run("iso", "kargs", "modify", "-r", "foo=1=2", "-d", "bar", str(iso)).returncode == 0
+    assert run("iso", "kargs", "show", str(iso)).stdout.decode().endswith("ignition.platform.id=metal foo=2\n")
+    default = run("iso", "kargs", "show", "--default", str(iso)).stdout.decode()
+    assert "foo" not in default
+    assert run("iso", "kargs", "reset", str(iso)).returncode == 0
+    assert sha(iso) == orig
+    key = tmp_path / "eth0.nmconnection"
+    key.write_text("[connection]\nid=eth0\n")
+    assert run("iso", "network", "embed", "-k", str(key), str(iso)).returncode == 0
+    printed = run("iso", "network", "extract", str(iso)).stdout.decode()
+    assert printed == "########## eth0.nmconnection ##########\n[connection]\nid=eth0\n"
+    out = tmp_path / "keys"
+    listed = run("iso", "network", "extract", "-C", str(out), str(iso))
+    assert listed.stdout.decode().split() == [str(out / "eth0.nmconnection")]
+    assert (out / "eth0.nmconnection").read_text() == "[connection]\nid=eth0\n"
+    assert run("iso", "network", "remove", str(iso)).returncode == 0
+    assert sha(iso) == orig
+
+
+def test_refuses_terminal_and_bad_images(iso_cache, tmp_path: Path) -> None:
+    iso = working_copy(X86, iso_cache, tmp_path)
+    orig = sha(iso)
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([sys.executable, "-m", "butane_py", "iso", "ignition", "embed", "-o", "-", str(iso)],
+                           input=b"{}", stdout=slave, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                           timeout=60)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert p.returncode == 1 and b"Refusing to write binary data to terminal" in p.stderr
+    assert sha(iso) == orig
+    assert "cannot open" in one_line_error(run("iso", "kargs", "show", str(tmp_path / "missing.iso")))
+    notiso = tmp_path / "not.iso"
+    notiso.write_bytes(b"x" * 100_000)
+    one_line_error(run("iso", "ignition", "show", str(notiso)))
+    big = b'{"x":"' + __import__("base64").b64encode(os.urandom(300_000)) + b'"}'
+    err = one_line_error(run("iso", "ignition", "embed", str(iso), stdin=big))
+    assert "config too large for embed area:" in err and "> 262144 bytes" in err
+    assert sha(iso) == orig
+
+
+def test_pxe_wrap_unwrap_and_extract(iso_cache, tmp_path: Path) -> None:
+    config = b'{"ignition":{"version":"3.4.0"}}'
+    wrapped = run("pxe", "ignition", "wrap", stdin=config)
+    assert wrapped.returncode == 0 and wrapped.stdout.startswith(b"\xfd7zXZ")
+    img = tmp_path / "config.img"
+    cfg = tmp_path / "c.ign"
+    cfg.write_bytes(config)
+    assert run("pxe", "ignition", "wrap", "-i", str(cfg), "-o", str(img)).returncode == 0
+    assert img.read_bytes() == wrapped.stdout
+    assert run("pxe", "ignition", "unwrap", str(img)).stdout == config
+    assert run("pxe", "ignition", "unwrap", stdin=img.read_bytes()).stdout == config
+    trav = SHARED / "fixtures/coreos-installer/initrd/traversal-relative.img"
+    assert "couldn't find Ignition config" in one_line_error(run("pxe", "ignition", "unwrap", str(trav)))
+    iso = pristine(X86, iso_cache)
+    listed = run("iso", "extract", "pxe", "-o", str(tmp_path / "pxe"), str(iso))
+    names = sorted(Path(p).name for p in listed.stdout.decode().split())
+    assert names == [f"{iso.stem}-initrd.img", f"{iso.stem}-rootfs.img", f"{iso.stem}-vmlinuz"]
+
+
+def test_embed_local_iso_butane(iso_cache, tmp_path: Path) -> None:
+    iso = pristine(X86, iso_cache)
+    orig = sha(iso)
+    bu = tmp_path / "config.bu"
+    bu.write_bytes(BUTANE)
+    out = tmp_path / "node.iso"
+    p = run("embed", "--iso", str(iso), str(bu), "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    assert embed.ignition_show(str(out)) == translated()
+    assert sha(iso) == orig
+    # an invalid config stops before anything is written
+    bad = tmp_path / "bad.bu"
+    bad.write_text("variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: relative\n")
+    p = run("embed", "--iso", str(iso), str(bad), "-o", str(tmp_path / "bad.iso"))
+    assert p.returncode == 1 and b"Traceback" not in p.stderr
+    assert b"path not absolute" in p.stderr and b"bad.bu:5:13" in p.stderr
+    assert not (tmp_path / "bad.iso").exists()
+    # Ignition input is validated, then embedded as given
+    ign = tmp_path / "c.ign"
+    ign.write_bytes(b'{"ignition":{"version":"3.4.0"}}\n')
+    out2 = tmp_path / "node2.iso"
+    assert run("embed", "--iso", str(iso), str(ign), "-o", str(out2)).returncode == 0
+    assert embed.ignition_show(str(out2)) == ign.read_bytes()
+
+
+def test_embed_dest_device(iso_cache, tmp_path: Path) -> None:
+    iso = pristine(X86, iso_cache)
+    bu = tmp_path / "config.bu"
+    bu.write_bytes(BUTANE)
+    out = tmp_path / "installer.iso"
+    p = run("embed", "--iso", str(iso), "--dest-device", "/dev/sda", "--dest-karg-append", "console=ttyS0",
+            str(bu), "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    assert b"automatically install to /dev/sda" in p.stderr
+    from .test_embed_iso import embedded_files
+
+    files = embedded_files(embed.ignition_show(str(out)))
+    assert files["/etc/coreos/dest.ign"] == translated()
+    assert files["/etc/coreos/installer.d/0000-customize.yaml"] == (
+        b"ignition-file: /etc/coreos/dest.ign\nappend-karg:\n- console=ttyS0\ndest-device: /dev/sda\n")
+
+
+def test_embed_pxe_from_iso(iso_cache, tmp_path: Path) -> None:
+    iso = pristine(X86, iso_cache)
+    bu = tmp_path / "config.bu"
+    bu.write_bytes(BUTANE)
+    out = tmp_path / "pxe"
+    p = run("embed", "--pxe", str(iso), str(bu), "-o", str(out), "--kargs-append", "console=ttyS0")
+    assert p.returncode == 0, p.stderr
+    text = p.stdout.decode()
+    assert "kernel arguments: ignition.firstboot ignition.platform.id=metal coreos.live.rootfs_url=" in text
+    assert text.rstrip().endswith("console=ttyS0")
+    assert embed.pxe_unwrap((out / "ignition.img").read_bytes()) == translated()
+    assert sorted(os.listdir(out)) == sorted([f"{iso.stem}-initrd.img", f"{iso.stem}-rootfs.img",
+                                              f"{iso.stem}-vmlinuz", "ignition.img"])
+
+
+@pytest.fixture
+def stream_site(iso_cache, tmp_path):
+    """A stream whose metal/iso artifact is a fixture ISO served from 127.0.0.1, signed now."""
+    root = tmp_path / "srv"
+    root.mkdir()
+    doc = json.loads(STREAM.read_text())
+    artifact = doc["architectures"]["x86_64"]["artifacts"]["metal"]["formats"]["iso"]["disk"]
+    data = pristine(X86, iso_cache).read_bytes()
+    with TestServer(root) as srv:
+        (root / "live.iso").write_bytes(data)
+        (root / "live.iso.sig").write_bytes(sign(data))
+        artifact.update(location=srv.url("live.iso"), signature=srv.url("live.iso.sig"),
+                        sha256=hashlib.sha256(data).hexdigest())
+        (root / "stable.json").write_text(json.dumps(doc))
+        yield srv, artifact
+
+
+def test_embed_iso_stream_end_to_end(stream_site, tmp_path: Path) -> None:
+    srv, artifact = stream_site
+    bu = tmp_path / "config.bu"
+    bu.write_bytes(BUTANE)
+    cache = tmp_path / "cache"
+    common = ["--stream-base-url", srv.base_url, "-a", "x86_64", "--keyring", str(VERIFY / "test-key.pub.asc"), "-q"]
+    out = tmp_path / "node.iso"
+    p = run("embed", "--iso", "stable", *common, str(bu), "-o", str(out), cache=cache)
+    assert p.returncode == 0, p.stderr
+    assert embed.ignition_show(str(out)) == translated()
+    cached = [f for f in cache.rglob("*.iso")]
+    assert len(cached) == 1 and sha(cached[0]) == artifact["sha256"], "the cached image is never modified"
+    before = len(srv.paths_requested())
+    streamed = run("embed", "--iso", "stable", *common, str(bu), "-o", "-", cache=cache)
+    assert streamed.returncode == 0, streamed.stderr
+    assert hashlib.sha256(streamed.stdout).hexdigest() == sha(out)
+    assert srv.paths_requested()[before:] == ["/stable.json"], "the second run is served from the cache"
+
+
+def test_embed_iso_tampered_download(stream_site, tmp_path: Path) -> None:
+    srv, artifact = stream_site
+    bu = tmp_path / "config.bu"
+    bu.write_bytes(BUTANE)
+    srv_root = tmp_path / "srv"
+    data = bytearray((srv_root / "live.iso").read_bytes())
+    data[70000] ^= 1
+    (srv_root / "live.iso").write_bytes(bytes(data))
+    out = tmp_path / "node.iso"
+    p = run("embed", "--iso", "stable", "--stream-base-url", srv.base_url, "-a", "x86_64", "--keyring",
+            str(VERIFY / "test-key.pub.asc"), "-q", "--fetch-retries", "0", str(bu), "-o", str(out),
+            cache=tmp_path / "cache")
+    one_line_error(p)
+    assert not out.exists()
+
+
+def test_embed_flatcar(tmp_path: Path) -> None:
+    root = tmp_path / "srv"
+    version = "4152.2.3"
+    (root / "current").mkdir(parents=True)
+    (root / version).mkdir()
+    (root / "current" / "version.txt").write_text(f"FLATCAR_VERSION={version}\nFLATCAR_VERSION_ID={version}\n")
+    for name in ("flatcar_production_pxe.vmlinuz", "flatcar_production_pxe_image.cpio.gz"):
+        data = os.urandom(50_000)
+        (root / version / name).write_bytes(data)
+        (root / version / f"{name}.sig").write_bytes(sign(data))
+        (root / version / f"{name}.DIGESTS").write_text(f"# SHA512 HASH\n{hashlib.sha512(data).hexdigest()}  {name}\n")
+    bu = tmp_path / "config.bu"
+    bu.write_text("variant: flatcar\nversion: 1.1.0\npasswd:\n  users:\n    - name: core\n")
+    out = tmp_path / "pxe"
+    with TestServer(root) as srv:
+        p = run("embed", "--flatcar", "stable", "--pxe", str(bu), "-o", str(out), "--stream-base-url", srv.base_url,
+                "-a", "x86_64", "--keyring", str(VERIFY / "test-key.pub.asc"), "-q", cache=tmp_path / "cache")
+    assert p.returncode == 0, p.stderr
+    assert "kernel arguments: flatcar.first_boot=1" in p.stdout.decode()
+    oem = out / "flatcar-oem-config.img"
+    listing = subprocess.run("gzip -dc | cpio -i --to-stdout --quiet usr/share/oem/config.ign", shell=True,
+                             input=oem.read_bytes(), capture_output=True, check=True).stdout
+    assert json.loads(listing)["passwd"]["users"] == [{"name": "core"}]
+    assert sorted(os.listdir(out)) == ["flatcar-oem-config.img", "flatcar_production_pxe.vmlinuz",
+                                       "flatcar_production_pxe_image.cpio.gz"]
+    err = one_line_error(run("embed", "--flatcar", "stable", "--iso", "x", str(bu), "-o", str(tmp_path / "f.iso")))
+    assert "Flatcar ISOs have no Ignition embed area" in err and "--pxe" in err
