@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 import butane_py
+import butane_py.errors
 from butane_py import ignition
 
 
@@ -90,3 +93,33 @@ def test_translate_api_never_prints(capsys) -> None:
     strict = butane_py.translate("variant: fcos\nversion: 1.5.0\nx: 1\n", strict=True)
     assert strict.error == "Config produced warnings and --strict was specified"
     assert capsys.readouterr() == ("", "")
+
+
+def test_embed_names() -> None:
+    from butane_py import embed
+
+    assert sorted(embed.__all__) == [
+        "AlreadyCustomizedError", "AreaFullError", "Customization", "EmbedError", "FLATCAR_KARGS",
+        "FLATCAR_OEM_CONFIG", "IGNITION_PATH", "ImageFormatError", "IncompleteImageError", "InitrdError", "LiveIso",
+        "NETWORK_DIR", "NoEmbedAreaError", "NothingEmbeddedError", "OutputError", "PXE_KARGS", "UnsafePathError",
+        "UnsupportedError", "cpio_bytes", "customize", "describe", "edit_kargs", "extract_files", "extract_pxe",
+        "flatcar_oem_initrd", "ignition_embed", "ignition_remove", "ignition_show", "installer_yaml",
+        "kargs_modify", "kargs_reset", "kargs_show", "network_embed", "network_files", "network_remove",
+        "pxe_network_files", "pxe_unwrap", "pxe_wrap", "read_members", "safe_member_path", "to_bytes",
+        "write_image",
+    ]
+    for name in embed.__all__:
+        assert getattr(embed, name) is not None
+    assert issubclass(embed.EmbedError, butane_py.errors.ButanePyError)
+    assert embed.AreaFullError.exit_code == 1
+
+
+def test_edit_kargs_order() -> None:
+    """Deletions, then appends, then replacements; whole arguments only."""
+    from butane_py.embed import edit_kargs
+
+    assert edit_kargs("a b=1 c", append=["d"], delete=["c"], replace=["b=1=2"]) == "a b=2 d"
+    assert edit_kargs("ab=1 b=1", replace=["b=1=3"]) == "ab=1 b=3"
+    assert edit_kargs("x", append=["y"], delete=["y"]) == "x y", "delete runs before append"
+    with pytest.raises(butane_py.errors.UsageError, match="KEY=OLD=NEW"):
+        edit_kargs("x", replace=["nope"])
