@@ -392,7 +392,7 @@ def embed_cmd(
     config: Optional[str] = typer.Argument(None, metavar="CONFIG", help="A Butane (.bu) or Ignition (.ign) config."),
     iso: Optional[str] = typer.Option(None, "--iso", metavar="STREAM|ALIAS|PATH",
                                       help="A Fedora CoreOS stream, a catalog alias or a local live ISO."),
-    pxe: Optional[str] = typer.Option(None, "--pxe", metavar="STREAM|ALIAS|PATH", is_flag=False, flag_value="",
+    pxe: Optional[str] = typer.Option(None, "--pxe", metavar="STREAM|ALIAS|PATH",
                                       help="Like --iso, for PXE; with --flatcar it takes no value."),
     flatcar: Optional[str] = typer.Option(None, "--flatcar", metavar="CHANNEL",
                                           help="A Flatcar channel (PXE only: an OEM initrd is built)."),
@@ -480,6 +480,18 @@ def translate_cmd(
     )
 
 
+def _pxe_without_value(args: list[str]) -> list[str]:
+    """``embed --flatcar CH --pxe -o DIR``: there --pxe is a switch, so give it an empty value."""
+    if not args or args[0] != "embed" or "--flatcar" not in args:
+        return args
+    out = list(args)
+    for i, arg in enumerate(out):
+        if arg == "--pxe" and (i + 1 == len(out) or out[i + 1].startswith("-")):
+            out.insert(i + 1, "")
+            break
+    return out
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Console entry point; returns the exit code."""
     args = sys.argv[1:] if argv is None else argv
@@ -487,6 +499,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     # Shell completion (typer's) completes the commands; a plain run without one translates.
     completing = any(k.endswith("_COMPLETE") and k.startswith("_BUTANE") for k in os.environ)
+    args = _pxe_without_value(args)
     target = app if completing or (args and args[0] in SUBCOMMANDS) else translate_app
     try:
         rc = target(args=args, prog_name="butane-py", standalone_mode=False)

@@ -632,7 +632,7 @@ def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:
 
 def _fetch_image(name: str, architecture: str | None, fmt: str, stream_base_url: str | None,
                  keyring: list[str] | None, insecure: bool, fetch_retries: int, quiet: bool,
-                 flatcar: bool, directory: str | None) -> list:
+                 flatcar: bool, directory: str | None, force: bool = False) -> list:
     """Resolve and fetch an image's files; returns (artifact, local path) pairs.
 
     ``directory`` None keeps the files in the cache (used read-only); else they are copied there.
@@ -649,6 +649,9 @@ def _fetch_image(name: str, architecture: str | None, fmt: str, stream_base_url:
     else:
         artifacts = images.resolve("fcos", architecture, stream=name, platform="metal", format=fmt,
                                    base_url=stream_base_url)
+    if directory is not None:
+        for art in artifacts:
+            _refuse_existing(__import__("os").path.join(directory, art.filename), force)
     progress = _Progress(quiet)
     out = []
     for art in artifacts:
@@ -737,12 +740,29 @@ def _embed_pxe(source: str, flatcar: str | None, custom, output: str, fetch_args
     architecture, stream_base_url, keyring, insecure, fetch_retries, quiet = fetch_args
     if output == "-":
         raise UsageError("--pxe writes several files: -o must be a directory")
+    created = not os.path.exists(output)
     os.makedirs(output, exist_ok=True)
+    try:
+        return _embed_pxe_into(source, flatcar, custom, output, fetch_args, force)
+    except BaseException:
+        if created and not os.listdir(output):
+            os.rmdir(output)  # leave nothing behind on failure
+        raise
+
+
+def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch_args: tuple, force: bool) -> int:
+    import os
+
+    from . import embed as emb
+    from .errors import UsageError
+    from .io import write_output
+
+    architecture, stream_base_url, keyring, insecure, fetch_retries, quiet = fetch_args
     if flatcar is not None:
         if custom.installs or custom.network_keyfiles or custom.ignition_ca:
             raise UsageError("--dest-device, --network-keyfile and --ignition-ca are for CoreOS live images, not Flatcar")
         fetched = _fetch_image(flatcar, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
-                               quiet, True, output)
+                               quiet, True, output, force)
         oem = os.path.join(output, "flatcar-oem-config.img")
         _refuse_existing(oem, force)
         write_output(oem, emb.flatcar_oem_initrd(custom.config))
@@ -758,13 +778,13 @@ def _embed_pxe(source: str, flatcar: str | None, custom, output: str, fetch_args
     features = {"installer-config": True, "live-initrd-network": True}
     rootfs_url = None
     if os.path.exists(source):
-        paths = emb.extract_pxe(source, output)
+        paths = emb.extract_pxe(source, output, force)
         kinds = {"kernel": "vmlinuz", "initramfs": "initrd.img", "rootfs": "rootfs.img"}
         files = {k: next((p for p in paths if p.endswith("-" + v)), None) for k, v in kinds.items()}
         features = emb.LiveIso.open(source).features
     else:
         fetched = _fetch_image(source, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
-                               quiet, False, output)
+                               quiet, False, output, force)
         files = {art.name: path for art, path in fetched}
         rootfs_url = next((art.url for art, _ in fetched if art.name == "rootfs"), None)
     config_img = os.path.join(output, "ignition.img")

@@ -195,6 +195,8 @@ def test_embed_pxe_from_iso(iso_cache, tmp_path: Path) -> None:
     assert "kernel arguments: ignition.firstboot ignition.platform.id=metal coreos.live.rootfs_url=" in text
     assert text.rstrip().endswith("console=ttyS0")
     assert embed.pxe_unwrap((out / "ignition.img").read_bytes()) == translated()
+    assert "already exists" in one_line_error(run("embed", "--pxe", str(iso), str(bu), "-o", str(out)))
+    assert run("embed", "--pxe", str(iso), str(bu), "-o", str(out), "-f").returncode == 0
     assert sorted(os.listdir(out)) == sorted([f"{iso.stem}-initrd.img", f"{iso.stem}-rootfs.img",
                                               f"{iso.stem}-vmlinuz", "ignition.img"])
 
@@ -266,9 +268,21 @@ def test_embed_flatcar(tmp_path: Path) -> None:
     bu.write_text("variant: flatcar\nversion: 1.1.0\npasswd:\n  users:\n    - name: core\n")
     out = tmp_path / "pxe"
     with TestServer(root) as srv:
-        p = run("embed", "--flatcar", "stable", "--pxe", str(bu), "-o", str(out), "--stream-base-url", srv.base_url,
-                "-a", "x86_64", "--keyring", str(VERIFY / "test-key.pub.asc"), "-q", cache=tmp_path / "cache")
-    assert p.returncode == 0, p.stderr
+        common = ["--stream-base-url", srv.base_url, "-a", "x86_64", "--keyring", str(VERIFY / "test-key.pub.asc"),
+                  "-q"]
+        p = run("embed", "--flatcar", "stable", "--pxe", "-o", str(out), *common, str(bu), cache=tmp_path / "cache")
+        assert p.returncode == 0, p.stderr
+        again = run("embed", "--flatcar", "stable", "--pxe", str(bu), "-o", str(out), *common, cache=tmp_path / "cache")
+        assert "already exists; use --force" in one_line_error(again)
+        again = run("embed", "--flatcar", "stable", "--pxe", str(bu), "-o", str(out), "-f", *common,
+                    cache=tmp_path / "cache")
+        assert again.returncode == 0, again.stderr
+        # a channel that does not exist: an error, and no directory left behind
+        missing = run("embed", "--flatcar", "beta", "--pxe", "-o", str(tmp_path / "none"), *common[2:],
+                      "--stream-base-url", srv.base_url + "/nope", "--fetch-retries", "0", str(bu),
+                      cache=tmp_path / "cache")
+        one_line_error(missing)
+        assert not (tmp_path / "none").exists()
     assert "kernel arguments: flatcar.first_boot=1" in p.stdout.decode()
     oem = out / "flatcar-oem-config.img"
     listing = subprocess.run("gzip -dc | cpio -i --to-stdout --quiet usr/share/oem/config.ign", shell=True,

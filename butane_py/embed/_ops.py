@@ -203,8 +203,11 @@ def flatcar_oem_initrd(config: bytes) -> bytes:
     return _initrd.to_bytes({FLATCAR_OEM_CONFIG: config}, compression="gzip")
 
 
-def extract_pxe(iso_path: str, output_dir: str = ".") -> list[str]:
-    """Copy ``images/pxeboot/*`` out of a live ISO as ``<iso stem>-<name>``; returns the paths."""
+def extract_pxe(iso_path: str, output_dir: str = ".", force: bool = False) -> list[str]:
+    """Copy ``images/pxeboot/*`` out of a live ISO as ``<iso stem>-<name>``; returns the paths.
+
+    Existing files are refused unless ``force``, which replaces them atomically.
+    """
     from ..errors import InputError
     from ._iso9660 import NotFound
 
@@ -225,27 +228,40 @@ def extract_pxe(iso_path: str, output_dir: str = ".") -> list[str]:
             if rec.is_dir:
                 continue
             target = os.path.join(output_dir, f"{stem}-{rec.name.lower()}")
-            _copy_range(f, rec.offset, rec.length, target)
+            _copy_range(f, rec.offset, rec.length, target, force)
             written.append(target)
         return written
 
 
-def _copy_range(f: BinaryIO, offset: int, length: int, target: str) -> None:
+def _copy_range(f: BinaryIO, offset: int, length: int, target: str, force: bool = False) -> None:
+    import tempfile
+
+    if not force and os.path.lexists(target):
+        raise OutputError(f"{target} already exists; use --force to overwrite it")
+    fd, tmp = tempfile.mkstemp(prefix=".butane-py-", dir=os.path.dirname(os.path.abspath(target)))
     try:
-        out = open(target, "xb")
-    except FileExistsError:
-        raise OutputError(f"{target} already exists") from None
-    with out:
-        f.seek(offset)
-        left = length
-        while left:
-            chunk = f.read(min(left, 1 << 20))
-            if not chunk:
-                out.close()
-                os.unlink(target)
-                raise ImageFormatError(f"image is truncated: {target} is cut short")
-            out.write(chunk)
-            left -= len(chunk)
+        with os.fdopen(fd, "wb") as out:
+            f.seek(offset)
+            left = length
+            while left:
+                chunk = f.read(min(left, 1 << 20))
+                if not chunk:
+                    raise ImageFormatError(f"image is truncated: {target} is cut short")
+                out.write(chunk)
+                left -= len(chunk)
+        os.chmod(tmp, 0o644)
+        if force:
+            os.replace(tmp, target)
+        else:
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                raise OutputError(f"{target} already exists; use --force to overwrite it") from None
+            os.unlink(tmp)
+        tmp = None
+    finally:
+        if tmp is not None:
+            os.unlink(tmp)
 
 
 def describe(iso_path: str) -> dict:
