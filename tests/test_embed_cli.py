@@ -292,3 +292,34 @@ def test_embed_flatcar(tmp_path: Path) -> None:
                                        "flatcar_production_pxe_image.cpio.gz"]
     err = one_line_error(run("embed", "--flatcar", "stable", "--iso", "x", str(bu), "-o", str(tmp_path / "f.iso")))
     assert "Flatcar ISOs have no Ignition embed area" in err and "--pxe" in err
+
+
+def test_embed_with_coreos_installer_customize_fixtures(iso_cache, tmp_path: Path) -> None:
+    """coreos-installer's customize fixtures: dest.bu becomes dest.ign (whose recorded translation is
+    dest.ign), with its keyfile, CA and destination kernel argument."""
+    from butane_py.ignition import parse_config
+
+    from .test_embed_iso import embedded_files
+
+    custom = SHARED / "fixtures" / "coreos-installer" / "customize"
+    iso = pristine(X86, iso_cache)
+    out = tmp_path / "installer.iso"
+    p = run("embed", "--iso", str(iso), "--dest-device", "/dev/vda", "--dest-karg-append", "dest-karg",
+            "--network-keyfile", str(custom / "installer-test.nmconnection"), "--ignition-ca", str(custom / "cert.pem"),
+            str(custom / "dest.bu"), "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    live = embed.ignition_show(str(out))
+    assert parse_config(live).ok
+    files = embedded_files(live)
+    dest = json.loads(files["/etc/coreos/dest.ign"])
+    assert dest["ignition"]["security"]["tls"]["certificateAuthorities"], "the CA reaches the installed system"
+    [merged] = dest["ignition"]["config"]["merge"]
+    import base64
+    import gzip
+
+    user = json.loads(gzip.decompress(base64.b64decode(merged["source"].split(",", 1)[1])))
+    assert user == json.loads((custom / "dest.ign").read_text()), "same as the reference butane's translation"
+    assert files["/etc/coreos/installer.d/0000-customize.yaml"] == (
+        b"ignition-file: /etc/coreos/dest.ign\nappend-karg:\n- dest-karg\ncopy-network: true\ndest-device: /dev/vda\n")
+    assert embed.network_files(str(out)) == {
+        "installer-test.nmconnection": (custom / "installer-test.nmconnection").read_bytes()}
