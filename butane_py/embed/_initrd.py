@@ -3,7 +3,8 @@
 Writing matches coreos-installer's embed areas byte for byte: members sorted by path, parent
 directories emitted before their first file (mode 040755), files 0100600, uid/gid/mtime 0,
 nlink 1, inode = the entry's index, a ``TRAILER!!!`` entry (inode 0), and xz at preset 9 with a
-CRC32 check (the kernel's xz decoder does not support CRC64, lzma's default).
+CRC32 check (the kernel's xz decoder does not support CRC64, lzma's default), flushed as
+coreos-installer's writer flushes it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import fnmatch
 import lzma
 import os
 import zlib
-from typing import BinaryIO, Callable, Iterable, Mapping
+from typing import BinaryIO, Callable, Iterable, Iterator, Mapping
 
 from ._errors import InitrdError, UnsafePathError
 
@@ -42,9 +43,8 @@ def _header(name: str, ino: int, mode: int, size: int, nlink: int = 1) -> bytes:
     return head + b"\0" * _pad4(len(head))
 
 
-def cpio_bytes(members: Mapping[str, bytes]) -> bytes:
-    """An uncompressed newc archive of ``members`` (path → contents), as coreos-installer writes it."""
-    out: list[bytes] = []
+def _entries(members: Mapping[str, bytes]) -> Iterator[tuple[bytes, bytes, bytes]]:
+    """(header with name, contents, padding) of each entry, the trailer last."""
     ino = 0
     cwd: list[str] = []
     for path in sorted(members):
@@ -56,26 +56,38 @@ def cpio_bytes(members: Mapping[str, bytes]) -> bytes:
         cwd = cwd[:common]
         for part in parent[common:]:
             cwd.append(part)
-            out.append(_header("/".join(cwd), ino, _MODE_DIR, 0))
+            yield _header("/".join(cwd), ino, _MODE_DIR, 0), b"", b""
             ino += 1
-        out.append(_header(path, ino, _MODE_FILE, len(contents)))
-        out.append(contents)
-        out.append(b"\0" * _pad4(len(contents)))
+        yield _header(path, ino, _MODE_FILE, len(contents)), contents, b"\0" * _pad4(len(contents))
         ino += 1
-    out.append(_header(_TRAILER, 0, 0, 0))
-    return b"".join(out)
+    yield _header(_TRAILER, 0, 0, 0), b"", b""
 
 
-def xz_compress(data: bytes) -> bytes:
-    """xz preset 9 with a CRC32 check: what the kernel's initramfs decoder accepts."""
-    return lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32, preset=9)
+def cpio_bytes(members: Mapping[str, bytes]) -> bytes:
+    """An uncompressed newc archive of ``members`` (path → contents), as coreos-installer writes it."""
+    return b"".join(b"".join(entry) for entry in _entries(members))
+
+
+def xz_cpio(members: Mapping[str, bytes]) -> bytes:
+    """The archive xz-compressed as coreos-installer's writer does it: a full flush after every
+    padded file (see :mod:`._xz`)."""
+    from ._xz import XzWriter
+
+    xz = XzWriter()
+    for header, contents, pad in _entries(members):
+        xz.write(header)
+        xz.write(contents)
+        if pad:
+            xz.write(pad)
+            xz.full_flush()
+    return xz.finish()
 
 
 def to_bytes(members: Mapping[str, bytes], compression: str = "xz") -> bytes:
     """An initrd holding ``members``: ``xz`` (live images) or ``gzip`` (Flatcar's OEM initrd)."""
-    data = cpio_bytes(members)
     if compression == "xz":
-        return xz_compress(data)
+        return xz_cpio(members)
+    data = cpio_bytes(members)
     if compression == "gzip":
         import gzip
 
