@@ -69,18 +69,19 @@ def cpio_bytes(members: Mapping[str, bytes]) -> bytes:
 
 
 def xz_cpio(members: Mapping[str, bytes]) -> bytes:
-    """The archive xz-compressed as coreos-installer's writer does it: a full flush after every
-    padded file (see :mod:`._xz`)."""
-    from ._xz import XzWriter
+    """The archive xz-compressed as coreos-installer's writer does it: a new xz block after
+    every padded file (see :mod:`._xz`)."""
+    from ._xz import xz_blocks
 
-    xz = XzWriter()
+    blocks: list[bytes] = []
+    current: list[bytes] = []
     for header, contents, pad in _entries(members):
-        xz.write(header)
-        xz.write(contents)
-        if pad:
-            xz.write(pad)
-            xz.full_flush()
-    return xz.finish()
+        current += (header, contents, pad)
+        if pad:  # coreos-installer's cpio writer flushes the encoder here
+            blocks.append(b"".join(current))
+            current = []
+    blocks.append(b"".join(current))
+    return xz_blocks(blocks)
 
 
 def to_bytes(members: Mapping[str, bytes], compression: str = "xz") -> bytes:
