@@ -18,7 +18,7 @@ from butane_py import embed
 from ._httpserver import TestServer
 from ._isos import pristine, working_copy
 from .conftest import ROOT, SHARED
-from .test_cli_download import VERIFY, sign
+from .test_cli_download import VERIFY, sign, site  # noqa: F401 - site is a fixture
 
 STREAM = SHARED / "fixtures" / "stream-metadata" / "fcos-stream.json"
 X86 = "embed-areas-2023-07.x86_64.iso"
@@ -323,3 +323,22 @@ def test_embed_with_coreos_installer_customize_fixtures(iso_cache, tmp_path: Pat
         b"ignition-file: /etc/coreos/dest.ign\nappend-karg:\n- dest-karg\ncopy-network: true\ndest-device: /dev/vda\n")
     assert embed.network_files(str(out)) == {
         "installer-test.nmconnection": (custom / "installer-test.nmconnection").read_bytes()}
+
+
+def test_embed_pxe_stream_end_to_end(site, tmp_path: Path) -> None:
+    """--pxe stable: kernel, initramfs and rootfs fetched (verified) into the directory, the config
+    initrd beside them, and the rootfs URL of the stream in the printed kernel arguments."""
+    srv, root, payloads, formats = site
+    bu = tmp_path / "config.bu"
+    bu.write_bytes(BUTANE)
+    out = tmp_path / "pxe"
+    p = run("embed", "--pxe", "stable", str(bu), "-o", str(out), "--stream-base-url", srv.base_url, "-a", "x86_64",
+            "--keyring", str(VERIFY / "test-key.pub.asc"), "-q", cache=tmp_path / "cache")
+    assert p.returncode == 0, p.stderr
+    for name in ("kernel", "initramfs", "rootfs"):
+        filename = formats["pxe"][name]["location"].rsplit("/", 1)[1]
+        assert (out / filename).read_bytes() == payloads[("pxe", name)]
+    assert embed.pxe_unwrap((out / "ignition.img").read_bytes()) == translated()
+    rootfs_url = formats["pxe"]["rootfs"]["location"]
+    assert f"kernel arguments: ignition.firstboot ignition.platform.id=metal coreos.live.rootfs_url={rootfs_url}\n" \
+        in p.stdout.decode()
