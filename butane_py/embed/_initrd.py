@@ -101,114 +101,153 @@ def to_bytes(members: Mapping[str, bytes], compression: str = "xz") -> bytes:
 # -- reading ----------------------------------------------------------------------------------
 
 
-class _Raw:
-    """The raw input: a buffered reader with peeking and a position, over bytes or a file."""
+class _Buffered:
+    """Bytes pulled in chunks from ``_chunk()`` (b"" at the end), consumed in order.
 
-    def __init__(self, source: bytes | BinaryIO) -> None:
-        if isinstance(source, (bytes, bytearray, memoryview)):
-            self._read = _bytes_reader(bytes(source))
-        else:
-            self._read = source.read
-        self.buf = b""
-        self.eof = False
+    A bytearray with a read position: appending and consuming are amortised linear, so
+    multi-hundred-megabyte members cost one pass, and members nobody asked for are skipped
+    without being kept.
+    """
 
-    def fill(self, n: int = _CHUNK) -> bytes:
-        while len(self.buf) < n and not self.eof:
-            chunk = self._read(_CHUNK)
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._pos = 0
+        self._end = False
+
+    def _chunk(self) -> bytes:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _avail(self) -> int:
+        return len(self._buf) - self._pos
+
+    def _fill(self, n: int) -> bool:
+        """Try to buffer ``n`` bytes; False if the input ends first."""
+        while self._avail() < n:
+            if self._end:
+                return False
+            chunk = self._chunk()
             if not chunk:
-                self.eof = True
-            self.buf += chunk
-        return self.buf
+                self._end = True
+                return False
+            if self._pos > _CHUNK and self._pos * 2 > len(self._buf):
+                del self._buf[: self._pos]
+                self._pos = 0
+            self._buf += chunk
+        return True
 
     def take(self, n: int) -> bytes:
-        self.fill(n)
-        out, self.buf = self.buf[:n], self.buf[n:]
+        self._fill(n)
+        out = bytes(self._buf[self._pos : self._pos + n])
+        self._pos += len(out)
         return out
+
+    def skip(self, n: int) -> int:
+        """Consume ``n`` bytes without keeping them; returns how many there were."""
+        done = min(n, self._avail())
+        self._pos += done
+        while done < n and self._fill(1):
+            step = min(n - done, self._avail())
+            self._pos += step
+            done += step
+        return done
+
+    def read_some(self, n: int) -> bytes:
+        """Up to ``n`` bytes, at least one unless the input has ended."""
+        self._fill(1)
+        return self.take(min(n, self._avail()))
+
+    def peek(self, n: int) -> bytes:
+        self._fill(n)
+        return bytes(self._buf[self._pos : self._pos + n])
+
+    def skip_zeros(self) -> bool:
+        """Skip zero bytes; True if anything else follows."""
+        while self._fill(1):
+            view = self._buf[self._pos :]
+            stripped = len(view) - len(view.lstrip(b"\0"))
+            self._pos += stripped
+            if self._avail():
+                return True
+        return False
 
     def unread(self, data: bytes) -> None:
-        self.buf = data + self.buf
+        if data:
+            self._buf = bytearray(data) + self._buf[self._pos :]
+            self._pos = 0
 
 
-def _bytes_reader(data: bytes) -> Callable[[int], bytes]:
-    view = memoryview(data)
-    pos = 0
+class _Raw(_Buffered):
+    """The raw input, from bytes or a binary file."""
 
-    def read(n: int) -> bytes:
-        nonlocal pos
-        out = bytes(view[pos : pos + n])
-        pos += len(out)
-        return out
+    def __init__(self, source: bytes | BinaryIO) -> None:
+        super().__init__()
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            view = memoryview(source)
+            self._chunks = (bytes(view[i : i + _CHUNK]) for i in range(0, len(view), _CHUNK))
+            self._read = lambda: next(self._chunks, b"")
+        else:
+            self._read = lambda: source.read(_CHUNK)
 
-    return read
+    def _chunk(self) -> bytes:
+        return self._read()
 
 
-class _Decoded:
+class _Decoded(_Buffered):
     """The decompressed bytes of one compressed stream, pulled from ``raw`` on demand.
 
     When the stream ends, what the decompressor did not consume goes back to ``raw``.
     """
 
     def __init__(self, raw: _Raw, kind: str) -> None:
+        super().__init__()
         self.raw = raw
         self.kind = kind
         if kind == "xz":
             self._d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
         elif kind == "gzip":
             self._d = zlib.decompressobj(31)
-        elif kind == "zstd":
+        else:
             import zstandard
 
             self._d = zstandard.ZstdDecompressor().decompressobj()
-        self.buf = b""
-        self.done = False
         self._pending = b""  # input given to zlib but not yet consumed (unconsumed_tail)
+        self._done = False
 
-    def _more(self) -> bool:
-        if self.done:
-            return False
+    def _chunk(self) -> bytes:
         d = self._d
-        try:
-            if self.kind == "xz":
-                data = b"" if d.needs_input is False else self.raw.take(_CHUNK)
-                if not data and d.needs_input:
-                    raise InitrdError("truncated xz stream in initrd")
-                out = d.decompress(data, max_length=_CHUNK)
-            elif self.kind == "gzip":
-                data = self._pending or self.raw.take(_CHUNK)
-                if not data:
-                    raise InitrdError("truncated gzip stream in initrd")
-                out = d.decompress(data, _CHUNK)
-                self._pending = d.unconsumed_tail
-            else:
-                data = self.raw.take(64 * 1024)
-                if not data:
-                    raise InitrdError("truncated zstd stream in initrd")
-                out = d.decompress(data)
-        except (lzma.LZMAError, zlib.error) as exc:
-            raise InitrdError(f"corrupt {self.kind} stream in initrd: {exc}") from None
-        except Exception as exc:  # zstandard.ZstdError
-            if type(exc).__name__ == "ZstdError":
-                raise InitrdError(f"corrupt zstd stream in initrd: {exc}") from None
-            raise
-        self.buf += out
-        if d.eof:
-            self.done = True
-            self.raw.unread(d.unused_data)
-        return True
-
-    def take(self, n: int) -> bytes:
-        while len(self.buf) < n and self._more():
-            pass
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
+        while not self._done:
+            try:
+                if self.kind == "xz":
+                    data = b"" if not d.needs_input else self.raw.read_some(_CHUNK)
+                    if not data and d.needs_input:
+                        raise InitrdError("truncated xz stream in initrd")
+                    out = d.decompress(data, max_length=_CHUNK)
+                elif self.kind == "gzip":
+                    data = self._pending or self.raw.read_some(_CHUNK)
+                    if not data:
+                        raise InitrdError("truncated gzip stream in initrd")
+                    out = d.decompress(data, _CHUNK)
+                    self._pending = d.unconsumed_tail
+                else:
+                    data = self.raw.read_some(64 * 1024)
+                    if not data:
+                        raise InitrdError("truncated zstd stream in initrd")
+                    out = d.decompress(data)
+            except (lzma.LZMAError, zlib.error, EOFError) as exc:
+                raise InitrdError(f"corrupt {self.kind} stream in initrd: {exc}") from None
+            except Exception as exc:  # zstandard.ZstdError
+                if type(exc).__name__ == "ZstdError":
+                    raise InitrdError(f"corrupt zstd stream in initrd: {exc}") from None
+                raise
+            if d.eof:
+                self._done = True
+                self.raw.unread(d.unused_data)
+            if out:
+                return out
+        return b""
 
     def rest_is_zero(self) -> bool:
-        while True:
-            if self.buf.strip(b"\0"):
-                return False
-            self.buf = b""
-            if not self._more():
-                return True
+        return not self.skip_zeros()
 
 
 def _detect(head: bytes) -> str | None:
@@ -237,18 +276,22 @@ def _read_archive(src, keep: Callable[[str], bool], members: dict[str, bytes]) -
             name_size = int(head[94:102], 16)
         except ValueError:
             raise InitrdError("bad cpio header in initrd") from None
+        if name_size > 1 << 16:
+            raise InitrdError("bad cpio header in initrd (name too long)")
         raw_name = src.take(name_size + _pad4(_HEADER + name_size))
         if len(raw_name) < name_size:
             raise InitrdError("truncated cpio archive in initrd")
         name = raw_name[:name_size].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
         if name == _TRAILER:
             return
-        body = src.take(size)
-        if len(body) < size:
-            raise InitrdError(f"truncated cpio member {name!r} in initrd")
-        src.take(_pad4(size))
         if mode & _S_IFMT == _S_IFREG and keep(name):
+            body = src.take(size)
+            if len(body) < size:
+                raise InitrdError(f"truncated cpio member {name!r} in initrd")
             members[name] = body  # a later copy of a path wins, as the kernel does
+        elif src.skip(size) < size:
+            raise InitrdError(f"truncated cpio member {name!r} in initrd")
+        src.skip(_pad4(size))
 
 
 def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None) -> dict[str, bytes]:
@@ -265,17 +308,8 @@ def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None
 
     raw = _Raw(source)
     members: dict[str, bytes] = {}
-    while True:
-        # Skip zero padding between archives.
-        while True:
-            buf = raw.fill(1)
-            if not buf:
-                return members
-            stripped = buf.lstrip(b"\0")
-            raw.buf = stripped
-            if stripped:
-                break
-        kind = _detect(raw.fill(6))
+    while raw.skip_zeros():  # zero padding may sit between archives
+        kind = _detect(raw.peek(6))
         if kind is None:
             _read_archive(raw, keep, members)
             continue
@@ -283,6 +317,7 @@ def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None
         _read_archive(decoded, keep, members)
         if not decoded.rest_is_zero():
             raise InitrdError("found trailing garbage inside compressed archive")
+    return members
 
 
 def read_members_file(path: str | os.PathLike[str], patterns: Iterable[str] | None = None) -> dict[str, bytes]:
