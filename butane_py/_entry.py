@@ -102,6 +102,33 @@ FAST: dict[str, Callable[[list[str]], Optional[Callable[[], int]]]] = {"validate
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as a program killed by SIGPIPE.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except OSError as exc:
+        import errno
+
+        if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
+            raise
+        sys.stderr.write(f"Error: cannot write output: {(exc.strerror or str(exc)).lower()}\n")
+        return 1
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds, so temporary files are removed
+
+
+def _main(argv: Optional[list[str]] = None) -> int:
+    if argv is None:
+        import signal
+
+        signal.signal(signal.SIGTERM, _terminate)
     args = sys.argv[1:] if argv is None else argv
     from .commands import SUBCOMMANDS
 

@@ -425,6 +425,19 @@ def _fail(exc: ButanePyError) -> int:
     return exc.exit_code
 
 
+def _emit(data: bytes) -> None:
+    """Bytes to standard output; a full disk is an error (a closed pipe ends the program quietly)."""
+    from .embed import OutputError
+
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {(exc.strerror or str(exc)).lower()}") from None
+
+
 def _read_config_arg(path: str | None) -> bytes:
     """A config given with ``-i PATH`` (or standard input), written as given."""
     from .io import read_input
@@ -439,8 +452,7 @@ def _write_binary(data: bytes, output: str | None) -> None:
 
     if output in (None, "-"):
         check_not_tty(sys.stdout.buffer)
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        _emit(data)
     else:
         write_output(output, data)
 
@@ -459,11 +471,9 @@ def iso_ignition_show(iso: str) -> int:
     from . import embed
 
     try:
-        data = embed.ignition_show(iso)
+        _emit(embed.ignition_show(iso))
     except ButanePyError as exc:
         return _fail(exc)
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
     return 0
 
 
@@ -492,7 +502,7 @@ def iso_kargs_show(iso: str, default: bool = False) -> int:
     from . import embed
 
     try:
-        sys.stdout.write(embed.kargs_show(iso, default) + "\n")
+        _emit((embed.kargs_show(iso, default) + "\n").encode())
     except ButanePyError as exc:
         return _fail(exc)
     return 0
@@ -524,18 +534,11 @@ def iso_network_extract(iso: str, directory: str | None = None) -> int:
     try:
         files = embed.network_files(iso)
         if directory is not None:
-            for path in embed.extract_files(files, directory):
-                sys.stdout.write(path + "\n")
+            _emit("".join(path + "\n" for path in embed.extract_files(files, directory)).encode())
             return 0
+        _emit(b"\n".join(f"########## {name} ##########\n".encode() + data for name, data in files.items()))
     except ButanePyError as exc:
         return _fail(exc)
-    out = sys.stdout.buffer
-    for i, (name, data) in enumerate(files.items()):
-        if i:
-            out.write(b"\n")
-        out.write(f"########## {name} ##########\n".encode())
-        out.write(data)
-    out.flush()
     return 0
 
 
@@ -553,8 +556,7 @@ def iso_extract_pxe(iso: str, output_dir: str = ".") -> int:
     from . import embed
 
     try:
-        for path in embed.extract_pxe(iso, output_dir):
-            sys.stdout.write(path + "\n")
+        _emit("".join(path + "\n" for path in embed.extract_pxe(iso, output_dir)).encode())
     except ButanePyError as exc:
         return _fail(exc)
     return 0
@@ -588,10 +590,9 @@ def pxe_ignition_unwrap(initrd: str = "-") -> int:
                 raise InputError(f"cannot open {initrd}: {(exc.strerror or str(exc)).lower()}") from None
             with f:
                 data = embed.pxe_unwrap(f)
+        _emit(data)
     except ButanePyError as exc:
         return _fail(exc)
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
     return 0
 
 
@@ -712,7 +713,7 @@ def embed(
         )
         fetch_args = (architecture, stream_base_url, keyring, insecure, fetch_retries, quiet)
         if iso is not None:
-            if os.path.exists(iso):
+            if _local_image(iso):
                 source = iso
             else:
                 [(_, source)] = _fetch_image(iso, architecture, "iso", *fetch_args[1:], False, None)
@@ -731,22 +732,30 @@ def embed(
 
 
 def _embed_pxe(source: str, flatcar: str | None, custom, output: str, fetch_args: tuple, force: bool) -> int:
+    """Run the PXE case; on failure remove whatever this run added to the directory."""
     import os
 
-    from . import embed as emb
+    from .embed import OutputError
     from .errors import UsageError
-    from .io import write_output
 
-    architecture, stream_base_url, keyring, insecure, fetch_retries, quiet = fetch_args
     if output == "-":
         raise UsageError("--pxe writes several files: -o must be a directory")
     created = not os.path.exists(output)
-    os.makedirs(output, exist_ok=True)
+    try:
+        os.makedirs(output, exist_ok=True)
+        before = set(os.listdir(output))
+    except OSError as exc:
+        raise OutputError(f"cannot use directory {output}: {(exc.strerror or str(exc)).lower()}") from None
     try:
         return _embed_pxe_into(source, flatcar, custom, output, fetch_args, force)
     except BaseException:
+        for name in set(os.listdir(output)) - before:
+            try:
+                os.unlink(os.path.join(output, name))
+            except OSError:
+                pass
         if created and not os.listdir(output):
-            os.rmdir(output)  # leave nothing behind on failure
+            os.rmdir(output)
         raise
 
 
@@ -761,11 +770,12 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
     if flatcar is not None:
         if custom.installs or custom.network_keyfiles or custom.ignition_ca:
             raise UsageError("--dest-device, --network-keyfile and --ignition-ca are for CoreOS live images, not Flatcar")
-        fetched = _fetch_image(flatcar, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
-                               quiet, True, output, force)
         oem = os.path.join(output, "flatcar-oem-config.img")
         _refuse_existing(oem, force)
-        write_output(oem, emb.flatcar_oem_initrd(custom.config))
+        oem_bytes = emb.flatcar_oem_initrd(custom.config)
+        fetched = _fetch_image(flatcar, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
+                               quiet, True, output, force)
+        write_output(oem, oem_bytes)
         files = dict((art.name, path) for art, path in fetched)
         kargs = " ".join([emb.FLATCAR_KARGS, *custom.live_karg_append])
         sys.stdout.write(
@@ -775,21 +785,24 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
             f"kernel arguments: {kargs}\n"
         )
         return 0
-    features = {"installer-config": True, "live-initrd-network": True}
+    # Everything that can be refused (keyfiles, CAs, features, existing files) is checked
+    # before any image file is written.
+    local = _local_image(source)
+    features = emb.LiveIso.open(source).features if local else {"installer-config": True, "live-initrd-network": True}
+    config_img = os.path.join(output, "ignition.img")
+    _refuse_existing(config_img, force)
+    config_bytes = emb.to_bytes(custom.members(features))
     rootfs_url = None
-    if os.path.exists(source):
+    if local:
         paths = emb.extract_pxe(source, output, force)
         kinds = {"kernel": "vmlinuz", "initramfs": "initrd.img", "rootfs": "rootfs.img"}
         files = {k: next((p for p in paths if p.endswith("-" + v)), None) for k, v in kinds.items()}
-        features = emb.LiveIso.open(source).features
     else:
         fetched = _fetch_image(source, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
                                quiet, False, output, force)
         files = {art.name: path for art, path in fetched}
         rootfs_url = next((art.url for art, _ in fetched if art.name == "rootfs"), None)
-    config_img = os.path.join(output, "ignition.img")
-    _refuse_existing(config_img, force)
-    write_output(config_img, emb.to_bytes(custom.members(features)))
+    write_output(config_img, config_bytes)
     rootfs = rootfs_url or f"http://SERVER/{os.path.basename(files.get('rootfs') or 'rootfs.img')}"
     kargs = " ".join([emb.PXE_KARGS, f"coreos.live.rootfs_url={rootfs}", *custom.live_karg_append])
     sys.stdout.write(
@@ -803,6 +816,21 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
         sys.stderr.write("Boot media will automatically install"
                          f"{' to ' + custom.dest_device + ' without confirmation' if custom.dest_device else ''}.\n")
     return 0
+
+
+def _local_image(source: str) -> bool:
+    """Whether --iso/--pxe names a local file (else a stream or catalog alias).
+
+    Something that looks like a path but does not exist is an error, not a stream name."""
+    import os
+
+    from .errors import InputError
+
+    if os.path.exists(source):
+        return True
+    if os.sep in source or source.endswith((".iso", ".img")):
+        raise InputError(f"cannot open {source}: no such file or directory")
+    return False
 
 
 def _refuse_existing(path: str, force: bool) -> None:

@@ -34,8 +34,13 @@ def write_output(path: str, data: bytes) -> None:
     is written directly and never replaced.
     """
     if path == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise InputError(f"couldn't write to standard output: {_reason(exc)}") from None
         return
     try:
         st = os.stat(path)

@@ -342,3 +342,51 @@ def test_embed_pxe_stream_end_to_end(site, tmp_path: Path) -> None:
     rootfs_url = formats["pxe"]["rootfs"]["location"]
     assert f"kernel arguments: ignition.firstboot ignition.platform.id=metal coreos.live.rootfs_url={rootfs_url}\n" \
         in p.stdout.decode()
+
+
+def test_full_disk_on_standard_output(iso_cache, tmp_path: Path) -> None:
+    iso = working_copy(X86, iso_cache, tmp_path)
+    embed.ignition_embed(str(iso), b"{}\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for args in (["iso", "ignition", "show", str(iso)], ["iso", "ignition", "embed", "-f", "-o", "-", str(iso)],
+                 ["iso", "kargs", "show", str(iso)]):
+        with open("/dev/full", "wb") as full:
+            p = subprocess.run([sys.executable, "-m", "butane_py", *args], input=b"{}", stdout=full,
+                               stderr=subprocess.PIPE, env=env, timeout=60)
+        assert p.returncode == 1 and b"Traceback" not in p.stderr, p.stderr
+        assert b"no space left on device" in p.stderr
+
+
+def test_closed_pipe_is_quiet(iso_cache, tmp_path: Path) -> None:
+    iso = working_copy(X86, iso_cache, tmp_path)
+    big = b'{"x":"' + b"a" * 200_000 + b'"}'
+    embed.ignition_embed(str(iso), big)
+    p = subprocess.run(f"{sys.executable} -m butane_py iso ignition show {iso} | head -c 10", shell=True,
+                       capture_output=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
+    assert p.stdout == big[:10]
+    assert b"Traceback" not in p.stderr and b"Error" not in p.stderr
+
+
+def test_failed_pxe_embed_leaves_nothing(iso_cache, tmp_path: Path) -> None:
+    iso = pristine(X86, iso_cache)
+    bu = tmp_path / "config.bu"
+    bu.write_bytes(BUTANE)
+    out = tmp_path / "pxe"
+    p = run("embed", "--pxe", str(iso), "--network-keyfile", str(tmp_path / "missing.nmconnection"), str(bu),
+            "-o", str(out))
+    assert "missing.nmconnection" in one_line_error(p)
+    assert not out.exists()
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    (out / "ignition.img").write_text("old")
+    p = run("embed", "--pxe", str(iso), str(bu), "-o", str(out))
+    assert "already exists" in one_line_error(p)
+    assert sorted(os.listdir(out)) == ["ignition.img", "keep.txt"], "nothing was extracted"
+    assert (out / "ignition.img").read_text() == "old"
+
+
+def test_missing_local_image_is_not_a_stream(tmp_path: Path) -> None:
+    bu = tmp_path / "config.bu"
+    bu.write_bytes(BUTANE)
+    err = one_line_error(run("embed", "--iso", str(tmp_path / "nope.iso"), str(bu), "-o", str(tmp_path / "o.iso")))
+    assert "no such file" in err

@@ -370,3 +370,108 @@ def embedded_files(live_config: bytes) -> dict[str, bytes]:
     for f in json.loads(live_config)["storage"]["files"]:
         out[f["path"]] = gzip.decompress(base64.b64decode(f["contents"]["source"].split(",", 1)[1]))
     return out
+
+
+# -- found in review: each of these once damaged an image, hung or crashed -------------------
+
+
+def test_non_ascii_kargs_are_measured_in_bytes(iso_cache, tmp_path: Path) -> None:
+    iso = working_copy("embed-areas-2023-07.x86_64.iso", iso_cache, tmp_path)
+    before = sha(iso)
+    with pytest.raises(embed.AreaFullError, match="kargs too large for area"):
+        embed.kargs_modify(str(iso), append=["x=" + "é" * 600])  # 600 characters, 1200 bytes
+    assert sha(iso) == before
+    embed.kargs_modify(str(iso), append=["x=é"])
+    assert embed.kargs_show(str(iso)).endswith(" x=é")
+
+
+def _patch_file(iso: Path, name: str, data: bytes) -> None:
+    """Overwrite a file of the ISO in place, space-padded to its length."""
+    with open(iso, "r+b") as f:
+        from butane_py.embed._iso9660 import IsoFs
+
+        rec = IsoFs(f).get(name)
+        assert len(data) <= rec.length
+        f.seek(rec.offset)
+        f.write(data + b" " * (rec.length - len(data)))
+
+
+@pytest.mark.parametrize("bad", [
+    {"pad": "##"}, {"end": 1}, {"offset": -5}, {"offset": "12"}, {"offset": 2**64}, {"path": 5},
+])
+def test_malformed_kargs_json(bad: dict, iso_cache, tmp_path: Path) -> None:
+    iso = working_copy("embed-areas-2023-07.x86_64.iso", iso_cache, tmp_path)
+    with open(iso, "rb") as f:
+        from butane_py.embed._iso9660 import IsoFs
+
+        fs = IsoFs(f)
+        info = json.loads(fs.read(fs.get("COREOS/KARGS.JSO")))
+    info["files"][0].update(bad)
+    _patch_file(iso, "COREOS/KARGS.JSO", json.dumps(info).encode())
+    before = sha(iso)
+    with pytest.raises(embed.ImageFormatError):
+        embed.kargs_modify(str(iso), append=["foo"])
+    assert sha(iso) == before
+
+
+def test_broken_features_json_only_matters_where_used(iso_cache, tmp_path: Path) -> None:
+    iso = working_copy("embed-areas-2023-07.x86_64.iso", iso_cache, tmp_path)
+    _patch_file(iso, "COREOS/FEATURES.JSO", b"[[[")
+    embed.ignition_embed(str(iso), CONFIG)
+    assert embed.ignition_show(str(iso)) == CONFIG
+    key = tmp_path / "k.nmconnection"
+    key.write_text("x")
+    with pytest.raises(embed.ImageFormatError, match="features"):
+        embed.network_embed(str(iso), [str(key)])
+
+
+def test_negative_cpio_size_is_refused_not_looped() -> None:
+    def header(name: bytes, size: bytes) -> bytes:
+        head = b"070701" + b"00000000" + b"000081a4" + b"00000000" * 4 + size + b"00000000" * 4
+        head += b"%08x" % (len(name) + 1) + b"00000000" + name + b"\0"
+        return head + b"\0" * (-len(head) % 4)
+
+    data = header(b"a", b"-0000070") + header(b"TRAILER!!!", b"00000000")
+    with pytest.raises(embed.InitrdError, match="hexadecimal"):
+        embed.read_members(data)
+
+
+def test_fifo_output_is_streamed_not_replaced(iso_cache, tmp_path: Path) -> None:
+    import threading
+
+    iso = working_copy("embed-areas-2023-07.x86_64.iso", iso_cache, tmp_path)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = {}
+
+    def read() -> None:
+        with open(fifo, "rb") as f:
+            got["data"] = f.read()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    embed.ignition_embed(str(iso), CONFIG, str(fifo), force=True)
+    reader.join(30)
+    assert stat_is_fifo(fifo), "the FIFO is written into, not replaced"
+    streamed = io.BytesIO()
+    embed.ignition_embed(str(iso), CONFIG, "-", stdout=streamed)
+    assert got["data"] == streamed.getvalue()
+    with pytest.raises(embed.OutputError, match="not a regular file"):
+        embed.ignition_embed(str(iso), CONFIG, str(tmp_path), force=True)
+
+
+def stat_is_fifo(path: Path) -> bool:
+    import stat
+
+    return stat.S_ISFIFO(os.lstat(path).st_mode)
+
+
+def test_image_must_be_a_regular_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "in.iso"
+    os.mkfifo(fifo)
+    from butane_py.errors import InputError
+
+    with pytest.raises(InputError, match="not a regular file"):
+        embed.ignition_show(str(fifo))
+    with pytest.raises(InputError, match="is a directory|not a regular file"):
+        embed.ignition_show(str(tmp_path))

@@ -27,6 +27,7 @@ _S_IFMT = 0o170000
 _S_IFREG = 0o100000
 _CHUNK = 1 << 20
 
+_HEX = frozenset(b"0123456789abcdefABCDEF")
 _XZ_MAGIC = b"\xfd7zXZ\x00"
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -136,13 +137,16 @@ class _Buffered:
         return True
 
     def take(self, n: int) -> bytes:
+        assert n >= 0
         self._fill(n)
-        out = bytes(self._buf[self._pos : self._pos + n])
+        with memoryview(self._buf) as view:
+            out = bytes(view[self._pos : self._pos + n])  # one copy, even for a large member
         self._pos += len(out)
         return out
 
     def skip(self, n: int) -> int:
         """Consume ``n`` bytes without keeping them; returns how many there were."""
+        assert n >= 0
         done = min(n, self._avail())
         self._pos += done
         while done < n and self._fill(1):
@@ -229,7 +233,9 @@ class _Decoded(_Buffered):
                     out = d.decompress(data, _CHUNK)
                     self._pending = d.unconsumed_tail
                 else:
-                    data = self.raw.read_some(64 * 1024)
+                    # zstd's decompressobj has no output limit; small input slices bound it
+                    # (an RLE block turns 4 bytes into 128 KiB: at most 32 MiB per KiB).
+                    data = self.raw.read_some(1024)
                     if not data:
                         raise InitrdError("truncated zstd stream in initrd")
                     out = d.decompress(data)
@@ -270,12 +276,12 @@ def _read_archive(src, keep: Callable[[str], bool], members: dict[str, bytes]) -
             raise InitrdError("truncated cpio archive in initrd")
         if head[:6] not in (_NEWC, _NEWC_CRC):
             raise InitrdError("bad cpio header in initrd (only newc archives are supported)")
-        try:
-            mode = int(head[14:22], 16)
-            size = int(head[54:62], 16)
-            name_size = int(head[94:102], 16)
-        except ValueError:
-            raise InitrdError("bad cpio header in initrd") from None
+        fields = head[6:]
+        if not all(c in _HEX for c in fields):
+            raise InitrdError("bad cpio header in initrd (fields must be hexadecimal digits)")
+        mode = int(head[14:22], 16)
+        size = int(head[54:62], 16)
+        name_size = int(head[94:102], 16)
         if name_size > 1 << 16:
             raise InitrdError("bad cpio header in initrd (name too long)")
         raw_name = src.take(name_size + _pad4(_HEADER + name_size))

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from . import _initrd
@@ -68,11 +69,29 @@ class Region:
 def _read_at(f: BinaryIO, offset: int, length: int, what: str) -> bytes:
     from ._errors import IncompleteImageError
 
+    size = os.fstat(f.fileno()).st_size
+    if offset < 0 or length < 0 or offset + length > size:
+        raise IncompleteImageError(f"the {what} ({length} bytes at {offset}) lies outside the image")
     f.seek(offset)
     data = f.read(length)
     if len(data) != length:
         raise IncompleteImageError(f"image is truncated: the {what} ({length} bytes at {offset}) is past its end")
     return data
+
+
+def _count(value: object, what: str, *, positive: bool = False) -> int:
+    """A JSON number used as an offset or size: an integer (not a bool), in range."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < (1 if positive else 0) or value >= 1 << 62:
+        raise ImageFormatError(f"{what} is not a valid size or offset: {value!r}")
+    return value
+
+
+def _char(value: object, what: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value.encode()) != 1:
+        raise ImageFormatError(f"{what} must be a single ASCII character, not {value!r}")
+    return value
 
 
 def _json_file(iso: IsoFs, path: str) -> dict | None:
@@ -83,7 +102,7 @@ def _json_file(iso: IsoFs, path: str) -> dict | None:
         raise ImageFormatError(f"{path.lower()} is a directory")
     try:
         value = json.loads(iso.read(rec).decode("utf-8").rstrip(" \0"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ImageFormatError(f"cannot parse {path.lower()} in the ISO: {exc}") from None
     if not isinstance(value, dict):
         raise ImageFormatError(f"{path.lower()} in the ISO is not a JSON object")
@@ -100,11 +119,12 @@ def _locate_ignition(iso: IsoFs, f: BinaryIO) -> tuple[int, int, str]:
             rec = iso.get(name)
         except NotFound:
             raise ImageFormatError(f"coreos/igninfo.json names {name}, which is not in the ISO") from None
-        offset = info.get("offset") or 0
+        if rec.is_dir:
+            raise ImageFormatError(f"coreos/igninfo.json names {name}, which is a directory")
+        offset = _count(info.get("offset") or 0, "coreos/igninfo.json offset")
         length = info.get("length")
-        if length is None:
-            length = rec.length - offset
-        if not (isinstance(offset, int) and isinstance(length, int)) or offset < 0 or length <= 0 or offset + length > rec.length:
+        length = rec.length - offset if length is None else _count(length, "coreos/igninfo.json length", positive=True)
+        if length <= 0 or offset + length > rec.length:
             raise ImageFormatError("coreos/igninfo.json gives an area outside its file")
         return rec.offset + offset, length, "igninfo.json"
     rec = iso.find(_DEFAULT_AREA)
@@ -132,11 +152,13 @@ class KargsAreas:
 
     def set(self, kargs: str) -> None:
         text = kargs.strip()
-        if len(text) >= self.size:
-            raise AreaFullError(f"kargs too large for area: {len(text) + 1} vs {self.size}")
+        encoded = text.encode()
+        if len(encoded) >= self.size:
+            raise AreaFullError(f"kargs too large for area: {len(encoded) + 1} vs {self.size}")
         for region in self.regions:
-            body = (text + (region.end or "\n")).encode()
+            body = encoded + (region.end or "\n").encode()
             region.contents = body + (region.pad or "#").encode() * (self.size - len(body))
+            assert len(region.contents) == self.size  # pad and end are one byte each
         self.kargs = text
 
 
@@ -165,24 +187,26 @@ def _locate_kargs(iso: IsoFs, f: BinaryIO) -> KargsAreas | None:
     info = _json_file(iso, _KARGS_INFO)
     if info is not None:
         size, default, files = info.get("size"), info.get("default"), info.get("files")
-        if not isinstance(size, int) or not isinstance(default, str) or not isinstance(files, list):
+        if not isinstance(default, str) or not isinstance(files, list):
             raise ImageFormatError("coreos/kargs.json lacks size, default or files")
+        size = _count(size, "coreos/kargs.json size", positive=True)
         if size > _KARGS_MAX:
             raise ImageFormatError(f"karg embed area size larger than {_KARGS_MAX} (found {size})")
-        if len(default) > size:
-            raise ImageFormatError(f"default kargs size {len(default)} larger than embed areas ({size})")
+        if len(default.encode()) > size:
+            raise ImageFormatError(f"default kargs size {len(default.encode())} larger than embed areas ({size})")
         regions = []
         for loc in files:
+            if not isinstance(loc, dict) or not isinstance(loc.get("path"), str):
+                raise ImageFormatError("coreos/kargs.json has a malformed file entry")
             try:
                 rec = iso.get(loc["path"])
-                offset = rec.offset + int(loc["offset"])
-            except (KeyError, TypeError, ValueError):
-                raise ImageFormatError("coreos/kargs.json has a malformed file entry") from None
             except NotFound:
                 raise ImageFormatError(f"coreos/kargs.json names {loc['path']}, which is not in the ISO") from None
-            regions.append(
-                Region(offset, size, _read_at(f, offset, size, "kargs area"), pad=loc.get("pad"), end=loc.get("end"))
-            )
+            if rec.is_dir:
+                raise ImageFormatError(f"coreos/kargs.json names {loc['path']}, which is a directory")
+            offset = rec.offset + _count(loc.get("offset"), "coreos/kargs.json offset")
+            pad, end = _char(loc.get("pad"), "coreos/kargs.json pad"), _char(loc.get("end"), "coreos/kargs.json end")
+            regions.append(Region(offset, size, _read_at(f, offset, size, "kargs area"), pad=pad, end=end))
         regions.sort(key=lambda r: r.offset)
         return _build_kargs(size, default, regions, "kargs.json")
     head = _read_at(f, _LEGACY_KARGS_AT, 72, "system area")
@@ -200,6 +224,21 @@ def _locate_kargs(iso: IsoFs, f: BinaryIO) -> KargsAreas | None:
     return _build_kargs(size, default, regions, "coreKarg header")
 
 
+def open_image(path: str) -> BinaryIO:
+    """``path`` opened for reading; it must be a regular file, as images are read at offsets."""
+    from ..errors import InputError
+
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise InputError(f"cannot open {path}: {(exc.strerror or str(exc)).lower()}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError(f"{path} is not a regular file (an image is read at fixed offsets)")
+    return os.fdopen(fd, "rb")
+
+
 @dataclass
 class LiveIso:
     """A CoreOS live ISO's embed areas, read from ``path``; change them, then :meth:`write`."""
@@ -211,21 +250,16 @@ class LiveIso:
     ignition_source: str
     members: dict[str, bytes]
     kargs_areas: KargsAreas | None
-    features: dict = field(default_factory=dict)
+    _features: dict | None = None
+    _features_error: ImageFormatError | None = None
     _members_changed: bool = False
 
     # -- reading
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> "LiveIso":
-        from ..errors import InputError
-
         p = os.fspath(path)
-        try:
-            f = open(p, "rb")
-        except OSError as exc:
-            raise InputError(f"cannot open {p}: {(exc.strerror or str(exc)).lower()}") from None
-        with f:
+        with open_image(p) as f:
             size = os.fstat(f.fileno()).st_size
             iso = IsoFs(f)
             offset, length, source = _locate_ignition(iso, f)
@@ -238,8 +272,19 @@ class LiveIso:
                 except Exception as exc:
                     raise ImageFormatError(f"cannot decode the Ignition embed area: {exc}") from None
             kargs = _locate_kargs(iso, f)
-            features = _json_file(iso, _FEATURES) or {}
-            return cls(p, size, iso.volume_id, Region(offset, length, raw), source, members, kargs, features)
+            # Only network and installer customization need the features: a broken
+            # features.json must not stop `ignition show`.
+            try:
+                features, error = _json_file(iso, _FEATURES) or {}, None
+            except ImageFormatError as exc:
+                features, error = None, exc
+            return cls(p, size, iso.volume_id, Region(offset, length, raw), source, members, kargs, features, error)
+
+    @property
+    def features(self) -> dict:
+        if self._features is None:
+            raise self._features_error or ImageFormatError("coreos/features.json could not be read")
+        return self._features
 
     @property
     def ignition(self) -> bytes | None:
@@ -315,6 +360,8 @@ class LiveIso:
             if a.offset + a.length > b.offset:
                 raise ImageFormatError(f"embed areas overlap at byte {b.offset}; corrupted ISO image")
         for r in out:
+            if r.contents is None or len(r.contents) != r.length:
+                raise ImageFormatError(f"internal error: area at byte {r.offset} would change size")
             if r.offset + r.length > self.size:
                 raise ImageFormatError(f"embed area at byte {r.offset} is past the end of the image")
         return out

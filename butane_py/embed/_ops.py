@@ -136,18 +136,27 @@ def network_remove(iso_path: str, output: str | None = None, force: bool = False
     _commit(iso, output, force, stdout)
 
 
+def _makedirs(directory: str) -> None:
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create directory {directory}: {(exc.strerror or str(exc)).lower()}") from None
+
+
 def extract_files(files: dict[str, bytes], directory: str) -> list[str]:
     """Write ``files`` (name → bytes) into ``directory``, never over an existing file or outside it."""
+    targets = [(_initrd.safe_member_path(directory, name), data) for name, data in files.items()]
     written = []
-    os.makedirs(directory, exist_ok=True)
-    for name, data in files.items():
-        target = _initrd.safe_member_path(directory, name)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+    _makedirs(directory)
+    for target, data in targets:
+        _makedirs(os.path.dirname(target))
         try:
             with open(target, "xb") as f:
                 f.write(data)
         except FileExistsError:
             raise OutputError(f"{target} already exists") from None
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {(exc.strerror or str(exc)).lower()}") from None
         written.append(target)
     return written
 
@@ -159,7 +168,8 @@ def customize(iso_path: str, custom: Customization, output: str | None = None, f
               stdout: BinaryIO | None = None) -> LiveIso:
     """Replace the embed area with ``custom`` (config, installer, network, CAs) and set kargs."""
     iso = LiveIso.open(iso_path)
-    customized = bool(iso.members) or (iso.kargs_supported and iso.kargs != iso.default_kargs)
+    customized = (iso.ignition is not None or bool(iso.network)
+                  or (iso.kargs_supported and iso.kargs != iso.default_kargs))
     if customized and not force:
         raise AlreadyCustomizedError("This ISO image is already customized; use -f to force.")
     iso.replace_members(custom.members(iso.features))
@@ -208,26 +218,25 @@ def extract_pxe(iso_path: str, output_dir: str = ".", force: bool = False) -> li
 
     Existing files are refused unless ``force``, which replaces them atomically.
     """
-    from ..errors import InputError
     from ._iso9660 import NotFound
+    from ._live import open_image
 
-    try:
-        f = open(iso_path, "rb")
-    except OSError as exc:
-        raise InputError(f"cannot open {iso_path}: {(exc.strerror or str(exc)).lower()}") from None
-    with f:
+    with open_image(iso_path) as f:
         iso = IsoFs(f)
         try:
             pxeboot = iso.get("IMAGES/PXEBOOT")
         except NotFound:
             raise ImageFormatError("Unrecognized CoreOS ISO image: no images/pxeboot directory.") from None
         stem = os.path.splitext(os.path.basename(iso_path))[0]
-        os.makedirs(output_dir, exist_ok=True)
+        files = [(rec, os.path.join(output_dir, f"{stem}-{rec.name.lower()}"))
+                 for rec in iso.list_dir(pxeboot) if not rec.is_dir]
+        if not force:
+            for _, target in files:
+                if os.path.lexists(target):
+                    raise OutputError(f"{target} already exists; use --force to overwrite it")
+        _makedirs(output_dir)
         written = []
-        for rec in iso.list_dir(pxeboot):
-            if rec.is_dir:
-                continue
-            target = os.path.join(output_dir, f"{stem}-{rec.name.lower()}")
+        for rec, target in files:
             _copy_range(f, rec.offset, rec.length, target, force)
             written.append(target)
         return written
@@ -238,7 +247,10 @@ def _copy_range(f: BinaryIO, offset: int, length: int, target: str, force: bool 
 
     if not force and os.path.lexists(target):
         raise OutputError(f"{target} already exists; use --force to overwrite it")
-    fd, tmp = tempfile.mkstemp(prefix=".butane-py-", dir=os.path.dirname(os.path.abspath(target)))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".butane-py-", dir=os.path.dirname(os.path.abspath(target)))
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {(exc.strerror or str(exc)).lower()}") from None
     try:
         with os.fdopen(fd, "wb") as out:
             f.seek(offset)
@@ -259,6 +271,8 @@ def _copy_range(f: BinaryIO, offset: int, length: int, target: str, force: bool 
                 raise OutputError(f"{target} already exists; use --force to overwrite it") from None
             os.unlink(tmp)
         tmp = None
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {(exc.strerror or str(exc)).lower()}") from None
     finally:
         if tmp is not None:
             os.unlink(tmp)

@@ -176,17 +176,43 @@ def stream_to(src: str, out: BinaryIO, regions: Iterable[Region]) -> None:
     out.flush()
 
 
+def _stream(src: str, out: BinaryIO, regions: Iterable[Region], name: str) -> None:
+    check_not_tty(out)
+    try:
+        stream_to(src, out, regions)
+    except BrokenPipeError:
+        raise OutputError(f"{name} closed before the whole image was written") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write to {name}: {_reason(exc)}") from None
+
+
 def write_image(src: str, regions: Iterable[Region], output: str | None, force: bool = False,
                 stdout: BinaryIO | None = None) -> None:
-    """``output`` None: in place; ``-``: standard output; else a new file."""
+    """``output`` None: in place; ``-``: standard output; else a new file.
+
+    An existing character device or FIFO named by ``output`` (``/dev/stdout``, a pipe) is
+    streamed into, never replaced; other non-regular files are refused.
+    """
     if output is None:
         patch_in_place(src, regions)
-    elif output == "-":
-        out = stdout if stdout is not None else sys.stdout.buffer
-        check_not_tty(out)
+        return
+    if output == "":
+        raise OutputError("the output path is empty")
+    if output == "-":
+        _stream(src, stdout if stdout is not None else sys.stdout.buffer, regions, "standard output")
+        return
+    try:
+        st = os.stat(output)
+    except OSError:
+        st = None
+    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
         try:
-            stream_to(src, out, regions)
-        except BrokenPipeError:
-            raise OutputError("output closed before the whole image was written") from None
-    else:
-        write_copy(src, output, regions, force)
+            out = open(output, "wb")
+        except OSError as exc:
+            raise OutputError(f"cannot write {output}: {_reason(exc)}") from None
+        with out:
+            _stream(src, out, regions, output)
+        return
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise OutputError(f"{output} is not a regular file")
+    write_copy(src, output, regions, force)
