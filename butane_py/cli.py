@@ -344,6 +344,46 @@ def iso_network_remove_cmd(
     raise typer.Exit(commands.iso_network_remove(iso, output, force))
 
 
+@iso_app.command("reset", help=(
+    "Remove every customization: config, keyfiles and kernel arguments; the image is the original again.\n\n"
+    "Example: butane-py iso reset -o pristine.iso custom.iso"))
+def iso_reset_cmd(
+    iso: str = _ISO_ARG,
+    output: Optional[str] = _out_opt(),
+    force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing output file."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.iso_reset(iso, output, force))
+
+
+@iso_app.command("customize", help=(
+    "Customize a live ISO in one step, with coreos-installer iso customize's options.\n\n"
+    "Example: butane-py iso customize --dest-device /dev/sda --dest-ignition config.ign -o installer.iso live.iso"))
+def iso_customize_cmd(
+    iso: str = _ISO_ARG,
+    dest_ignition: list[str] = typer.Option([], "--dest-ignition", metavar="PATH",
+                                            help="Ignition config for the installed system (repeatable: merged)."),
+    dest_device: Optional[str] = typer.Option(None, "--dest-device", metavar="DEV",
+                                              help="Install automatically to this disk."),
+    dest_karg_append: list[str] = typer.Option([], "--dest-karg-append", metavar="ARG",
+                                               help="Kernel argument for the installed system."),
+    network_keyfile: list[str] = typer.Option([], "--network-keyfile", metavar="PATH",
+                                              help="NetworkManager keyfile (live system, and copied on install)."),
+    ignition_ca: list[str] = typer.Option([], "--ignition-ca", metavar="PATH", help="CA certificate Ignition trusts."),
+    live_ignition: list[str] = typer.Option([], "--live-ignition", metavar="PATH",
+                                            help="Ignition config for the live system (repeatable: merged)."),
+    live_karg_append: list[str] = typer.Option([], "--live-karg-append", metavar="ARG",
+                                               help="Kernel argument for the live system."),
+    output: Optional[str] = _out_opt(),
+    force: bool = typer.Option(False, "-f", "--force", help="Replace existing customizations (and an existing output file)."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.iso_customize(iso, dest_ignition, dest_device, dest_karg_append, network_keyfile,
+                                            ignition_ca, live_ignition, live_karg_append, output, force))
+
+
 @iso_extract_app.command("pxe", help=(
     "Copy the PXE kernel, initramfs and rootfs out of a live ISO.\n\n"
     "Example: butane-py iso extract pxe -o pxe/ fedora-coreos-live.x86_64.iso"))

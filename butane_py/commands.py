@@ -562,6 +562,55 @@ def iso_extract_pxe(iso: str, output_dir: str = ".") -> int:
     return 0
 
 
+def iso_reset(iso: str, output: str | None = None, force: bool = False) -> int:
+    from . import embed
+
+    try:
+        embed.reset(iso, output, force)
+    except ButanePyError as exc:
+        return _fail(exc)
+    return 0
+
+
+def _ignition_file(path: str) -> bytes:
+    """An Ignition config read from ``path`` and validated (any spec version)."""
+    from .errors import ConfigError
+    from .ignition import parse_config
+    from .io import read_input
+
+    data = read_input(path)
+    parsed = parse_config(data)
+    if parsed.report:
+        sys.stderr.write(parsed.report.reference_text())
+    if not parsed.ok:
+        detail = f": {parsed.error}" if parsed.error is not None else ""
+        raise ConfigError(f"{path} is not a valid Ignition config{detail}")
+    return data
+
+
+def iso_customize(iso: str, dest_ignition: list[str], dest_device: str | None, dest_karg_append: list[str],
+                  network_keyfile: list[str], ignition_ca: list[str], live_ignition: list[str],
+                  live_karg_append: list[str], output: str | None = None, force: bool = False) -> int:
+    """``butane-py iso customize``: coreos-installer's options for one-step customization."""
+    from . import embed
+
+    try:
+        custom = embed.Customization(
+            dest_device=dest_device, dest_karg_append=list(dest_karg_append),
+            network_keyfiles=list(network_keyfile), ignition_ca=list(ignition_ca),
+            live_karg_append=list(live_karg_append),
+            live_configs=[_ignition_file(p) for p in live_ignition],
+            dest_configs=[_ignition_file(p) for p in dest_ignition],
+        )
+        embed.customize(iso, custom, output, force)
+    except ButanePyError as exc:
+        return _fail(exc)
+    if custom.installs:
+        where = f" to {dest_device} without confirmation" if dest_device else ""
+        sys.stderr.write(f"Boot media will automatically install{where}.\n")
+    return 0
+
+
 def pxe_ignition_wrap(config: str | None = None, output: str | None = None) -> int:
     from . import embed
 

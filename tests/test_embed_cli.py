@@ -390,3 +390,36 @@ def test_missing_local_image_is_not_a_stream(tmp_path: Path) -> None:
     bu.write_bytes(BUTANE)
     err = one_line_error(run("embed", "--iso", str(tmp_path / "nope.iso"), str(bu), "-o", str(tmp_path / "o.iso")))
     assert "no such file" in err
+
+
+def test_iso_customize_and_reset(iso_cache, tmp_path: Path) -> None:
+    """coreos-installer's `iso customize` options with its customize fixtures, then `iso reset`."""
+    from butane_py.ignition import parse_config
+
+    from .test_embed_iso import embedded_files
+
+    custom = SHARED / "fixtures" / "coreos-installer" / "customize"
+    iso = working_copy(X86, iso_cache, tmp_path)
+    orig = sha(iso)
+    p = run("iso", "customize", "--dest-device", "/dev/vda", "--dest-ignition", str(custom / "dest.ign"),
+            "--dest-ignition", str(custom / "dest-2.ign"), "--dest-karg-append", "dest-karg",
+            "--network-keyfile", str(custom / "installer-test.nmconnection"),
+            "--live-ignition", str(custom / "live.ign"), "--live-karg-append", "live-karg", str(iso))
+    assert p.returncode == 0, p.stderr
+    assert b"automatically install to /dev/vda" in p.stderr
+    live = embed.ignition_show(str(iso))
+    doc = json.loads(live)
+    assert parse_config(live).ok
+    assert len(doc["ignition"]["config"]["merge"]) == 1, "the live config is merged in"
+    files = embedded_files(live)
+    dest = json.loads(files["/etc/coreos/dest.ign"])
+    assert len(dest["ignition"]["config"]["merge"]) == 2, "two dest configs are merged"
+    assert embed.kargs_show(str(iso)).endswith(" live-karg")
+    assert "already customized" in one_line_error(run("iso", "customize", "--live-ignition",
+                                                      str(custom / "live.ign"), str(iso)))
+    bad = tmp_path / "bad.ign"
+    bad.write_text('{"ignition":{"version":"9.9.9"}}')
+    p = run("iso", "customize", "-f", "--live-ignition", str(bad), str(iso))
+    assert p.returncode == 1 and b"not a valid Ignition config" in p.stderr
+    assert run("iso", "reset", str(iso)).returncode == 0
+    assert sha(iso) == orig

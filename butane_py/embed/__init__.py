@@ -47,6 +47,7 @@ from ._ops import (
     pxe_network_files,
     pxe_unwrap,
     pxe_wrap,
+    reset,
 )
 from ._write import write_image
 
@@ -90,6 +91,7 @@ __all__ = [
     "pxe_unwrap",
     "pxe_wrap",
     "read_members",
+    "reset",
     "safe_member_path",
     "to_bytes",
     "write_image",

@@ -65,7 +65,13 @@ def installer_yaml(config: dict) -> bytes:
 
 @dataclass
 class Customization:
-    """What to embed. ``config`` is the user's Ignition config (bytes, already validated)."""
+    """What to embed; configs are Ignition bytes, already validated.
+
+    ``config`` is ``butane-py embed``'s CONFIG: the installed system's config when the image
+    installs (``dest_device``, ``dest_karg_append`` or ``dest_configs``), else the live
+    system's. ``live_configs`` and ``dest_configs`` are further configs, merged in, as
+    ``coreos-installer iso customize --live-ignition/--dest-ignition`` take them.
+    """
 
     config: bytes | None = None
     dest_device: str | None = None
@@ -73,10 +79,12 @@ class Customization:
     network_keyfiles: list[str] = field(default_factory=list)  # paths
     ignition_ca: list[str] = field(default_factory=list)  # paths
     live_karg_append: list[str] = field(default_factory=list)
+    live_configs: list[bytes] = field(default_factory=list)
+    dest_configs: list[bytes] = field(default_factory=list)
 
     @property
     def installs(self) -> bool:
-        return self.dest_device is not None or bool(self.dest_karg_append)
+        return self.dest_device is not None or bool(self.dest_karg_append) or bool(self.dest_configs)
 
     def members(self, features: dict) -> dict[str, bytes]:
         """The embed-area members: ``config.ign`` and network keyfiles."""
@@ -96,26 +104,20 @@ class Customization:
 
     def live_config(self, features: dict) -> bytes | None:
         cas = [_read(p) for p in self.ignition_ca]
+        mine = [self.config] if self.config is not None else []
+        live = ([] if self.installs else mine) + self.live_configs
         if not self.installs:
-            if not cas:
-                return self.config  # embedded verbatim, as `iso ignition embed` does
-            ignition: dict = {"version": LIVE_SPEC, "security": {"tls": {"certificateAuthorities": [_resource(c) for c in cas]}}}
-            if self.config is not None:
-                ignition["config"] = {"merge": [_resource(self.config)]}
-            return _dump({"ignition": ignition})
+            if len(live) == 1 and not cas:
+                return live[0]  # embedded verbatim, as `iso ignition embed` does
+            return _wrapper(live, cas) if live or cas else None
         if not features.get("installer-config"):
             raise UnsupportedError("This OS image does not support customizing installer configuration.")
+        dest = mine + self.dest_configs
         files = []
         installer: dict = {}
-        if self.config is not None:
-            dest = self.config
-            if cas:
-                dest = _dump({"ignition": {
-                    "config": {"merge": [_resource(self.config)]},
-                    "security": {"tls": {"certificateAuthorities": [_resource(c) for c in cas]}},
-                    "version": LIVE_SPEC,
-                }})
-            files.append({"path": DEST_IGNITION, "contents": _resource(dest), "mode": 0o600})
+        if dest:
+            data = dest[0] if len(dest) == 1 and not cas else _wrapper(dest, cas)
+            files.append({"path": DEST_IGNITION, "contents": _resource(data), "mode": 0o600})
             installer["ignition-file"] = DEST_IGNITION
         if self.dest_karg_append:
             installer["append-karg"] = list(self.dest_karg_append)
@@ -128,10 +130,20 @@ class Customization:
             "contents": _resource(installer_yaml(installer)),
             "mode": 0o600,
         })
-        ignition = {"version": LIVE_SPEC}
-        if cas:
-            ignition["security"] = {"tls": {"certificateAuthorities": [_resource(c) for c in cas]}}
-        return _dump({"ignition": ignition, "storage": {"files": files}})
+        return _wrapper(live, cas, files)
+
+
+def _wrapper(merge: list[bytes], cas: list[bytes], files: list[dict] | None = None) -> bytes:
+    """An Ignition 3.3.0 config merging ``merge``, trusting ``cas`` and writing ``files``."""
+    ignition: dict = {"version": LIVE_SPEC}
+    if merge:
+        ignition["config"] = {"merge": [_resource(c) for c in merge]}
+    if cas:
+        ignition["security"] = {"tls": {"certificateAuthorities": [_resource(c) for c in cas]}}
+    doc: dict = {"ignition": ignition}
+    if files:
+        doc["storage"] = {"files": files}
+    return _dump(doc)
 
 
 def _dump(value: dict) -> bytes:

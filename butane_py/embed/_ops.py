@@ -181,6 +181,15 @@ def customize(iso_path: str, custom: Customization, output: str | None = None, f
     return iso
 
 
+def reset(iso_path: str, output: str | None = None, force: bool = False, stdout: BinaryIO | None = None) -> None:
+    """Remove everything embedded and restore the default kernel arguments: the pristine image."""
+    iso = LiveIso.open(iso_path)
+    iso.replace_members({})
+    if iso.kargs_supported:
+        iso.set_kargs(iso.default_kargs)
+    _commit(iso, output, force, stdout)
+
+
 # -- PXE ----------------------------------------------------------------------------------------
 
 
