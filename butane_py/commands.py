@@ -425,19 +425,6 @@ def _fail(exc: ButanePyError) -> int:
     return exc.exit_code
 
 
-def _emit(data: bytes) -> None:
-    """Bytes to standard output; a full disk is an error (a closed pipe ends the program quietly)."""
-    from .embed import OutputError
-
-    try:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise OutputError(f"cannot write to standard output: {(exc.strerror or str(exc)).lower()}") from None
-
-
 def _read_config_arg(path: str | None) -> bytes:
     """A config given with ``-i PATH`` (or standard input), written as given."""
     from .io import read_input
@@ -448,132 +435,90 @@ def _read_config_arg(path: str | None) -> bytes:
 def _write_binary(data: bytes, output: str | None) -> None:
     """Binary output to ``output`` (atomically) or to standard output, never to a terminal."""
     from .embed._write import check_not_tty
-    from .io import write_output
+    from .io import write_output, write_stdout
 
     if output in (None, "-"):
         check_not_tty(sys.stdout.buffer)
-        _emit(data)
+        write_stdout(data)
     else:
         write_output(output, data)
 
 
-def iso_ignition_embed(iso: str, config: str | None = None, output: str | None = None, force: bool = False) -> int:
-    from . import embed
+def _call(work, *args, show=None) -> int:
+    """Run a library call; print ``show(result)`` (bytes) if given; map errors to exit codes."""
+    from .io import write_stdout
 
     try:
-        embed.ignition_embed(iso, _read_config_arg(config), output, force)
+        result = work(*args)
+        if show is not None:
+            write_stdout(show(result))
     except ButanePyError as exc:
         return _fail(exc)
     return 0
+
+
+def _embed():
+    from . import embed
+
+    return embed
+
+
+def iso_ignition_embed(iso: str, config: str | None = None, output: str | None = None, force: bool = False) -> int:
+    return _call(lambda: _embed().ignition_embed(iso, _read_config_arg(config), output, force))
 
 
 def iso_ignition_show(iso: str) -> int:
-    from . import embed
-
-    try:
-        _emit(embed.ignition_show(iso))
-    except ButanePyError as exc:
-        return _fail(exc)
-    return 0
+    return _call(_embed().ignition_show, iso, show=lambda data: data)
 
 
 def iso_ignition_remove(iso: str, output: str | None = None, force: bool = False) -> int:
-    from . import embed
-
-    try:
-        embed.ignition_remove(iso, output, force)
-    except ButanePyError as exc:
-        return _fail(exc)
-    return 0
+    return _call(_embed().ignition_remove, iso, output, force)
 
 
 def iso_kargs_modify(iso: str, append: list[str], delete: list[str], replace: list[str],
                      output: str | None = None, force: bool = False) -> int:
-    from . import embed
-
-    try:
-        embed.kargs_modify(iso, append, delete, replace, output, force)
-    except ButanePyError as exc:
-        return _fail(exc)
-    return 0
+    return _call(_embed().kargs_modify, iso, append, delete, replace, output, force)
 
 
 def iso_kargs_show(iso: str, default: bool = False) -> int:
-    from . import embed
-
-    try:
-        _emit((embed.kargs_show(iso, default) + "\n").encode())
-    except ButanePyError as exc:
-        return _fail(exc)
-    return 0
+    return _call(_embed().kargs_show, iso, default, show=lambda kargs: (kargs + "\n").encode())
 
 
 def iso_kargs_reset(iso: str, output: str | None = None, force: bool = False) -> int:
-    from . import embed
-
-    try:
-        embed.kargs_reset(iso, output, force)
-    except ButanePyError as exc:
-        return _fail(exc)
-    return 0
+    return _call(_embed().kargs_reset, iso, output, force)
 
 
 def iso_network_embed(iso: str, keyfiles: list[str], output: str | None = None, force: bool = False) -> int:
-    from . import embed
-
-    try:
-        embed.network_embed(iso, keyfiles, output, force)
-    except ButanePyError as exc:
-        return _fail(exc)
-    return 0
+    return _call(_embed().network_embed, iso, keyfiles, output, force)
 
 
 def iso_network_extract(iso: str, directory: str | None = None) -> int:
-    from . import embed
+    embed = _embed()
 
-    try:
+    def work() -> bytes:
         files = embed.network_files(iso)
         if directory is not None:
-            _emit("".join(path + "\n" for path in embed.extract_files(files, directory)).encode())
-            return 0
-        _emit(b"\n".join(f"########## {name} ##########\n".encode() + data for name, data in files.items()))
-    except ButanePyError as exc:
-        return _fail(exc)
-    return 0
+            return "".join(path + "\n" for path in embed.extract_files(files, directory)).encode()
+        return b"\n".join(f"########## {name} ##########\n".encode() + data for name, data in files.items())
+
+    return _call(work, show=lambda out: out)
 
 
 def iso_network_remove(iso: str, output: str | None = None, force: bool = False) -> int:
-    from . import embed
-
-    try:
-        embed.network_remove(iso, output, force)
-    except ButanePyError as exc:
-        return _fail(exc)
-    return 0
+    return _call(_embed().network_remove, iso, output, force)
 
 
 def iso_extract_pxe(iso: str, output_dir: str = ".") -> int:
-    from . import embed
-
-    try:
-        _emit("".join(path + "\n" for path in embed.extract_pxe(iso, output_dir)).encode())
-    except ButanePyError as exc:
-        return _fail(exc)
-    return 0
+    return _call(_embed().extract_pxe, iso, output_dir, show=lambda paths: "".join(p + "\n" for p in paths).encode())
 
 
 def iso_reset(iso: str, output: str | None = None, force: bool = False) -> int:
-    from . import embed
-
-    try:
-        embed.reset(iso, output, force)
-    except ButanePyError as exc:
-        return _fail(exc)
-    return 0
+    return _call(_embed().reset, iso, output, force)
 
 
-def _ignition_file(path: str) -> bytes:
-    """An Ignition config read from ``path`` and validated (any spec version)."""
+def _ignition_file(path: str, strict: bool = False) -> bytes:
+    """An Ignition config read from ``path`` and validated (any spec version); its warnings go
+    to standard error, and fail it with ``strict``."""
     from .errors import ConfigError
     from .ignition import parse_config
     from .io import read_input
@@ -585,6 +530,8 @@ def _ignition_file(path: str) -> bytes:
     if not parsed.ok:
         detail = f": {parsed.error}" if parsed.error is not None else ""
         raise ConfigError(f"{path} is not a valid Ignition config{detail}")
+    if strict and parsed.report.entries:
+        raise ConfigError("Config produced warnings and --strict was specified")
     return data
 
 
@@ -612,37 +559,30 @@ def iso_customize(iso: str, dest_ignition: list[str], dest_device: str | None, d
 
 
 def pxe_ignition_wrap(config: str | None = None, output: str | None = None) -> int:
-    from . import embed
-
-    try:
+    def work() -> None:
         if output in (None, "-"):
             from .embed._write import check_not_tty
 
-            check_not_tty(sys.stdout.buffer)
-        _write_binary(embed.pxe_wrap(_read_config_arg(config)), output)
-    except ButanePyError as exc:
-        return _fail(exc)
-    return 0
+            check_not_tty(sys.stdout.buffer)  # before reading a config from standard input
+        _write_binary(_embed().pxe_wrap(_read_config_arg(config)), output)
+
+    return _call(work)
 
 
 def pxe_ignition_unwrap(initrd: str = "-") -> int:
-    from . import embed
-    from .errors import InputError
-
-    try:
+    def work() -> bytes:
         if initrd == "-":
-            data = embed.pxe_unwrap(sys.stdin.buffer)
-        else:
-            try:
-                f = open(initrd, "rb")
-            except OSError as exc:
-                raise InputError(f"cannot open {initrd}: {(exc.strerror or str(exc)).lower()}") from None
-            with f:
-                data = embed.pxe_unwrap(f)
-        _emit(data)
-    except ButanePyError as exc:
-        return _fail(exc)
-    return 0
+            return _embed().pxe_unwrap(sys.stdin.buffer)
+        from .errors import InputError
+
+        try:
+            f = open(initrd, "rb")
+        except OSError as exc:
+            raise InputError(f"cannot open {initrd}: {(exc.strerror or str(exc)).lower()}") from None
+        with f:
+            return _embed().pxe_unwrap(f)
+
+    return _call(work, show=lambda data: data)
 
 
 def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:
@@ -652,19 +592,9 @@ def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:
     from .errors import ConfigError
     from .io import read_input
 
-    data = read_input(path)
     if path.endswith(IGNITION_SUFFIXES):
-        from .ignition import parse_config
-
-        parsed = parse_config(data)
-        if parsed.report:
-            sys.stderr.write(parsed.report.reference_text())
-        if not parsed.ok:
-            detail = f": {parsed.error}" if parsed.error is not None else ""
-            raise ConfigError(f"{path} is not a valid Ignition config{detail}")
-        if strict and parsed.report.entries:
-            raise ConfigError("Config produced warnings and --strict was specified")
-        return data
+        return _ignition_file(path, strict)
+    data = read_input(path)
     from .butane import translate as do_translate
 
     directory = files_dir if files_dir is not None else (os.path.dirname(path) if path != "-" else None)

@@ -27,6 +27,18 @@ def read_input(path: str) -> bytes:
         raise InputError(f"couldn't read config: open {path}: {_reason(exc)}") from None
 
 
+def write_stdout(data: bytes) -> None:
+    """``data`` to standard output; a full disk is an :class:`InputError`, a closed pipe propagates
+    (the entry point then ends quietly)."""
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise InputError(f"couldn't write to standard output: {_reason(exc)}") from None
+
+
 def write_output(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: a temporary file beside it, then a rename.
 
@@ -34,13 +46,7 @@ def write_output(path: str, data: bytes) -> None:
     is written directly and never replaced.
     """
     if path == "-":
-        try:
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise InputError(f"couldn't write to standard output: {_reason(exc)}") from None
+        write_stdout(data)
         return
     try:
         st = os.stat(path)

@@ -15,7 +15,7 @@ from ._customize import Customization, _read
 from ._errors import AlreadyCustomizedError, ImageFormatError, NothingEmbeddedError, OutputError, UnsupportedError
 from ._iso9660 import IsoFs
 from ._live import IGNITION_PATH, NETWORK_GLOB, LiveIso
-from ._write import write_image
+from ._write import publish, write_image
 
 _REPLACE = re.compile(r"^([^=]+)=([^=]+)=([^=]+)$")
 PXE_KARGS = "ignition.firstboot ignition.platform.id=metal"
@@ -271,14 +271,7 @@ def _copy_range(f: BinaryIO, offset: int, length: int, target: str, force: bool 
                 out.write(chunk)
                 left -= len(chunk)
         os.chmod(tmp, 0o644)
-        if force:
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                raise OutputError(f"{target} already exists; use --force to overwrite it") from None
-            os.unlink(tmp)
+        publish(tmp, target, force)
         tmp = None
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {(exc.strerror or str(exc)).lower()}") from None

@@ -99,6 +99,19 @@ def clone_file(src_fd: int, dst_fd: int, size: int) -> str:
     return "extents"
 
 
+def publish(tmp: str, dest: str, force: bool, shown: str | None = None) -> None:
+    """Move the finished ``tmp`` to ``dest``: replacing it only with ``force``, else never
+    clobbering, even a file that appeared meanwhile (a hard link fails if ``dest`` exists)."""
+    if force:
+        os.replace(tmp, dest)
+        return
+    try:
+        os.link(tmp, dest)
+    except FileExistsError:
+        raise OutputError(f"{shown or dest} already exists; use --force to overwrite it") from None
+    os.unlink(tmp)
+
+
 def write_copy(src: str, dest: str, regions: Iterable[Region], force: bool = False) -> None:
     """Write a patched copy of ``src`` to ``dest`` atomically; ``src`` is only read."""
     regions = list(regions)
@@ -126,14 +139,7 @@ def write_copy(src: str, dest: str, regions: Iterable[Region], force: bool = Fal
             # appear whole or not at all, and syncing a multi-GiB image would dominate the time.
         finally:
             os.close(fd)
-        if force:
-            os.replace(tmp, dest_abs)
-        else:
-            try:
-                os.link(tmp, dest_abs)  # fails if dest appeared meanwhile: never clobber
-            except FileExistsError:
-                raise OutputError(f"{dest} already exists; use --force to overwrite it") from None
-            os.unlink(tmp)
+        publish(tmp, dest_abs, force, dest)
         tmp = None
     except OSError as exc:
         raise OutputError(f"cannot write {dest}: {_reason(exc)}") from None

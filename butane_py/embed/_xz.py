@@ -69,37 +69,41 @@ _encoder: object = False  # not looked up yet
 def _liblzma_encoder():
     """A ``compress(data) -> bytes`` on liblzma's raw buffer encoder, or None."""
     global _encoder
-    if _encoder is not False:
-        return _encoder
-    _encoder = None
-    for name in (ctypes.util.find_library("lzma"), "liblzma.so.5"):
-        if not name:
-            continue
-        try:
-            lib = ctypes.CDLL(name)
-            preset, encode = lib.lzma_lzma_preset, lib.lzma_raw_buffer_encode
-        except (OSError, AttributeError):
-            continue
-        preset.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
-        encode.argtypes = [ctypes.POINTER(_Filter), ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
-                           ctypes.c_char_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_size_t]
-        options = ctypes.create_string_buffer(512)  # larger than lzma_options_lzma in any version
-        if preset(options, 9) != 0:
-            continue
-        filters = (_Filter * 2)((_LZMA2_ID, ctypes.cast(options, ctypes.c_void_p)), (_VLI_UNKNOWN, None))
-
-        def compress(data: bytes, _keep=(lib, options, filters)) -> bytes:
-            size = len(data) + len(data) // 8 + 4096
-            out = ctypes.create_string_buffer(size)
-            pos = ctypes.c_size_t(0)
-            ret = encode(filters, None, data, len(data), out, ctypes.byref(pos), size)
-            if ret != 0:
-                raise MemoryError(f"liblzma could not compress (error {ret})")
-            return out.raw[: pos.value]
-
-        _encoder = compress
-        break
+    if _encoder is False:
+        _encoder = None
+        for name in (ctypes.util.find_library("lzma"), "liblzma.so.5"):
+            if name:
+                _encoder = _raw_encoder(name)
+                if _encoder is not None:
+                    break
     return _encoder
+
+
+def _raw_encoder(name: str):
+    try:
+        lib = ctypes.CDLL(name)
+        preset, encode = lib.lzma_lzma_preset, lib.lzma_raw_buffer_encode
+    except (OSError, AttributeError):
+        return None
+    preset.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+    encode.argtypes = [ctypes.POINTER(_Filter), ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
+                       ctypes.c_char_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_size_t]
+    options = ctypes.create_string_buffer(512)  # larger than lzma_options_lzma in any version
+    if preset(options, 9) != 0:
+        return None
+    filters = (_Filter * 2)((_LZMA2_ID, ctypes.cast(options, ctypes.c_void_p)), (_VLI_UNKNOWN, None))
+
+    def compress(data: bytes) -> bytes:
+        size = len(data) + len(data) // 8 + 4096
+        out = ctypes.create_string_buffer(size)
+        pos = ctypes.c_size_t(0)
+        ret = encode(filters, None, data, len(data), out, ctypes.byref(pos), size)
+        if ret != 0:
+            raise MemoryError(f"liblzma could not compress (error {ret})")
+        return out.raw[: pos.value]
+
+    compress.keep = (lib, options)  # the filter options must outlive every call
+    return compress
 
 
 def _lzma2(data: bytes) -> bytes:
