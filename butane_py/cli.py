@@ -224,6 +224,8 @@ pxe_app = typer.Typer(help="Customize CoreOS PXE boots with extra initrds.", no_
 app.add_typer(pxe_app, name="pxe")
 pxe_ignition_app = typer.Typer(help="Ignition configs in initrds.", no_args_is_help=True)
 pxe_app.add_typer(pxe_ignition_app, name="ignition")
+pxe_network_app = typer.Typer(help="NetworkManager keyfiles in initrds.", no_args_is_help=True)
+pxe_app.add_typer(pxe_network_app, name="network")
 
 _ISO_ARG = typer.Argument(..., metavar="ISO", help="The live ISO image.")
 _OUT_HELP = "Write a new image here (atomically; '-' streams it to standard output) instead of modifying ISO in place."
@@ -419,6 +421,32 @@ def pxe_ignition_unwrap_cmd(
     from . import commands
 
     raise typer.Exit(commands.pxe_ignition_unwrap(initrd))
+
+
+@pxe_network_app.command("wrap", help=(
+    "Wrap NetworkManager keyfiles in an initrd to load after the live initramfs.\n\n"
+    "Example: butane-py pxe network wrap -k eth0.nmconnection -o network.img"))
+def pxe_network_wrap_cmd(
+    keyfile: list[str] = typer.Option(..., "-k", "--keyfile", metavar="PATH", help="A keyfile; repeat for more."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH",
+                                         help="Write here (atomically); standard output if omitted."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.pxe_network_wrap(keyfile, output))
+
+
+@pxe_network_app.command("unwrap", help=(
+    "Print the keyfiles of an initrd, or write them into a directory.\n\n"
+    "Example: butane-py pxe network unwrap -C keyfiles/ network.img"))
+def pxe_network_unwrap_cmd(
+    initrd: str = typer.Argument("-", metavar="[INITRD|-]", help="The initrd; standard input if omitted."),
+    directory: Optional[str] = typer.Option(None, "-C", "--directory", metavar="DIR",
+                                            help="Write the files here (never over existing ones)."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.pxe_network_unwrap(initrd, directory))
 
 
 @app.command("embed", help=(

@@ -492,16 +492,15 @@ def iso_network_embed(iso: str, keyfiles: list[str], output: str | None = None, 
     return _call(_embed().network_embed, iso, keyfiles, output, force)
 
 
+def _network_listing(files: dict[str, bytes], directory: str | None) -> bytes:
+    """Keyfiles written into ``directory`` (their paths listed), or printed with headers."""
+    if directory is not None:
+        return "".join(path + "\n" for path in _embed().extract_files(files, directory)).encode()
+    return b"\n".join(f"########## {name} ##########\n".encode() + data for name, data in files.items())
+
+
 def iso_network_extract(iso: str, directory: str | None = None) -> int:
-    embed = _embed()
-
-    def work() -> bytes:
-        files = embed.network_files(iso)
-        if directory is not None:
-            return "".join(path + "\n" for path in embed.extract_files(files, directory)).encode()
-        return b"\n".join(f"########## {name} ##########\n".encode() + data for name, data in files.items())
-
-    return _call(work, show=lambda out: out)
+    return _call(lambda: _network_listing(_embed().network_files(iso), directory), show=lambda out: out)
 
 
 def iso_network_remove(iso: str, output: str | None = None, force: bool = False) -> int:
@@ -569,20 +568,51 @@ def pxe_ignition_wrap(config: str | None = None, output: str | None = None) -> i
     return _call(work)
 
 
+def _open_initrd(initrd: str):
+    """A binary stream of ``initrd``, or of standard input for ``-``."""
+    if initrd == "-":
+        return sys.stdin.buffer
+    from .errors import InputError
+
+    try:
+        return open(initrd, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot open {initrd}: {(exc.strerror or str(exc)).lower()}") from None
+
+
 def pxe_ignition_unwrap(initrd: str = "-") -> int:
     def work() -> bytes:
-        if initrd == "-":
-            return _embed().pxe_unwrap(sys.stdin.buffer)
-        from .errors import InputError
-
+        f = _open_initrd(initrd)
         try:
-            f = open(initrd, "rb")
-        except OSError as exc:
-            raise InputError(f"cannot open {initrd}: {(exc.strerror or str(exc)).lower()}") from None
-        with f:
             return _embed().pxe_unwrap(f)
+        finally:
+            if f is not sys.stdin.buffer:
+                f.close()
 
     return _call(work, show=lambda data: data)
+
+
+def pxe_network_wrap(keyfiles: list[str], output: str | None = None) -> int:
+    def work() -> None:
+        if output in (None, "-"):
+            from .embed._write import check_not_tty
+
+            check_not_tty(sys.stdout.buffer)
+        _write_binary(_embed().pxe_network_wrap(keyfiles), output)
+
+    return _call(work)
+
+
+def pxe_network_unwrap(initrd: str = "-", directory: str | None = None) -> int:
+    def work() -> bytes:
+        f = _open_initrd(initrd)
+        try:
+            return _network_listing(_embed().pxe_network_files(f), directory)
+        finally:
+            if f is not sys.stdin.buffer:
+                f.close()
+
+    return _call(work, show=lambda out: out)
 
 
 def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:

@@ -105,7 +105,7 @@ def test_embed_names() -> None:
         "UnsupportedError", "cpio_bytes", "customize", "describe", "edit_kargs", "extract_files", "extract_pxe",
         "flatcar_oem_initrd", "ignition_embed", "ignition_remove", "ignition_show", "installer_yaml",
         "kargs_modify", "kargs_reset", "kargs_show", "network_embed", "network_files", "network_remove",
-        "pxe_network_files", "pxe_unwrap", "pxe_wrap", "read_members", "reset", "safe_member_path", "to_bytes",
+        "pxe_network_files", "pxe_network_wrap", "pxe_unwrap", "pxe_wrap", "read_members", "reset", "safe_member_path", "to_bytes",
         "write_image",
     ]
     for name in embed.__all__:

@@ -423,3 +423,23 @@ def test_iso_customize_and_reset(iso_cache, tmp_path: Path) -> None:
     assert p.returncode == 1 and b"not a valid Ignition config" in p.stderr
     assert run("iso", "reset", str(iso)).returncode == 0
     assert sha(iso) == orig
+
+
+def test_pxe_network_wrap_unwrap(tmp_path: Path) -> None:
+    key = tmp_path / "eth0.nmconnection"
+    key.write_text("[connection]\nid=eth0\n")
+    img = tmp_path / "network.img"
+    assert run("pxe", "network", "wrap", "-k", str(key), "-o", str(img)).returncode == 0
+    listing = subprocess.run("xz -dc | cpio -it --quiet", shell=True, input=img.read_bytes(), capture_output=True,
+                             check=True).stdout.decode().split()
+    assert listing == ["etc", "etc/coreos-firstboot-network", "etc/coreos-firstboot-network/eth0.nmconnection"]
+    printed = run("pxe", "network", "unwrap", str(img))
+    assert printed.stdout == b"########## eth0.nmconnection ##########\n[connection]\nid=eth0\n"
+    out = tmp_path / "keys"
+    assert run("pxe", "network", "unwrap", "-C", str(out), stdin=img.read_bytes()).returncode == 0
+    assert (out / "eth0.nmconnection").read_text() == "[connection]\nid=eth0\n"
+    for name in ("traversal-absolute.img", "traversal-relative.img"):
+        trav = SHARED / "fixtures/coreos-installer/initrd" / name
+        err = one_line_error(run("pxe", "network", "unwrap", "-C", str(tmp_path / "t"), str(trav)))
+        assert "No embedded network settings" in err
+    assert not (tmp_path / "t").exists()

@@ -109,16 +109,21 @@ def network_embed(iso_path: str, keyfiles: Sequence[str], output: str | None = N
         raise UnsupportedError("This OS image does not support customizing network settings.")
     if iso.network and not force:
         raise AlreadyCustomizedError("This ISO image already has embedded network settings; use -f to force.")
+    iso.set_network(read_keyfiles(keyfiles))
+    _commit(iso, output, force, stdout)
+
+
+def read_keyfiles(paths: Sequence[str]) -> dict[str, bytes]:
+    """Keyfiles by file name; two with the same name are refused."""
     files: dict[str, bytes] = {}
-    for path in keyfiles:
+    for path in paths:
         name = os.path.basename(path)
         if not name:
             raise OutputError(f"missing filename in {path}")
         if name in files:
             raise AlreadyCustomizedError(f"multiple input files named '{name}'")
         files[name] = _read(path)
-    iso.set_network(files)
-    _commit(iso, output, force, stdout)
+    return files
 
 
 def network_files(iso_path: str) -> dict[str, bytes]:
@@ -204,6 +209,13 @@ def pxe_unwrap(source: bytes | BinaryIO) -> bytes:
     if found is None:
         raise NothingEmbeddedError("couldn't find Ignition config in archive")
     return found
+
+
+def pxe_network_wrap(keyfiles: Sequence[str]) -> bytes:
+    """A separate initrd holding NetworkManager keyfiles for the live system."""
+    from ._live import NETWORK_DIR
+
+    return _initrd.to_bytes({f"{NETWORK_DIR}/{name}": data for name, data in read_keyfiles(keyfiles).items()})
 
 
 def pxe_network_files(source: bytes | BinaryIO) -> dict[str, bytes]:
