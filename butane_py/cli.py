@@ -235,6 +235,10 @@ def _out_opt():
     return typer.Option(None, "-o", "--output", metavar="PATH", help=_OUT_HELP)
 
 
+def _force_opt(help: str = "Overwrite an existing output file."):
+    return typer.Option(False, "-f", "--force", help=help)
+
+
 @iso_ignition_app.command("embed", help=(
     "Embed an Ignition config in a live ISO.\n\n"
     "Example: butane-py iso ignition embed -i config.ign -o custom.iso fedora-coreos-live.x86_64.iso"))
@@ -243,7 +247,7 @@ def iso_ignition_embed_cmd(
     config: Optional[str] = typer.Option(None, "-i", "--ignition-file", metavar="PATH",
                                          help="The config (standard input if omitted), embedded as given."),
     output: Optional[str] = _out_opt(),
-    force: bool = typer.Option(False, "-f", "--force", help="Replace an existing config (and an existing output file)."),
+    force: bool = _force_opt("Replace an existing config (and an existing output file)."),
 ) -> None:
     from . import commands
 
@@ -264,7 +268,7 @@ def iso_ignition_show_cmd(iso: str = _ISO_ARG) -> None:
 def iso_ignition_remove_cmd(
     iso: str = _ISO_ARG,
     output: Optional[str] = _out_opt(),
-    force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing output file."),
+    force: bool = _force_opt(),
 ) -> None:
     from . import commands
 
@@ -280,7 +284,7 @@ def iso_kargs_modify_cmd(
     delete: list[str] = typer.Option([], "-d", "--delete", metavar="ARG", help="Delete an argument."),
     replace: list[str] = typer.Option([], "-r", "--replace", metavar="KEY=OLD=NEW", help="Replace an argument's value."),
     output: Optional[str] = _out_opt(),
-    force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing output file."),
+    force: bool = _force_opt(),
 ) -> None:
     from . import commands
 
@@ -301,7 +305,7 @@ def iso_kargs_show_cmd(
 def iso_kargs_reset_cmd(
     iso: str = _ISO_ARG,
     output: Optional[str] = _out_opt(),
-    force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing output file."),
+    force: bool = _force_opt(),
 ) -> None:
     from . import commands
 
@@ -315,7 +319,7 @@ def iso_network_embed_cmd(
     iso: str = _ISO_ARG,
     keyfile: list[str] = typer.Option(..., "-k", "--keyfile", metavar="PATH", help="A keyfile; repeat for more."),
     output: Optional[str] = _out_opt(),
-    force: bool = typer.Option(False, "-f", "--force", help="Replace existing keyfiles (and an existing output file)."),
+    force: bool = _force_opt("Replace existing keyfiles (and an existing output file)."),
 ) -> None:
     from . import commands
 
@@ -339,7 +343,7 @@ def iso_network_extract_cmd(
 def iso_network_remove_cmd(
     iso: str = _ISO_ARG,
     output: Optional[str] = _out_opt(),
-    force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing output file."),
+    force: bool = _force_opt(),
 ) -> None:
     from . import commands
 
@@ -352,7 +356,7 @@ def iso_network_remove_cmd(
 def iso_reset_cmd(
     iso: str = _ISO_ARG,
     output: Optional[str] = _out_opt(),
-    force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing output file."),
+    force: bool = _force_opt(),
 ) -> None:
     from . import commands
 
@@ -378,7 +382,7 @@ def iso_customize_cmd(
     live_karg_append: list[str] = typer.Option([], "--live-karg-append", metavar="ARG",
                                                help="Kernel argument for the live system."),
     output: Optional[str] = _out_opt(),
-    force: bool = typer.Option(False, "-f", "--force", help="Replace existing customizations (and an existing output file)."),
+    force: bool = _force_opt("Replace existing customizations (and an existing output file)."),
 ) -> None:
     from . import commands
 
