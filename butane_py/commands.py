@@ -628,7 +628,8 @@ def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:
     from .butane import translate as do_translate
 
     directory = files_dir if files_dir is not None else (os.path.dirname(path) if path != "-" else None)
-    res = do_translate(data, files_dir=directory or ".", strict=strict)
+    # raw: an openshift config gives its Ignition config, not a MachineConfig, to embed.
+    res = do_translate(data, files_dir=directory or ".", strict=strict, raw=True)
     if res.report.entries:
         from .report import render_pretty
 

@@ -443,3 +443,18 @@ def test_pxe_network_wrap_unwrap(tmp_path: Path) -> None:
         err = one_line_error(run("pxe", "network", "unwrap", "-C", str(tmp_path / "t"), str(trav)))
         assert "No embedded network settings" in err
     assert not (tmp_path / "t").exists()
+
+
+def test_embed_openshift_config_embeds_ignition(iso_cache, tmp_path: Path) -> None:
+    """An openshift Butane config translates to a MachineConfig; embed needs its Ignition config."""
+    from butane_py import translate
+
+    bu = tmp_path / "worker.bu"
+    bu.write_text("variant: openshift\nversion: 4.14.0\nmetadata:\n  name: 99-worker\n  labels:\n"
+                  "    machineconfiguration.openshift.io/role: worker\n")
+    out = tmp_path / "node.iso"
+    p = run("embed", "--iso", str(pristine(X86, iso_cache)), str(bu), "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    embedded = embed.ignition_show(str(out))
+    assert json.loads(embedded)["ignition"]["version"].startswith("3.")
+    assert embedded == (translate(bu.read_bytes(), raw=True).output + "\n").encode()
