@@ -126,9 +126,15 @@ def _terminate(signum: int, frame: object) -> None:
 
 def _main(argv: Optional[list[str]] = None) -> int:
     if argv is None:
+        import os
         import signal
 
         signal.signal(signal.SIGTERM, _terminate)
+        # Started with a standard stream closed (`>&-`): reading gives nothing, writing goes nowhere.
+        if sys.stdin is None:
+            sys.stdin = open(os.devnull)
+        if sys.stdout is None:
+            sys.stdout = open(os.devnull, "w")
     args = sys.argv[1:] if argv is None else argv
     from .commands import SUBCOMMANDS
 

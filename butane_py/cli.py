@@ -554,7 +554,7 @@ def translate_cmd(
 
 def _pxe_without_value(args: list[str]) -> list[str]:
     """``embed --flatcar CH --pxe -o DIR``: there --pxe is a switch, so give it an empty value."""
-    if not args or args[0] != "embed" or "--flatcar" not in args:
+    if not args or args[0] != "embed" or not any(a == "--flatcar" or a.startswith("--flatcar=") for a in args):
         return args
     out = list(args)
     for i, arg in enumerate(out):

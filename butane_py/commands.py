@@ -515,14 +515,31 @@ def iso_reset(iso: str, output: str | None = None, force: bool = False) -> int:
     return _call(_embed().reset, iso, output, force)
 
 
+def _looks_like_ignition(data: bytes) -> bool:
+    """A JSON object with an "ignition" key and no Butane "variant": an Ignition config."""
+    import json
+
+    if not data.lstrip().startswith(b"{"):
+        return False
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and "ignition" in doc and "variant" not in doc
+
+
 def _ignition_file(path: str, strict: bool = False) -> bytes:
     """An Ignition config read from ``path`` and validated (any spec version); its warnings go
     to standard error, and fail it with ``strict``."""
-    from .errors import ConfigError
-    from .ignition import parse_config
     from .io import read_input
 
-    data = read_input(path)
+    return _checked_ignition(read_input(path), path, strict)
+
+
+def _checked_ignition(data: bytes, path: str, strict: bool) -> bytes:
+    from .errors import ConfigError
+    from .ignition import parse_config
+
     parsed = parse_config(data)
     if parsed.report:
         sys.stderr.write(parsed.report.reference_text())
@@ -551,9 +568,7 @@ def iso_customize(iso: str, dest_ignition: list[str], dest_device: str | None, d
         embed.customize(iso, custom, output, force)
     except ButanePyError as exc:
         return _fail(exc)
-    if custom.installs:
-        where = f" to {dest_device} without confirmation" if dest_device else ""
-        sys.stderr.write(f"Boot media will automatically install{where}.\n")
+    _say_installs(custom)
     return 0
 
 
@@ -625,6 +640,8 @@ def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:
     if path.endswith(IGNITION_SUFFIXES):
         return _ignition_file(path, strict)
     data = read_input(path)
+    if path == "-" and _looks_like_ignition(data):
+        return _checked_ignition(data, "<stdin>", strict)
     from .butane import translate as do_translate
 
     directory = files_dir if files_dir is not None else (os.path.dirname(path) if path != "-" else None)
@@ -715,6 +732,14 @@ def embed(
             raise UsageError("-o/--output is required (an ISO file, '-' for standard output, or a PXE directory)")
         if flatcar is not None and iso is not None:
             raise emb.NoEmbedAreaError(emb._live.FLATCAR_HINT)
+        if flatcar is not None and pxe:
+            raise UsageError(f"with --flatcar, --pxe takes no value (got {pxe!r})")
+        if dest_karg_append and dest_device is None:
+            raise UsageError("--dest-karg-append needs --dest-device (the disk to install to)")
+        if output == "-":
+            from .embed._write import check_not_tty
+
+            check_not_tty(sys.stdout.buffer)  # before anything is fetched
         ign = _config_for_embed(config, files_dir, strict)
         custom = emb.Customization(
             config=ign, dest_device=dest_device, dest_karg_append=list(dest_karg_append or []),
@@ -730,15 +755,21 @@ def embed(
             if output != "-" and os.path.exists(output) and os.path.samefile(output, source):
                 raise UsageError("the output must not be the source image (it is never modified)")
             emb.customize(source, custom, output, force)
-            if custom.installs:
-                where = f"to {dest_device} without confirmation" if dest_device else "(installer runs)"
-                sys.stderr.write(f"Boot media will automatically install {where}.\n")
-            if output != "-":
+            _say_installs(custom)
+            if os.path.isfile(output):  # not for -, a pipe or /dev/stdout: the image went there
                 sys.stdout.write(f"{output}\n")
             return 0
         return _embed_pxe(pxe, flatcar, custom, output, fetch_args, force)
     except ButanePyError as exc:
         return _fail(exc)
+
+
+def _say_installs(custom) -> None:
+    if custom.installs:
+        if custom.dest_device:
+            sys.stderr.write(f"Boot media will automatically install to {custom.dest_device} without confirmation.\n")
+        else:
+            sys.stderr.write("Boot media will automatically run installer.\n")
 
 
 def _embed_pxe(source: str, flatcar: str | None, custom, output: str, fetch_args: tuple, force: bool) -> int:
@@ -798,20 +829,25 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
     # Everything that can be refused (keyfiles, CAs, features, existing files) is checked
     # before any image file is written.
     local = _local_image(source)
-    features = emb.LiveIso.open(source).features if local else {"installer-config": True, "live-initrd-network": True}
     config_img = os.path.join(output, "ignition.img")
     _refuse_existing(config_img, force)
-    config_bytes = emb.to_bytes(custom.members(features))
     rootfs_url = None
     if local:
+        config_bytes = emb.to_bytes(custom.members(emb.LiveIso.open(source).features))
         paths = emb.extract_pxe(source, output, force)
         kinds = {"kernel": "vmlinuz", "initramfs": "initrd.img", "rootfs": "rootfs.img"}
         files = {k: next((p for p in paths if p.endswith("-" + v)), None) for k, v in kinds.items()}
     else:
+        for path in custom.network_keyfiles + custom.ignition_ca:
+            _read_config_arg(path)  # unreadable inputs fail before the download
         fetched = _fetch_image(source, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
                                quiet, False, output, force)
         files = {art.name: path for art, path in fetched}
         rootfs_url = next((art.url for art, _ in fetched if art.name == "rootfs"), None)
+        # What the image supports is in its initramfs, read only when the customization needs it.
+        needs = custom.installs or custom.network_keyfiles
+        features = _initramfs_features(files["initramfs"]) if needs else {}
+        config_bytes = emb.to_bytes(custom.members(features))
     write_output(config_img, config_bytes)
     rootfs = rootfs_url or f"http://SERVER/{os.path.basename(files.get('rootfs') or 'rootfs.img')}"
     kargs = " ".join([emb.PXE_KARGS, f"coreos.live.rootfs_url={rootfs}", *custom.live_karg_append])
@@ -822,10 +858,25 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
         f"rootfs: {files.get('rootfs')}\n"
         f"kernel arguments: {kargs}\n"
     )
-    if custom.installs:
-        sys.stderr.write("Boot media will automatically install"
-                         f"{' to ' + custom.dest_device + ' without confirmation' if custom.dest_device else ''}.\n")
+    _say_installs(custom)
     return 0
+
+
+def _initramfs_features(path: str) -> dict:
+    """``etc/coreos/features.json`` of a live initramfs; empty for images older than it."""
+    import json
+
+    from .embed import ImageFormatError, read_members
+
+    with open(path, "rb") as f:
+        found = read_members(f, ["etc/coreos/features.json"]).get("etc/coreos/features.json")
+    if found is None:
+        return {}
+    try:
+        features = json.loads(found)
+    except ValueError as exc:
+        raise ImageFormatError(f"cannot parse etc/coreos/features.json in {path}: {exc}") from None
+    return features if isinstance(features, dict) else {}
 
 
 def _local_image(source: str) -> bool:
@@ -836,7 +887,7 @@ def _local_image(source: str) -> bool:
 
     from .errors import InputError
 
-    if os.path.exists(source):
+    if os.path.exists(source) and not os.path.isdir(source):
         return True
     if os.sep in source or source.endswith((".iso", ".img")):
         raise InputError(f"cannot open {source}: no such file or directory")

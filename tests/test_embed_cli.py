@@ -458,3 +458,54 @@ def test_embed_openshift_config_embeds_ignition(iso_cache, tmp_path: Path) -> No
     embedded = embed.ignition_show(str(out))
     assert json.loads(embedded)["ignition"]["version"].startswith("3.")
     assert embedded == (translate(bu.read_bytes(), raw=True).output + "\n").encode()
+
+
+def test_embed_pxe_stream_reads_features_from_the_initramfs(site, tmp_path: Path) -> None:
+    """With --dest-device, what the image supports comes from its initramfs: an image without
+    the installer-config feature is refused, and nothing is left in the directory."""
+    srv, root, payloads, formats = site
+    name = formats["pxe"]["initramfs"]["location"].rsplit("/", 1)[1]
+    old = embed.to_bytes({"etc/coreos-live-initramfs": b"", "etc/coreos/features.json": b'{"live-initrd-network": true}'},
+                         "gzip")
+    (root / name).write_bytes(old)
+    (root / f"{name}.sig").write_bytes(sign(old))
+    doc = json.loads((root / "stable.json").read_text())
+    doc["architectures"]["x86_64"]["artifacts"]["metal"]["formats"]["pxe"]["initramfs"]["sha256"] = \
+        hashlib.sha256(old).hexdigest()
+    (root / "stable.json").write_text(json.dumps(doc))
+    bu = tmp_path / "config.bu"
+    bu.write_bytes(BUTANE)
+    common = ["--stream-base-url", srv.base_url, "-a", "x86_64", "--keyring", str(VERIFY / "test-key.pub.asc"), "-q"]
+    out = tmp_path / "pxe"
+    p = run("embed", "--pxe", "stable", "--dest-device", "/dev/sda", str(bu), "-o", str(out), *common,
+            cache=tmp_path / "cache")
+    assert "installer configuration" in one_line_error(p)
+    assert not out.exists()
+    key = tmp_path / "eth0.nmconnection"
+    key.write_text("[connection]\n")
+    p = run("embed", "--pxe", "stable", "--network-keyfile", str(key), str(bu), "-o", str(out), *common,
+            cache=tmp_path / "cache")
+    assert p.returncode == 0, p.stderr
+    assert embed.read_members((out / "ignition.img").read_bytes())["etc/coreos-firstboot-network/eth0.nmconnection"]
+
+
+def test_embed_argument_checks(iso_cache, tmp_path: Path) -> None:
+    iso = pristine(X86, iso_cache)
+    bu = tmp_path / "config.bu"
+    bu.write_bytes(BUTANE)
+    for args, message in (
+        (["--iso", str(iso), "--dest-karg-append", "x"], b"--dest-karg-append needs --dest-device"),
+        (["--flatcar=stable", "--pxe", str(iso)], b"--pxe takes no value"),
+    ):
+        p = run("embed", *args, str(bu), "-o", str(tmp_path / "o"))
+        assert p.returncode == 2 and message in p.stderr and b"Traceback" not in p.stderr, "usage errors exit 2"
+        assert not (tmp_path / "o").exists()
+    # an Ignition config on standard input is recognised and validated, not translated
+    ign = b'{"ignition":{"version":"3.4.0"}}\n'
+    out = tmp_path / "stdin.iso"
+    p = run("embed", "--iso", str(iso), "-", "-o", str(out), stdin=ign)
+    assert p.returncode == 0, p.stderr
+    assert embed.ignition_show(str(out)) == ign
+    # -o /dev/stdout gets the image and nothing else
+    p = run("embed", "--iso", str(iso), str(bu), "-o", "/dev/stdout")
+    assert p.returncode == 0 and len(p.stdout) == iso.stat().st_size

@@ -222,3 +222,15 @@ def test_both_encoders_give_the_same_bytes(monkeypatch) -> None:
     monkeypatch.setattr(_xz, "_encoder", False)
     assert _xz.xz_blocks([big]) == fallback
     assert lzma.decompress(fallback) == big
+
+
+def test_installer_yaml_reads_back_as_strings() -> None:
+    """Values a YAML reader would take for a mapping, comment, number or boolean are quoted."""
+    from ruamel.yaml import YAML
+
+    values = ["ip=10.0.0.2::10.0.0.1:255.255.255.0:myhost:ens2:none:", "a\t#b", "a #b", "1", "true", "0x1F",
+              "1e3", ".inf", "- x", "a: b", "'q'", "x'y", "", "#c", "console=ttyS0,115200n8", "é", "yes"]
+    text = embed.installer_yaml({"append-karg": values, "dest-device": "/dev/sda", "copy-network": True})
+    assert YAML(typ="safe").load(text) == {"append-karg": values, "dest-device": "/dev/sda", "copy-network": True}
+    assert text.startswith(b"append-karg:\n- 'ip=10.0.0.2::10.0.0.1:255.255.255.0:myhost:ens2:none:'\n")
+    assert b"\n- console=ttyS0,115200n8\n" in text and b"\ndest-device: /dev/sda\n" in text

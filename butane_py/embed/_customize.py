@@ -13,6 +13,7 @@ import base64
 import gzip
 import json
 import os
+import re
 from dataclasses import dataclass, field
 
 from ._errors import AlreadyCustomizedError, UnsupportedError
@@ -28,27 +29,38 @@ def _resource(data: bytes) -> dict:
     return {"compression": "gzip", "source": "data:;base64," + packed}
 
 
+# Strings a YAML 1.2 (core schema) reader would take for another type: serde_yaml, which
+# coreos-installer writes its installer config with, single-quotes these.
+_NOT_A_STRING = re.compile(
+    r"""(?x)
+    ~ | null | Null | NULL | true | True | TRUE | false | False | FALSE
+    | [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+
+    | [-+]?(\.[0-9]+ | [0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+    | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN)
+    """
+)
+
+
+def _plain_allowed(text: str) -> bool:
+    """Whether libyaml's emitter may write ``text`` unquoted in block context."""
+    if not text or text[0] in " \t" or text[-1] in " \t" or "\n" in text:
+        return False
+    if text[0] in ",[]{}#&*!|>'\"%@`":
+        return False
+    if text[0] in "-?:" and (len(text) == 1 or text[1] in " \t"):
+        return False
+    return not (text.endswith(":") or ": " in text or ":\t" in text or " #" in text or "\t#" in text)
+
+
 def _yaml_scalar(value: object) -> str:
     if value is True:
         return "true"
     text = str(value)
-    plain = (
-        text
-        and text.strip() == text
-        and not text[0] in "-?:,[]{}#&*!|>'\"%@`"
-        and ": " not in text and " #" not in text
-        and text.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "~")
-        and not _looks_numeric(text)
-    )
-    return text if plain else json.dumps(text)
-
-
-def _looks_numeric(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+    if not text.isprintable():
+        return json.dumps(text)  # double quotes, with escapes
+    if _NOT_A_STRING.fullmatch(text) or not _plain_allowed(text):
+        return "'" + text.replace("'", "''") + "'"
+    return text
 
 
 def installer_yaml(config: dict) -> bytes:
@@ -107,8 +119,8 @@ class Customization:
         mine = [self.config] if self.config is not None else []
         live = ([] if self.installs else mine) + self.live_configs
         if not self.installs:
-            if len(live) == 1 and not cas:
-                return live[0]  # embedded verbatim, as `iso ignition embed` does
+            if len(live) == 1 and not cas and not self.live_configs:
+                return live[0]  # embed's CONFIG is embedded verbatim, as `iso ignition embed` does
             return _wrapper(live, cas) if live or cas else None
         if not features.get("installer-config"):
             raise UnsupportedError("This OS image does not support customizing installer configuration.")
@@ -117,7 +129,7 @@ class Customization:
         installer: dict = {}
         if dest:
             data = dest[0] if len(dest) == 1 and not cas else _wrapper(dest, cas)
-            files.append({"path": DEST_IGNITION, "contents": _resource(data), "mode": 0o600})
+            files.append(_file(DEST_IGNITION, data))
             installer["ignition-file"] = DEST_IGNITION
         if self.dest_karg_append:
             installer["append-karg"] = list(self.dest_karg_append)
@@ -125,12 +137,13 @@ class Customization:
             installer["copy-network"] = True
         if self.dest_device is not None:
             installer["dest-device"] = self.dest_device
-        files.append({
-            "path": f"{INSTALLER_DIR}/0000-customize.yaml",
-            "contents": _resource(installer_yaml(installer)),
-            "mode": 0o600,
-        })
+        files.append(_file(f"{INSTALLER_DIR}/0000-customize.yaml", installer_yaml(installer)))
         return _wrapper(live, cas, files)
+
+
+def _file(path: str, data: bytes) -> dict:
+    # "overwrite": null as coreos-installer's ignition-config types write it
+    return {"contents": _resource(data), "mode": 0o600, "overwrite": None, "path": path}
 
 
 def _wrapper(merge: list[bytes], cas: list[bytes], files: list[dict] | None = None) -> bytes:
