@@ -116,7 +116,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 
         if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
             raise
-        sys.stderr.write(f"Error: cannot write output: {(exc.strerror or str(exc)).lower()}\n")
+        from .io import os_reason
+
+        sys.stderr.write(f"Error: cannot write output: {os_reason(exc)}\n")
         return 1
 
 

@@ -588,11 +588,12 @@ def _open_initrd(initrd: str):
     if initrd == "-":
         return sys.stdin.buffer
     from .errors import InputError
+    from .io import os_reason
 
     try:
         return open(initrd, "rb")
     except OSError as exc:
-        raise InputError(f"cannot open {initrd}: {(exc.strerror or str(exc)).lower()}") from None
+        raise InputError(f"cannot open {initrd}: {os_reason(exc)}") from None
 
 
 def pxe_ignition_unwrap(initrd: str = "-") -> int:
@@ -778,6 +779,7 @@ def _embed_pxe(source: str, flatcar: str | None, custom, output: str, fetch_args
 
     from .embed import OutputError
     from .errors import UsageError
+    from .io import os_reason
 
     if output == "-":
         raise UsageError("--pxe writes several files: -o must be a directory")
@@ -786,7 +788,7 @@ def _embed_pxe(source: str, flatcar: str | None, custom, output: str, fetch_args
         os.makedirs(output, exist_ok=True)
         before = set(os.listdir(output))
     except OSError as exc:
-        raise OutputError(f"cannot use directory {output}: {(exc.strerror or str(exc)).lower()}") from None
+        raise OutputError(f"cannot use directory {output}: {os_reason(exc)}") from None
     try:
         return _embed_pxe_into(source, flatcar, custom, output, fetch_args, force)
     except BaseException:

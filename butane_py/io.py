@@ -10,7 +10,8 @@ import tempfile
 from .errors import InputError
 
 
-def _reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """An OSError's reason as the reference tools print it: lower case, no errno or path."""
     return (exc.strerror or str(exc)).lower()
 
 
@@ -24,7 +25,7 @@ def read_input(path: str) -> bytes:
     except IsADirectoryError:
         raise InputError(f"couldn't read config: read {path}: is a directory") from None
     except OSError as exc:
-        raise InputError(f"couldn't read config: open {path}: {_reason(exc)}") from None
+        raise InputError(f"couldn't read config: open {path}: {os_reason(exc)}") from None
 
 
 def write_stdout(data: bytes) -> None:
@@ -36,7 +37,7 @@ def write_stdout(data: bytes) -> None:
     except BrokenPipeError:
         raise
     except OSError as exc:
-        raise InputError(f"couldn't write to standard output: {_reason(exc)}") from None
+        raise InputError(f"couldn't write to standard output: {os_reason(exc)}") from None
 
 
 def write_output(path: str, data: bytes) -> None:
@@ -53,19 +54,19 @@ def write_output(path: str, data: bytes) -> None:
     except FileNotFoundError:
         st = None
     except OSError as exc:
-        raise InputError(f"couldn't write {path}: {_reason(exc)}") from None
+        raise InputError(f"couldn't write {path}: {os_reason(exc)}") from None
     if st is not None and not stat.S_ISREG(st.st_mode):
         try:
             with open(path, "wb") as f:
                 f.write(data)
         except OSError as exc:
-            raise InputError(f"couldn't write {path}: {_reason(exc)}") from None
+            raise InputError(f"couldn't write {path}: {os_reason(exc)}") from None
         return
     directory = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix=".butane-py-", dir=directory)
     except OSError as exc:
-        raise InputError(f"couldn't write {path}: {_reason(exc)}") from None
+        raise InputError(f"couldn't write {path}: {os_reason(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -80,7 +81,7 @@ def write_output(path: str, data: bytes) -> None:
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise InputError(f"couldn't write {path}: {_reason(exc)}") from None
+            raise InputError(f"couldn't write {path}: {os_reason(exc)}") from None
         raise
 
 

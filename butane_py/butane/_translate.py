@@ -150,7 +150,9 @@ def ensure_within(path: str, files_dir: str) -> None:
 
 
 def _os_error(exc: OSError, path: str, op: str = "open") -> str:
-    reason = (exc.strerror or str(exc)).lower()
+    from ..io import os_reason
+
+    reason = os_reason(exc)
     if isinstance(exc, IsADirectoryError):
         return f"read {path}: is a directory"
     return f"{op} {path}: {reason}"
@@ -580,7 +582,9 @@ def process_trees(tr: Translator, cfg: dict, config: dict) -> None:
         try:
             info = os.stat(src_base)
         except OSError as exc:
-            tr.error(yp, f"stat {src_base}: {(exc.strerror or str(exc)).lower()}")
+            from ..io import os_reason
+
+            tr.error(yp, f"stat {src_base}: {os_reason(exc)}")
             continue
         if not stat.S_ISDIR(info.st_mode):
             tr.error(yp, ERR_TREE_NOT_DIRECTORY)

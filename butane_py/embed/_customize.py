@@ -16,6 +16,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from ..io import os_reason
 from ._errors import AlreadyCustomizedError, UnsupportedError
 from ._live import IGNITION_PATH, NETWORK_DIR
 
@@ -170,4 +171,4 @@ def _read(path: str) -> bytes:
         with open(path, "rb") as f:
             return f.read()
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {(exc.strerror or str(exc)).lower()}") from None
+        raise InputError(f"cannot read {path}: {os_reason(exc)}") from None

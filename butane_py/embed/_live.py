@@ -21,6 +21,7 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from ..io import os_reason
 from . import _initrd
 from ._errors import (
     AreaFullError,
@@ -232,7 +233,7 @@ def open_image(path: str) -> BinaryIO:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise InputError(f"cannot open {path}: {(exc.strerror or str(exc)).lower()}") from None
+        raise InputError(f"cannot open {path}: {os_reason(exc)}") from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise InputError(f"{path} is not a regular file (an image is read at fixed offsets)")

@@ -10,6 +10,7 @@ import os
 import re
 from typing import BinaryIO, Sequence
 
+from ..io import os_reason
 from . import _initrd
 from ._customize import Customization, _read
 from ._errors import AlreadyCustomizedError, ImageFormatError, NothingEmbeddedError, OutputError, UnsupportedError
@@ -145,7 +146,7 @@ def _makedirs(directory: str) -> None:
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create directory {directory}: {(exc.strerror or str(exc)).lower()}") from None
+        raise OutputError(f"cannot create directory {directory}: {os_reason(exc)}") from None
 
 
 def extract_files(files: dict[str, bytes], directory: str) -> list[str]:
@@ -161,7 +162,7 @@ def extract_files(files: dict[str, bytes], directory: str) -> list[str]:
         except FileExistsError:
             raise OutputError(f"{target} already exists") from None
         except OSError as exc:
-            raise OutputError(f"cannot write {target}: {(exc.strerror or str(exc)).lower()}") from None
+            raise OutputError(f"cannot write {target}: {os_reason(exc)}") from None
         written.append(target)
     return written
 
@@ -271,7 +272,7 @@ def _copy_range(f: BinaryIO, offset: int, length: int, target: str, force: bool 
     try:
         fd, tmp = tempfile.mkstemp(prefix=".butane-py-", dir=os.path.dirname(os.path.abspath(target)))
     except OSError as exc:
-        raise OutputError(f"cannot write {target}: {(exc.strerror or str(exc)).lower()}") from None
+        raise OutputError(f"cannot write {target}: {os_reason(exc)}") from None
     try:
         with os.fdopen(fd, "wb") as out:
             f.seek(offset)
@@ -286,7 +287,7 @@ def _copy_range(f: BinaryIO, offset: int, length: int, target: str, force: bool 
         publish(tmp, target, force)
         tmp = None
     except OSError as exc:
-        raise OutputError(f"cannot write {target}: {(exc.strerror or str(exc)).lower()}") from None
+        raise OutputError(f"cannot write {target}: {os_reason(exc)}") from None
     finally:
         if tmp is not None:
             os.unlink(tmp)

@@ -15,15 +15,12 @@ import sys
 import tempfile
 from typing import BinaryIO, Iterable
 
+from ..io import os_reason
 from ._errors import OutputError
 from ._live import Region
 
 _FICLONE = 0x40049409
 _CHUNK = 1 << 20
-
-
-def _reason(exc: OSError) -> str:
-    return (exc.strerror or str(exc)).lower()
 
 
 def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
@@ -42,7 +39,7 @@ def patch_in_place(path: str, regions: Iterable[Region]) -> None:
     try:
         fd = os.open(path, os.O_WRONLY)
     except OSError as exc:
-        raise OutputError(f"cannot open {path} for writing: {_reason(exc)}") from None
+        raise OutputError(f"cannot open {path} for writing: {os_reason(exc)}") from None
     try:
         for r in regions:
             _pwrite_all(fd, r.contents, r.offset)
@@ -122,14 +119,14 @@ def write_copy(src: str, dest: str, regions: Iterable[Region], force: bool = Fal
     try:
         src_fd = os.open(src, os.O_RDONLY)
     except OSError as exc:
-        raise OutputError(f"cannot open {src}: {_reason(exc)}") from None
+        raise OutputError(f"cannot open {src}: {os_reason(exc)}") from None
     tmp = None
     try:
         st = os.fstat(src_fd)
         try:
             fd, tmp = tempfile.mkstemp(prefix=".butane-py-", dir=directory)
         except OSError as exc:
-            raise OutputError(f"cannot write {dest}: {_reason(exc)}") from None
+            raise OutputError(f"cannot write {dest}: {os_reason(exc)}") from None
         try:
             clone_file(src_fd, fd, st.st_size)
             for r in regions:
@@ -142,7 +139,7 @@ def write_copy(src: str, dest: str, regions: Iterable[Region], force: bool = Fal
         publish(tmp, dest_abs, force, dest)
         tmp = None
     except OSError as exc:
-        raise OutputError(f"cannot write {dest}: {_reason(exc)}") from None
+        raise OutputError(f"cannot write {dest}: {os_reason(exc)}") from None
     finally:
         os.close(src_fd)
         if tmp is not None:
@@ -189,7 +186,7 @@ def _stream(src: str, out: BinaryIO, regions: Iterable[Region], name: str) -> No
     except BrokenPipeError:
         raise OutputError(f"{name} closed before the whole image was written") from None
     except OSError as exc:
-        raise OutputError(f"cannot write to {name}: {_reason(exc)}") from None
+        raise OutputError(f"cannot write to {name}: {os_reason(exc)}") from None
 
 
 def write_image(src: str, regions: Iterable[Region], output: str | None, force: bool = False,
@@ -215,7 +212,7 @@ def write_image(src: str, regions: Iterable[Region], output: str | None, force: 
         try:
             out = open(output, "wb")
         except OSError as exc:
-            raise OutputError(f"cannot write {output}: {_reason(exc)}") from None
+            raise OutputError(f"cannot write {output}: {os_reason(exc)}") from None
         with out:
             _stream(src, out, regions, output)
         return
