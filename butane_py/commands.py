@@ -432,16 +432,17 @@ def _read_config_arg(path: str | None) -> bytes:
     return read_input(path or "-")
 
 
-def _write_binary(data: bytes, output: str | None) -> None:
-    """Binary output to ``output`` (atomically) or to standard output, never to a terminal."""
+def _write_binary(make, output: str | None) -> None:
+    """``make()``'s bytes to ``output`` (atomically) or to standard output, never to a terminal;
+    the terminal is checked before ``make`` runs, as it may read standard input."""
     from .embed._write import check_not_tty
     from .io import write_output, write_stdout
 
     if output in (None, "-"):
         check_not_tty(sys.stdout.buffer)
-        write_stdout(data)
+        write_stdout(make())
     else:
-        write_output(output, data)
+        write_output(output, make())
 
 
 def _call(work, *args, show=None) -> int:
@@ -573,62 +574,35 @@ def iso_customize(iso: str, dest_ignition: list[str], dest_device: str | None, d
 
 
 def pxe_ignition_wrap(config: str | None = None, output: str | None = None) -> int:
-    def work() -> None:
-        if output in (None, "-"):
-            from .embed._write import check_not_tty
-
-            check_not_tty(sys.stdout.buffer)  # before reading a config from standard input
-        _write_binary(_embed().pxe_wrap(_read_config_arg(config)), output)
-
-    return _call(work)
+    return _call(_write_binary, lambda: _embed().pxe_wrap(_read_config_arg(config)), output)
 
 
-def _open_initrd(initrd: str):
-    """A binary stream of ``initrd``, or of standard input for ``-``."""
+def _read_initrd(initrd: str, read):
+    """``read(stream)`` on ``initrd``, or on standard input for ``-``."""
     if initrd == "-":
-        return sys.stdin.buffer
+        return read(sys.stdin.buffer)
     from .errors import InputError
     from .io import os_reason
 
     try:
-        return open(initrd, "rb")
+        f = open(initrd, "rb")
     except OSError as exc:
         raise InputError(f"cannot open {initrd}: {os_reason(exc)}") from None
+    with f:
+        return read(f)
 
 
 def pxe_ignition_unwrap(initrd: str = "-") -> int:
-    def work() -> bytes:
-        f = _open_initrd(initrd)
-        try:
-            return _embed().pxe_unwrap(f)
-        finally:
-            if f is not sys.stdin.buffer:
-                f.close()
-
-    return _call(work, show=lambda data: data)
+    return _call(_read_initrd, initrd, _embed().pxe_unwrap, show=lambda data: data)
 
 
 def pxe_network_wrap(keyfiles: list[str], output: str | None = None) -> int:
-    def work() -> None:
-        if output in (None, "-"):
-            from .embed._write import check_not_tty
-
-            check_not_tty(sys.stdout.buffer)
-        _write_binary(_embed().pxe_network_wrap(keyfiles), output)
-
-    return _call(work)
+    return _call(_write_binary, lambda: _embed().pxe_network_wrap(keyfiles), output)
 
 
 def pxe_network_unwrap(initrd: str = "-", directory: str | None = None) -> int:
-    def work() -> bytes:
-        f = _open_initrd(initrd)
-        try:
-            return _network_listing(_embed().pxe_network_files(f), directory)
-        finally:
-            if f is not sys.stdin.buffer:
-                f.close()
-
-    return _call(work, show=lambda out: out)
+    return _call(lambda: _network_listing(_read_initrd(initrd, _embed().pxe_network_files), directory),
+                 show=lambda out: out)
 
 
 def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:
@@ -666,6 +640,8 @@ def _fetch_image(name: str, architecture: str | None, fmt: str, stream_base_url:
 
     ``directory`` None keeps the files in the cache (used read-only); else they are copied there.
     """
+    import os
+
     from . import fetch as fetching
     from . import images
     from .images._catalog import _packaged
@@ -678,14 +654,14 @@ def _fetch_image(name: str, architecture: str | None, fmt: str, stream_base_url:
     else:
         artifacts = images.resolve("fcos", architecture, stream=name, platform="metal", format=fmt,
                                    base_url=stream_base_url)
+    dests = [fetching.cache_path(art.cache_key) if directory is None else os.path.join(directory, art.filename)
+             for art in artifacts]
     if directory is not None:
-        for art in artifacts:
-            _refuse_existing(__import__("os").path.join(directory, art.filename), force)
+        for dest in dests:
+            _refuse_existing(dest, force)
     progress = _Progress(quiet)
     out = []
-    for art in artifacts:
-        dest = (fetching.cache_path(art.cache_key) if directory is None
-                else __import__("os").path.join(directory, art.filename))
+    for art, dest in zip(artifacts, dests):
         progress.start(art.filename)
         try:
             result = fetching.fetch(
@@ -819,14 +795,8 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
         fetched = _fetch_image(flatcar, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
                                quiet, True, output, force)
         write_output(oem, oem_bytes)
-        files = dict((art.name, path) for art, path in fetched)
-        kargs = " ".join([emb.FLATCAR_KARGS, *custom.live_karg_append])
-        sys.stdout.write(
-            f"kernel: {files.get('kernel')}\n"
-            f"initrd: {files.get('initramfs')}\n"
-            f"initrd: {oem}\n"
-            f"kernel arguments: {kargs}\n"
-        )
+        files = {art.name: path for art, path in fetched}
+        _print_boot(files, oem, [emb.FLATCAR_KARGS, *custom.live_karg_append])
         return 0
     # Everything that can be refused (keyfiles, CAs, features, existing files) is checked
     # before any image file is written.
@@ -840,8 +810,7 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
         kinds = {"kernel": "vmlinuz", "initramfs": "initrd.img", "rootfs": "rootfs.img"}
         files = {k: next((p for p in paths if p.endswith("-" + v)), None) for k, v in kinds.items()}
     else:
-        for path in custom.network_keyfiles + custom.ignition_ca:
-            _read_config_arg(path)  # unreadable inputs fail before the download
+        custom.check_inputs()  # unreadable keyfiles or CAs fail before the download
         fetched = _fetch_image(source, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
                                quiet, False, output, force)
         files = {art.name: path for art, path in fetched}
@@ -852,16 +821,17 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
         config_bytes = emb.to_bytes(custom.members(features))
     write_output(config_img, config_bytes)
     rootfs = rootfs_url or f"http://SERVER/{os.path.basename(files.get('rootfs') or 'rootfs.img')}"
-    kargs = " ".join([emb.PXE_KARGS, f"coreos.live.rootfs_url={rootfs}", *custom.live_karg_append])
-    sys.stdout.write(
-        f"kernel: {files.get('kernel')}\n"
-        f"initrd: {files.get('initramfs')}\n"
-        f"initrd: {config_img}\n"
-        f"rootfs: {files.get('rootfs')}\n"
-        f"kernel arguments: {kargs}\n"
-    )
+    _print_boot(files, config_img, [emb.PXE_KARGS, f"coreos.live.rootfs_url={rootfs}", *custom.live_karg_append])
     _say_installs(custom)
     return 0
+
+
+def _print_boot(files: dict, config_initrd: str, kargs: list[str]) -> None:
+    """What to boot: kernel, the initrds in load order, the rootfs if any, the kernel arguments."""
+    lines = [f"kernel: {files.get('kernel')}", f"initrd: {files.get('initramfs')}", f"initrd: {config_initrd}"]
+    if "rootfs" in files:
+        lines.append(f"rootfs: {files['rootfs']}")
+    sys.stdout.write("\n".join(lines) + f"\nkernel arguments: {' '.join(kargs)}\n")
 
 
 def _initramfs_features(path: str) -> dict:

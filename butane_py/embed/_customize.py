@@ -99,6 +99,11 @@ class Customization:
     def installs(self) -> bool:
         return self.dest_device is not None or bool(self.dest_karg_append) or bool(self.dest_configs)
 
+    def check_inputs(self) -> None:
+        """Read every keyfile and CA once, so that an unreadable one fails early."""
+        for path in self.network_keyfiles + self.ignition_ca:
+            _read(path)
+
     def members(self, features: dict) -> dict[str, bytes]:
         """The embed-area members: ``config.ign`` and network keyfiles."""
         members: dict[str, bytes] = {}

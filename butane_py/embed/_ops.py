@@ -16,7 +16,7 @@ from ._customize import Customization, _read
 from ._errors import AlreadyCustomizedError, ImageFormatError, NothingEmbeddedError, OutputError, UnsupportedError
 from ._iso9660 import IsoFs
 from ._live import IGNITION_PATH, NETWORK_GLOB, LiveIso
-from ._write import publish, write_image
+from ._write import new_file, write_image
 
 _REPLACE = re.compile(r"^([^=]+)=([^=]+)=([^=]+)$")
 PXE_KARGS = "ignition.firstboot ignition.platform.id=metal"
@@ -265,32 +265,15 @@ def extract_pxe(iso_path: str, output_dir: str = ".", force: bool = False) -> li
 
 
 def _copy_range(f: BinaryIO, offset: int, length: int, target: str, force: bool = False) -> None:
-    import tempfile
-
-    if not force and os.path.lexists(target):
-        raise OutputError(f"{target} already exists; use --force to overwrite it")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".butane-py-", dir=os.path.dirname(os.path.abspath(target)))
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {os_reason(exc)}") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            f.seek(offset)
-            left = length
-            while left:
-                chunk = f.read(min(left, 1 << 20))
-                if not chunk:
-                    raise ImageFormatError(f"image is truncated: {target} is cut short")
-                out.write(chunk)
-                left -= len(chunk)
-        os.chmod(tmp, 0o644)
-        publish(tmp, target, force)
-        tmp = None
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {os_reason(exc)}") from None
-    finally:
-        if tmp is not None:
-            os.unlink(tmp)
+    with new_file(target, force, 0o644) as fd, os.fdopen(fd, "wb", closefd=False) as out:
+        f.seek(offset)
+        left = length
+        while left:
+            chunk = f.read(min(left, 1 << 20))
+            if not chunk:
+                raise ImageFormatError(f"image is truncated: {target} is cut short")
+            out.write(chunk)
+            left -= len(chunk)
 
 
 def describe(iso_path: str) -> dict:

@@ -13,7 +13,8 @@ import os
 import stat
 import sys
 import tempfile
-from typing import BinaryIO, Iterable
+from contextlib import contextmanager
+from typing import BinaryIO, Iterable, Iterator
 
 from ..io import os_reason
 from ._errors import OutputError
@@ -109,31 +110,22 @@ def publish(tmp: str, dest: str, force: bool, shown: str | None = None) -> None:
     os.unlink(tmp)
 
 
-def write_copy(src: str, dest: str, regions: Iterable[Region], force: bool = False) -> None:
-    """Write a patched copy of ``src`` to ``dest`` atomically; ``src`` is only read."""
-    regions = list(regions)
+@contextmanager
+def new_file(dest: str, force: bool, mode: int) -> Iterator[int]:
+    """A file descriptor on a temporary file beside ``dest`` to fill. When the block ends
+    normally the file gets ``mode`` and becomes ``dest`` (see :func:`publish`); otherwise it is
+    removed. Without ``force`` an existing ``dest`` is refused up front."""
     dest_abs = os.path.abspath(dest)
     if not force and os.path.lexists(dest_abs):
         raise OutputError(f"{dest} already exists; use --force to overwrite it")
-    directory = os.path.dirname(dest_abs)
     try:
-        src_fd = os.open(src, os.O_RDONLY)
+        fd, tmp = tempfile.mkstemp(prefix=".butane-py-", dir=os.path.dirname(dest_abs))
     except OSError as exc:
-        raise OutputError(f"cannot open {src}: {os_reason(exc)}") from None
-    tmp = None
+        raise OutputError(f"cannot write {dest}: {os_reason(exc)}") from None
     try:
-        st = os.fstat(src_fd)
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".butane-py-", dir=directory)
-        except OSError as exc:
-            raise OutputError(f"cannot write {dest}: {os_reason(exc)}") from None
-        try:
-            clone_file(src_fd, fd, st.st_size)
-            for r in regions:
-                _pwrite_all(fd, r.contents, r.offset)
-            os.fchmod(fd, stat.S_IMODE(st.st_mode) & 0o777)
-            # No fsync, as cp and coreos-installer: the rename below already makes the new file
-            # appear whole or not at all, and syncing a multi-GiB image would dominate the time.
+            yield fd
+            os.fchmod(fd, mode)
         finally:
             os.close(fd)
         publish(tmp, dest_abs, force, dest)
@@ -141,12 +133,30 @@ def write_copy(src: str, dest: str, regions: Iterable[Region], force: bool = Fal
     except OSError as exc:
         raise OutputError(f"cannot write {dest}: {os_reason(exc)}") from None
     finally:
-        os.close(src_fd)
         if tmp is not None:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def write_copy(src: str, dest: str, regions: Iterable[Region], force: bool = False) -> None:
+    """Write a patched copy of ``src`` to ``dest`` atomically; ``src`` is only read."""
+    regions = list(regions)
+    try:
+        src_fd = os.open(src, os.O_RDONLY)
+    except OSError as exc:
+        raise OutputError(f"cannot open {src}: {os_reason(exc)}") from None
+    try:
+        st = os.fstat(src_fd)
+        with new_file(dest, force, stat.S_IMODE(st.st_mode) & 0o777) as fd:
+            clone_file(src_fd, fd, st.st_size)
+            for r in regions:
+                _pwrite_all(fd, r.contents, r.offset)
+        # No fsync, as cp and coreos-installer: the rename already makes the new file appear
+        # whole or not at all, and syncing a multi-GiB image would dominate the time.
+    finally:
+        os.close(src_fd)
 
 
 def check_not_tty(stream: BinaryIO) -> None:
