@@ -326,11 +326,6 @@ def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None
     return members
 
 
-def read_members_file(path: str | os.PathLike[str], patterns: Iterable[str] | None = None) -> dict[str, bytes]:
-    with open(path, "rb") as f:
-        return read_members(f, patterns)
-
-
 def safe_member_path(directory: str | os.PathLike[str], name: str) -> str:
     """``directory/name``, refusing absolute names and ``..`` that would leave ``directory``."""
     parts = name.split("/")

@@ -97,7 +97,6 @@ class IsoFs:
             sector += 1
         if primary is None:
             raise ImageFormatError("no primary volume descriptor found in ISO")
-        self.system_id = primary[8:40].decode("latin-1").rstrip(" \0")
         self.volume_id = primary[40:72].decode("latin-1").rstrip(" \0")
         self.volume_sectors = struct.unpack_from("<I", primary, 80)[0]
         if size is not None and self.volume_sectors * SECTOR > size:
@@ -112,14 +111,6 @@ class IsoFs:
     def list_dir(self, directory: Record) -> Iterator[Record]:
         data = _pread(self.file, directory.offset, directory.length, f"directory {directory.name}")
         return _records(data)
-
-    def walk(self, directory: Record | None = None, prefix: str = "") -> Iterator[tuple[str, Record]]:
-        """Every record below ``directory`` (default the root), depth first, with its path."""
-        for rec in self.list_dir(directory or self.root):
-            path = f"{prefix}{rec.name}"
-            yield path, rec
-            if rec.is_dir:
-                yield from self.walk(rec, path + "/")
 
     def get(self, path: str) -> Record:
         """The record at ``path`` (case-insensitive; ISO names are upper case)."""

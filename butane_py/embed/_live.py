@@ -242,11 +242,11 @@ def open_image(path: str) -> BinaryIO:
 
 @dataclass
 class LiveIso:
-    """A CoreOS live ISO's embed areas, read from ``path``; change them, then :meth:`write`."""
+    """A CoreOS live ISO's embed areas, read from ``path``; change them, then write
+    :meth:`regions` (see ``_write.write_image``)."""
 
     path: str
     size: int
-    volume_id: str
     ignition_area: Region
     ignition_source: str
     members: dict[str, bytes]
@@ -279,7 +279,7 @@ class LiveIso:
                 features, error = _json_file(iso, _FEATURES) or {}, None
             except ImageFormatError as exc:
                 features, error = None, exc
-            return cls(p, size, iso.volume_id, Region(offset, length, raw), source, members, kargs, features, error)
+            return cls(p, size, Region(offset, length, raw), source, members, kargs, features, error)
 
     @property
     def features(self) -> dict:
@@ -367,18 +367,17 @@ class LiveIso:
                 raise ImageFormatError(f"embed area at byte {r.offset} is past the end of the image")
         return out
 
-
-def describe(iso: LiveIso) -> dict:
-    """Where the areas are, for ``iso show`` style output and tests."""
-    out = {
-        "ignition": {"offset": iso.ignition_area.offset, "length": iso.ignition_area.length,
-                     "found_by": iso.ignition_source, "members": sorted(iso.members)},
-    }
-    if iso.kargs_areas is not None:
-        k = iso.kargs_areas
-        out["kargs"] = {
-            "size": k.size, "default": k.default, "current": k.kargs, "found_by": k.source,
-            "areas": [{"offset": r.offset, "length": r.length, **({"pad": r.pad} if r.pad else {}),
-                       **({"end": r.end} if r.end else {})} for r in k.regions],
+    def describe(self) -> dict:
+        """Where the areas are and what they hold, for tests and debugging."""
+        out = {
+            "ignition": {"offset": self.ignition_area.offset, "length": self.ignition_area.length,
+                         "found_by": self.ignition_source, "members": sorted(self.members)},
         }
-    return out
+        if self.kargs_areas is not None:
+            k = self.kargs_areas
+            out["kargs"] = {
+                "size": k.size, "default": k.default, "current": k.kargs, "found_by": k.source,
+                "areas": [{"offset": r.offset, "length": r.length, **({"pad": r.pad} if r.pad else {}),
+                           **({"end": r.end} if r.end else {})} for r in k.regions],
+            }
+        return out

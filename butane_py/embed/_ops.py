@@ -277,9 +277,7 @@ def _copy_range(f: BinaryIO, offset: int, length: int, target: str, force: bool 
 
 
 def describe(iso_path: str) -> dict:
-    from ._live import describe as _describe
-
-    return _describe(LiveIso.open(iso_path))
+    return LiveIso.open(iso_path).describe()
 
 
 
