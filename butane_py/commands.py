@@ -318,28 +318,37 @@ def download(
                 for suffix in (".xz", ".gz", ".zst"):
                     if dest.endswith(suffix):
                         dest = dest[: -len(suffix)]
-            progress.start(filename)
-            try:
-                result = fetching.fetch(
-                    url,
-                    dest,
-                    sha256=None if art is None else art.sha256,
-                    sha512=None if art is None else art.sha512,
-                    signature_url=(url + ".sig") if art is None else (art.signature_url or url + ".sig"),
-                    keyring=ring,
-                    insecure=insecure,
-                    decompress=decompress,
-                    cache_key=None if art is None else art.cache_key,
-                    fetch_retries=fetch_retries,
-                    progress=progress,
-                )
-            finally:
-                progress.stop()
+            result = _fetch_one(url, art, filename, dest, ring, insecure, fetch_retries, progress, decompress)
             sys.stdout.write(f"{result.path}\n")
     except ButanePyError as exc:
         sys.stderr.write(f"Error: {exc}\n")
         return exc.exit_code
     return 0
+
+
+def _fetch_one(url: str, art, label: str, dest: str, ring, insecure: bool, fetch_retries: int,
+               progress: _Progress, decompress: bool = False):
+    """Fetch and verify one file: an artifact's (digests, signature, cache key) or, with ``art``
+    None, a bare URL's (its ``.sig`` only), showing ``label`` in the progress."""
+    from . import fetch as fetching
+
+    progress.start(label)
+    try:
+        return fetching.fetch(
+            url,
+            dest,
+            sha256=None if art is None else art.sha256,
+            sha512=None if art is None else art.sha512,
+            signature_url=(url + ".sig") if art is None else (art.signature_url or url + ".sig"),
+            keyring=ring,
+            insecure=insecure,
+            decompress=decompress,
+            cache_key=None if art is None else art.cache_key,
+            fetch_retries=fetch_retries,
+            progress=progress,
+        )
+    finally:
+        progress.stop()
 
 
 def stream_list(stream: str = "stable", stream_base_url: str | None = None) -> int:
@@ -662,15 +671,7 @@ def _fetch_image(name: str, architecture: str | None, fmt: str, stream_base_url:
     progress = _Progress(quiet)
     out = []
     for art, dest in zip(artifacts, dests):
-        progress.start(art.filename)
-        try:
-            result = fetching.fetch(
-                art.url, dest, sha256=art.sha256, sha512=art.sha512,
-                signature_url=art.signature_url or art.url + ".sig", keyring=ring, insecure=insecure,
-                cache_key=art.cache_key, fetch_retries=fetch_retries, progress=progress,
-            )
-        finally:
-            progress.stop()
+        result = _fetch_one(art.url, art, art.filename, dest, ring, insecure, fetch_retries, progress)
         out.append((art, str(result.path)))
     return out
 
