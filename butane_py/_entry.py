@@ -131,7 +131,11 @@ def _main(argv: Optional[list[str]] = None) -> int:
         import os
         import signal
 
-        signal.signal(signal.SIGTERM, _terminate)
+        # SIGTERM and SIGHUP (a closed terminal or SSH session) unwind as Ctrl-C does, so no
+        # temporary file is left behind; a signal the caller ignores (nohup) stays ignored.
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, _terminate)
         # Started with a standard stream closed (`>&-`): reading gives nothing, writing goes nowhere.
         if sys.stdin is None:
             sys.stdin = open(os.devnull)
