@@ -120,7 +120,9 @@ def hash_password_cmd(
         "Download and verify an image: Fedora CoreOS from a stream (default), Flatcar "
         "(--flatcar CHANNEL), Ubuntu simplestreams (--simplestreams URL --product ID), a "
         "catalog alias (--image), or any URL (-u). Checks SHA-256 (or SHA-512) and the "
-        "OpenPGP signature before a file is kept; verified files are cached.\n\n"
+        "OpenPGP signature before a file is kept; verified files are cached. FILE.sig is saved beside "
+        "FILE unless -d. Small documents (signatures, metadata) must arrive within "
+        "$BUTANE_PY_METADATA_TIMEOUT seconds (default 300).\n\n"
         "Example: butane-py download -s stable -p metal -f iso -C ~/images"
     ),
 )
@@ -136,7 +138,11 @@ def download_cmd(
         None, "--stream-base-url", help="Base URL of stream metadata (with --flatcar: of the board's releases)."
     ),
     insecure: bool = typer.Option(False, "--insecure", help="Allow a missing signature (never a bad one)."),
-    fetch_retries: int = typer.Option(5, "--fetch-retries", help="Retries on connection errors and 408/429/5xx."),
+    fetch_retries: str = typer.Option(
+        "5", "--fetch-retries", metavar="N|infinite",
+        help="Retries on connection errors and 408/429/5xx, or 'infinite'. Default 5, not coreos-installer's 0: "
+             "an interrupted download resumes where it stopped, which needs a retry.",
+    ),
     keyring: Optional[list[str]] = typer.Option(None, "--keyring", help="Verify against these keys instead."),
     flatcar: Optional[str] = typer.Option(None, "--flatcar", help="Flatcar channel: alpha, beta, stable or lts."),
     simplestreams: Optional[str] = typer.Option(None, "--simplestreams", help="A simplestreams mirror URL."),
@@ -201,7 +207,9 @@ def cache_list_cmd() -> None:
     raise typer.Exit(commands.cache_list())
 
 
-@cache_app.command("clean", help="Remove every cached download.\n\nExample: butane-py cache clean")
+@cache_app.command("clean", help=(
+    "Remove cached downloads (with their .sig and metadata) and temporary files left by dead processes; "
+    "other files and running downloads are left alone. Lists what was removed.\n\nExample: butane-py cache clean"))
 def cache_clean_cmd() -> None:
     from . import commands
 
@@ -486,7 +494,8 @@ def embed_cmd(
     stream_base_url: Optional[str] = typer.Option(None, "--stream-base-url", metavar="URL", help="Base URL of stream metadata."),
     keyring: list[str] = typer.Option([], "--keyring", metavar="PATH", help="Verify with these OpenPGP keys instead."),
     insecure: bool = typer.Option(False, "--insecure", help="Accept a missing signature."),
-    fetch_retries: int = typer.Option(5, "--fetch-retries", help="Retries after failed requests."),
+    fetch_retries: str = typer.Option("5", "--fetch-retries", metavar="N|infinite",
+                                      help="Retries after failed requests, or 'infinite'."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress output."),
 ) -> None:
     from . import commands

@@ -263,7 +263,7 @@ def download(
     decompress: bool = False,
     stream_base_url: str | None = None,
     insecure: bool = False,
-    fetch_retries: int = 5,
+    fetch_retries: int | str | None = 5,
     keyring: list[str] | None = None,
     flatcar: str | None = None,
     simplestreams: str | None = None,
@@ -272,21 +272,29 @@ def download(
     image: str | None = None,
     quiet: bool = False,
 ) -> int:
-    """``butane-py download``: resolve the image, then fetch and verify every file of it."""
+    """``butane-py download``: resolve the image, then fetch and verify every file of it.
+
+    Each file is written to ``-C`` under the last segment of its URL, with its signature
+    beside it as ``FILE.sig`` unless ``-d`` (as coreos-installer does)."""
     import os
 
     from . import fetch as fetching
     from . import images
 
     try:
+        retries = fetching.parse_retries(fetch_retries)
+        if os.path.exists(directory) and not os.path.isdir(directory):
+            raise fetching.InputError(f"-C {directory!r}: not a directory")
         ring = fetching.Keyring.from_files(keyring) if keyring else None
+        get_bytes = fetching.metadata_fetcher(retries)
         if image_url:
             artifacts = [None]
         elif image:
             artifacts = images.resolve(image, architecture)
         elif flatcar:
             artifacts = images.resolve(
-                "flatcar", architecture, stream=flatcar, format=format or "pxe", base_url=stream_base_url
+                "flatcar", architecture, stream=flatcar, format=format or "pxe", base_url=stream_base_url,
+                get_bytes=get_bytes,
             )
         elif simplestreams:
             if not product:
@@ -294,42 +302,56 @@ def download(
                 return 2
             verify = None
             if ring is not None:
-                # With a key, read the signed index (.sjson) and check it before trusting it.
+                # With a key, only the signed index and products (.sjson) are read, and each
+                # must verify; the image's SHA-256 from them is then its proof.
                 from ._openpgp import verify_cleartext
 
                 def verify(data: bytes) -> bytes:
                     return verify_cleartext(data, ring)
 
             art, _ = images.fetch_product(
-                product, ftype or "disk1.img", mirror=simplestreams, signed=ring is not None, verify=verify
+                product, ftype or "disk1.img", mirror=simplestreams, get_bytes=get_bytes, signed=ring is not None,
+                verify=verify,
             )
             artifacts = [art]
         else:
             artifacts = images.resolve(
                 "fcos", architecture, stream=stream, platform=platform, format=format or "raw.xz",
-                base_url=stream_base_url,
+                base_url=stream_base_url, get_bytes=get_bytes,
             )
         progress = _Progress(quiet)
         for art in artifacts:
             url = image_url if art is None else art.url
             filename = fetching.filename_from_url(url)
-            dest = os.path.join(directory, filename)
             if decompress:
                 for suffix in (".xz", ".gz", ".zst"):
-                    if dest.endswith(suffix):
-                        dest = dest[: -len(suffix)]
-            result = _fetch_one(url, art, filename, dest, ring, insecure, fetch_retries, progress, decompress)
-            sys.stdout.write(f"{result.path}\n")
+                    if filename.endswith(suffix) and filename[: -len(suffix)] not in ("", ".", ".."):
+                        filename = filename[: -len(suffix)]
+            dest = os.path.join(directory, filename)
+            result = _fetch_one(url, art, filename, dest, ring, insecure, retries, progress, decompress,
+                                save_signature=not decompress)
+            sys.stdout.write(f"{_shown(str(result.path))}\n")
     except ButanePyError as exc:
-        sys.stderr.write(f"Error: {exc}\n")
-        return exc.exit_code
+        return _fetch_failed(exc)
     return 0
 
 
-def _fetch_one(url: str, art, label: str, dest: str, ring, insecure: bool, fetch_retries: int,
-               progress: _Progress, decompress: bool = False):
-    """Fetch and verify one file: an artifact's (digests, signature, cache key) or, with ``art``
-    None, a bare URL's (its ``.sig`` only), showing ``label`` in the progress."""
+def _shown(text: str) -> str:
+    from .images import printable
+
+    return printable(text)
+
+
+def _fetch_failed(exc: ButanePyError) -> int:
+    """One line on standard error, whatever a server put in the message."""
+    sys.stderr.write(f"Error: {_shown(str(exc))}\n")
+    return exc.exit_code
+
+
+def _fetch_one(url: str, art, label: str, dest: str, ring, insecure: bool, fetch_retries: int | None,
+               progress: _Progress, decompress: bool = False, save_signature: bool = False):
+    """Fetch and verify one file: an artifact's (digests, signature or signed digest, cache key)
+    or, with ``art`` None, a bare URL's (its ``.sig`` only), showing ``label`` in the progress."""
     from . import fetch as fetching
 
     progress.start(label)
@@ -342,7 +364,9 @@ def _fetch_one(url: str, art, label: str, dest: str, ring, insecure: bool, fetch
             signature_url=(url + ".sig") if art is None else (art.signature_url or url + ".sig"),
             keyring=ring,
             insecure=insecure,
+            signed_digest=art is not None and art.signed_digest,
             decompress=decompress,
+            save_signature=save_signature,
             cache_key=None if art is None else art.cache_key,
             fetch_retries=fetch_retries,
             progress=progress,
@@ -357,11 +381,10 @@ def stream_list(stream: str = "stable", stream_base_url: str | None = None) -> i
 
     try:
         s = images.fetch_stream(stream, base_url=stream_base_url or images.DEFAULT_STREAM_BASE)
+        rows = [("ARCHITECTURE", "PLATFORM", "FORMAT", "RELEASE")]
+        rows += [(r.arch, r.platform, r.format, r.release) for r in s.table()]
     except ButanePyError as exc:
-        sys.stderr.write(f"Error: {exc}\n")
-        return exc.exit_code
-    rows = [("ARCHITECTURE", "PLATFORM", "FORMAT", "RELEASE")]
-    rows += [(r.arch, r.platform, r.format, r.release) for r in s.table()]
+        return _fetch_failed(exc)
     _table(rows)
     return 0
 
@@ -376,8 +399,7 @@ def stream_images(stream: str = "stable", architecture: str | None = None, strea
         rows += [(c.platform, c.region or "-", c.image, c.release or "-")
                  for c in s.cloud_images(images.normalize_arch(architecture))]
     except ButanePyError as exc:
-        sys.stderr.write(f"Error: {exc}\n")
-        return exc.exit_code
+        return _fetch_failed(exc)
     _table(rows)
     return 0
 
@@ -408,22 +430,30 @@ def cache_list() -> int:
         for e in entries
     ]
     _table(rows)
-    sys.stdout.write(f"{len(entries)} files in {default_cache_dir()}\n")
+    sys.stdout.write(f"{len(entries)} files in {_shown(str(default_cache_dir()))}\n")
     return 0
 
 
 def cache_clean() -> int:
+    """``butane-py cache clean``: remove what the cache wrote, and say what that was."""
     from .fetch import clean_cache, default_cache_dir
 
-    freed = clean_cache()
-    sys.stdout.write(f"freed {freed / 1048576:.1f} MiB in {default_cache_dir()}\n")
+    base = default_cache_dir()
+    try:
+        cleaned = clean_cache(base)
+    except ButanePyError as exc:
+        return _fetch_failed(exc)
+    for path in cleaned.files:
+        sys.stdout.write(f"removed {_shown(path.relative_to(base).as_posix())}\n")
+    sys.stdout.write(f"removed {len(cleaned.files)} files, {cleaned.bytes / 1048576:.1f} MiB, from {_shown(str(base))}\n")
     return 0
 
 
 def _table(rows: list[tuple]) -> None:
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    rows = [tuple(_shown(str(c)) for c in r) for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
-        sys.stdout.write("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
+        sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
 
 
 # -- live ISO and PXE embedding ---------------------------------------------------------------
@@ -643,26 +673,40 @@ def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:
 
 
 def _fetch_image(name: str, architecture: str | None, fmt: str, stream_base_url: str | None,
-                 keyring: list[str] | None, insecure: bool, fetch_retries: int, quiet: bool,
+                 keyring: list[str] | None, insecure: bool, fetch_retries: int | str | None, quiet: bool,
                  flatcar: bool, directory: str | None, force: bool = False) -> list:
     """Resolve and fetch an image's files; returns (artifact, local path) pairs.
 
     ``directory`` None keeps the files in the cache (used read-only); else they are copied there.
+    Errors carry no raw control or bidirectional characters from a server.
     """
+    try:
+        return _fetch_image_files(name, architecture, fmt, stream_base_url, keyring, insecure, fetch_retries,
+                                  quiet, flatcar, directory, force)
+    except ButanePyError as exc:
+        exc.args = (_shown(str(exc)),)
+        raise
+
+
+def _fetch_image_files(name, architecture, fmt, stream_base_url, keyring, insecure, fetch_retries, quiet,
+                       flatcar, directory, force) -> list:
     import os
 
     from . import fetch as fetching
     from . import images
     from .images._catalog import _packaged
 
+    retries = fetching.parse_retries(fetch_retries)
+    get_bytes = fetching.metadata_fetcher(retries)
     ring = fetching.Keyring.from_files(keyring) if keyring else None
     if flatcar:
-        artifacts = images.resolve("flatcar", architecture, stream=name, format=fmt, base_url=stream_base_url)
+        artifacts = images.resolve("flatcar", architecture, stream=name, format=fmt, base_url=stream_base_url,
+                                   get_bytes=get_bytes)
     elif name in _packaged():
         artifacts = images.resolve(name, architecture, format=fmt)
     else:
         artifacts = images.resolve("fcos", architecture, stream=name, platform="metal", format=fmt,
-                                   base_url=stream_base_url)
+                                   base_url=stream_base_url, get_bytes=get_bytes)
     dests = [fetching.cache_path(art.cache_key) if directory is None else os.path.join(directory, art.filename)
              for art in artifacts]
     if directory is not None:
@@ -671,7 +715,7 @@ def _fetch_image(name: str, architecture: str | None, fmt: str, stream_base_url:
     progress = _Progress(quiet)
     out = []
     for art, dest in zip(artifacts, dests):
-        result = _fetch_one(art.url, art, art.filename, dest, ring, insecure, fetch_retries, progress)
+        result = _fetch_one(art.url, art, art.filename, dest, ring, insecure, retries, progress)
         out.append((art, str(result.path)))
     return out
 

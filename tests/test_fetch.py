@@ -392,8 +392,10 @@ def test_cache_hit_skips_download(server, site, tmp_path, out, ring, monkeypatch
         "fcos/stable/41.2/x86_64/image.raw",
     ]
     assert entries[0].sha256 == hashlib.sha256(data).hexdigest()
-    freed = F.clean_cache(keep=lambda e: e.key.startswith("fcos/stable/41.2"))
-    assert freed >= len(data)
+    cleaned = F.clean_cache(keep=lambda e: e.key.startswith("fcos/stable/41.2"))
+    assert cleaned.bytes >= len(data)
+    old = cache / "fcos/stable/41.1/x86_64/image.raw"
+    assert cleaned.files == sorted([old, old.with_name("image.raw.meta.json"), old.with_name("image.raw.sig")])
     assert [e.key for e in F.list_cache()] == ["fcos/stable/41.2/x86_64/image.raw"]
     F.clean_cache()
     assert F.list_cache() == [] and leftovers(cache) == []

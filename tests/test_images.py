@@ -9,6 +9,8 @@ import json
 import threading
 from pathlib import Path
 
+import dataclasses
+
 import pytest
 
 from butane_py import images
@@ -584,7 +586,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def _get(url: str) -> bytes:
-    return images.urllib_get_bytes(url, timeout=5)
+    from butane_py.fetch import get_metadata
+
+    return get_metadata(url, timeout=5, fetch_retries=0)
 
 
 def test_http_fcos_stream(http_root):
@@ -604,7 +608,7 @@ def test_http_fcos_stream(http_root):
         arts[0].sha256
         == "d6bddcc1cc8f2642b11f38ca4602573211171814a53ab57c2655853008167407"
     )
-    with pytest.raises(images.MetadataError, match="cannot fetch .*/streams/next.json"):
+    with pytest.raises(ButanePyError, match=".*/streams/next.json: HTTP 404"):
         images.fetch_stream("next", base_url=base + "/streams/", get_bytes=_get)
 
 
@@ -665,8 +669,10 @@ def test_dict_fetcher_and_fetcher_failures():
         images.fetch_stream("testing", get_bytes=served.__getitem__)
     with pytest.raises(images.MetadataError, match="returned str"):
         images.fetch_stream("stable", get_bytes=lambda url: "text")
-    with pytest.raises(images.MetadataError, match="non-HTTP"):
-        images.urllib_get_bytes("file:///etc/passwd")
+    from butane_py.fetch import DownloadError, get_metadata
+
+    with pytest.raises(DownloadError, match="non-HTTP"):
+        get_metadata("file:///etc/passwd")
 
 
 def test_http_ubuntu_signed_index_is_reported_unverified(http_root):
@@ -699,4 +705,10 @@ def test_http_ubuntu_signed_index_is_reported_unverified(http_root):
     art2, verified2 = images.fetch_latest(
         "noble", "x86_64", mirror=base, get_bytes=_get, signed=True, verify=verify
     )
-    assert verified2 is True and art2 == art and len(calls) == 2
+    assert verified2 is True and len(calls) == 2
+    assert art.signed_digest is False and art2.signed_digest is True, "a verified digest is the proof"
+    assert dataclasses.replace(art2, signed_digest=False) == art
+    # with a verifier, a plain (unsigned) document is refused, not read unverified
+    (root / "streams" / "v1" / "index.sjson").write_text(json.dumps(UBUNTU_INDEX))
+    with pytest.raises(images.MetadataError, match="not clearsigned"):
+        images.fetch_latest("noble", "x86_64", mirror=base, get_bytes=_get, signed=True, verify=verify)

@@ -16,8 +16,10 @@ from ._common import (
     MetadataError,
     NotPinnedError,
     UnknownChoiceError,
+    UnsafeNameError,
     normalize_arch,
-    urllib_get_bytes,
+    printable,
+    safe_name,
 )
 from ._flatcar import (
     FlatcarVersion,
@@ -68,6 +70,7 @@ __all__ = [
     "Stream",
     "StreamRow",
     "UnknownChoiceError",
+    "UnsafeNameError",
     "catalog",
     "clearsigned_text",
     "fetch_flatcar",
@@ -85,7 +88,8 @@ __all__ = [
     "resolve",
     "sha512_for",
     "stream_url",
-    "urllib_get_bytes",
+    "printable",
+    "safe_name",
     "validate_catalog",
 ]
 

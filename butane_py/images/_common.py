@@ -26,6 +26,12 @@ _ARCH_ALIASES = {
 }
 
 
+def printable(text: str) -> str:
+    """``text`` with control, invisible and bidirectional characters escaped (``\\n``,
+    ``\\u202e``): server-controlled strings must not reshape what a terminal shows."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 class ImageError(ButanePyError):
     """Base class for everything the image layer refuses."""
 
@@ -44,12 +50,16 @@ class UnknownChoiceError(ImageError):
         self.value = value
         self.available = sorted(available)
         place = f" {where}" if where else ""
-        offered = ", ".join(self.available) if self.available else "none"
-        super().__init__(f"unknown {kind} {value!r}{place}; available: {offered}")
+        offered = ", ".join(printable(a) for a in self.available) if self.available else "none"
+        super().__init__(printable(f"unknown {kind} {value!r}{place}; available: {offered}"))
 
 
 class MetadataError(ImageError):
     """A metadata document could not be fetched or does not have the expected shape."""
+
+
+class UnsafeNameError(MetadataError):
+    """A name that would become a local path is not a plain file name."""
 
 
 class NotPinnedError(ImageError):
@@ -72,7 +82,8 @@ class Artifact:
 
     ``sha256`` / ``sha512`` are the expected digests of the file as served (either may be None
     when the source does not publish it; Flatcar only publishes SHA-512 through ``digests_url``).
-    ``cache_key`` is a relative POSIX path, unique per distribution/stream/release/arch/file.
+    ``cache_key`` is a relative POSIX path, unique per distribution/stream/release/arch/file;
+    every segment is a plain file name (:func:`safe_name`).
     """
 
     name: str
@@ -86,41 +97,59 @@ class Artifact:
     uncompressed_sha256: str | None = None
     digests_url: str | None = None
     distribution: str = ""
+    #: The digests were read from metadata verified with the keyring: they are the proof,
+    #: no detached signature is needed (simplestreams).
+    signed_digest: bool = False
 
 
-def filename_from_url(url: str) -> str:
-    """The last path segment of a URL (query and fragment ignored)."""
-    from urllib.parse import unquote, urlsplit
-
-    path = urlsplit(url).path
-    name = unquote(path.rstrip("/").rsplit("/", 1)[-1])
-    if not name or name in (".", ".."):
-        raise MetadataError(f"URL has no file name: {url}")
-    return name
+#: The longest file name Linux file systems take, in bytes.
+NAME_MAX = 255
 
 
-def safe_segment(value: str) -> str:
-    """A cache-key path segment: refuses separators and dot-only names."""
+def safe_name(value: str, what: str = "name") -> str:
+    """``value`` if it can be one local path component; :class:`UnsafeNameError` otherwise.
+
+    Server-controlled strings (file names, releases, versions) become file and cache
+    directory names: refuse separators, dot names, control and invisible or bidirectional
+    characters (which could disguise what is printed) and names the file system cannot hold.
+    """
     if (
         not value
         or value in (".", "..")
         or "/" in value
         or "\\" in value
-        or "\x00" in value
+        or not value.isprintable()
+        or len(value.encode("utf-8", "surrogatepass")) > NAME_MAX
     ):
-        raise MetadataError(f"unsafe value for a cache path segment: {value!r}")
+        shown = value if len(value) <= 80 else value[:80] + "..."
+        raise UnsafeNameError(f"refusing {what} {shown!r}: not a plain file name of at most {NAME_MAX} bytes")
     return value
 
 
+def filename_from_url(url: str) -> str:
+    """The last path segment of a URL, percent-decoded once (query and fragment ignored); it
+    must be a plain file name (see :func:`safe_name`)."""
+    from urllib.parse import unquote, urlsplit
+
+    segment = urlsplit(url).path.rsplit("/", 1)[-1]
+    if not segment:
+        raise UnsafeNameError(f"URL has no file name: {url!r}")
+    return safe_name(unquote(segment, errors="surrogateescape"), "file name")
+
+
+def safe_segment(value: str) -> str:
+    """A cache-key path segment (see :func:`safe_name`)."""
+    return safe_name(value, "cache path segment")
+
+
 def call_fetcher(get_bytes: GetBytes | None, url: str) -> bytes:
-    fetcher = get_bytes if get_bytes is not None else urllib_get_bytes
+    if get_bytes is None:
+        from ..fetch import get_metadata as get_bytes
     try:
-        data = fetcher(url)
-    except ImageError:
+        data = get_bytes(url)
+    except ButanePyError:
         raise
-    except (
-        Exception
-    ) as exc:  # the fetcher is pluggable; report any failure with its URL
+    except Exception as exc:  # the fetcher is pluggable; report any failure with its URL
         raise MetadataError(f"cannot fetch {url}: {exc}") from exc
     if not isinstance(data, (bytes, bytearray)):
         raise MetadataError(
@@ -129,36 +158,15 @@ def call_fetcher(get_bytes: GetBytes | None, url: str) -> bytes:
     return bytes(data)
 
 
-MAX_METADATA_BYTES = 64 * 1024 * 1024
-
-
-def urllib_get_bytes(url: str, timeout: float = 30.0) -> bytes:
-    """The default metadata fetcher: one GET with the standard library, bounded in size.
-
-    Only http(s) URLs are accepted. The download/verify machinery for large images lives in
-    ``butane_py.fetch``; this is only for small metadata documents.
-    """
-    import urllib.request
-
-    if not url.startswith(("https://", "http://")):
-        raise MetadataError(f"refusing to fetch non-HTTP URL: {url}")
-    request = urllib.request.Request(url, headers={"User-Agent": "butane-py"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        data = response.read(MAX_METADATA_BYTES + 1)
-    if len(data) > MAX_METADATA_BYTES:
-        raise MetadataError(
-            f"metadata document larger than {MAX_METADATA_BYTES} bytes: {url}"
-        )
-    return data
-
-
 def parse_json(data: bytes | str, what: str) -> object:
     import json
 
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise MetadataError(f"{what} is not valid JSON: {exc}") from exc
+        raise MetadataError(f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise MetadataError(f"{what} is nested too deeply") from None
 
 
 def cache_key(distribution: str, stream: str, release: str, arch: str, filename: str) -> str:

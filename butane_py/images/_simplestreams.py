@@ -1,8 +1,11 @@
 """Ubuntu simplestreams: ``streams/v1/index.json`` and its ``products:1.0`` documents.
 
 Signed documents (``.sjson``, OpenPGP clearsigned) are NOT verified here: pass ``verify``, a
-callable that takes the signed bytes and returns the verified cleartext (``butane_py.fetch``
-provides the OpenPGP check), or accept the result's ``verified=False``.
+callable that takes the signed bytes and returns the verified cleartext (``_openpgp``
+provides the OpenPGP check), or accept the result's ``verified=False``. With ``verify``, a
+document that is not clearsigned is refused, and the artifact's SHA-256 (read from verified
+metadata) is marked as its proof (``Artifact.signed_digest``): Ubuntu publishes no per-image
+signature.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ._common import (
     call_fetcher,
     normalize_arch,
     parse_json,
+    safe_name,
 )
 
 DEFAULT_MIRROR = "https://cloud-images.ubuntu.com/releases/"
@@ -68,6 +72,8 @@ def clearsigned_text(data: bytes) -> bytes:
 def load_document(data: bytes, verify: Verify | None = None) -> Document:
     """Decode JSON or clearsigned JSON. With ``verify``, signed documents are verified by it."""
     stripped = data.lstrip()
+    if verify is not None and not stripped.startswith(_BEGIN.encode()):
+        raise MetadataError("simplestreams document is not clearsigned; with a keyring only signed metadata is accepted")
     if stripped.startswith(_BEGIN.encode()):
         if verify is not None:
             return Document(
@@ -129,7 +135,11 @@ class Item:
     @property
     def sha256(self) -> str | None:
         value = self.attrs.get("sha256")
-        return value.lower() if isinstance(value, str) else None
+        if value is None:
+            return None
+        if not isinstance(value, str) or len(value) != 64 or any(c not in "0123456789abcdefABCDEF" for c in value):
+            raise MetadataError(f"simplestreams: {self.product}/{self.version}/{self.name} sha256 is not 64 hex digits")
+        return value.lower()
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.attrs.get(key, default)
@@ -213,9 +223,9 @@ def _narrow(items: list[Item], attr: str, kind: str, value: str, where: str) -> 
     return kept
 
 
-def item_artifact(item: Item, mirror: str = DEFAULT_MIRROR) -> Artifact:
+def item_artifact(item: Item, mirror: str = DEFAULT_MIRROR, verified: bool = False) -> Artifact:
     url = mirror.rstrip("/") + "/" + item.path.lstrip("/")
-    filename = item.path.rsplit("/", 1)[-1]
+    filename = safe_name(item.path.rsplit("/", 1)[-1], "file name")
     release = str(item.get("release") or item.get("version"))
     return Artifact(
         name=item.name,
@@ -225,6 +235,7 @@ def item_artifact(item: Item, mirror: str = DEFAULT_MIRROR) -> Artifact:
         cache_key=cache_key("ubuntu", release, item.version, str(item.get("arch")), filename),
         sha256=item.sha256,
         distribution="ubuntu",
+        signed_digest=verified and item.sha256 is not None,
     )
 
 
@@ -264,7 +275,7 @@ def fetch_latest(
     matching file and whether the metadata it came from was verified (only with ``verify``)."""
     root = mirror.rstrip("/") + "/"
     items, verified = _mirror_items(root, get_bytes, signed, verify)
-    return item_artifact(latest_item(items, release, arch, ftype), root), verified
+    return item_artifact(latest_item(items, release, arch, ftype), root, verified), verified
 
 
 def fetch_product(
@@ -283,7 +294,7 @@ def fetch_product(
     if not matching:
         products = sorted({i.product for i in items})
         raise UnknownChoiceError("product", product, products, f"with ftype {ftype} on {root}")
-    return item_artifact(max(matching, key=lambda i: (i.version, i.name)), root), verified
+    return item_artifact(max(matching, key=lambda i: (i.version, i.name)), root, verified), verified
 
 
 def _obj(value: Any, what: str = "document") -> dict[str, Any]:
