@@ -241,7 +241,9 @@ def _remove(path: Path | str | None) -> None:
 @contextmanager
 def _temp(directory: Path) -> Iterator[Path]:
     """A new empty file in ``directory`` (created if needed), locked (``flock``) while in use
-    so that :func:`clean_cache` leaves it alone, and removed unless it was renamed away."""
+    so that :func:`clean_cache` leaves it alone, and removed unless it was renamed away; the
+    directories created for it go too if it was not kept."""
+    created = [d for d in (directory, *directory.parents) if not d.exists()]
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except FileExistsError:  # a file where the directory should be
@@ -251,8 +253,14 @@ def _temp(directory: Path) -> Iterator[Path]:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield Path(name)
     finally:
-        _remove(name)
         os.close(fd)
+        if os.path.lexists(name):
+            _remove(name)
+            for d in created:  # deepest first; stops at one that is not empty
+                try:
+                    d.rmdir()
+                except OSError:
+                    break
 
 
 def _publish(tmp: Path, dest: Path) -> None:
@@ -406,7 +414,9 @@ class _Downloader:
                         else:
                             raise DownloadError(f"{url}: HTTP {status}")
                         # A pre-read response (e.g. httpx.MockTransport) has its content already.
-                        chunks = [resp.content] if resp.is_stream_consumed else resp.iter_raw(CHUNK)
+                        # Each network read as it comes: what arrived before a dropped
+                        # connection is kept, and the download resumes after it.
+                        chunks = [resp.content] if resp.is_stream_consumed else resp.iter_raw()
                         for chunk in chunks:
                             if total is not None and done + len(chunk) > total:
                                 raise DownloadError(f"{url}: more data than the announced {total} bytes")
@@ -446,17 +456,20 @@ def _read_bounded(resp: httpx.Response, url: str, limit: int, deadline: float, a
     else:
         raise DownloadError(f"{url}: unsupported Content-Encoding {encoding!r}")
     body = bytearray()
-    chunks = [resp.content] if resp.is_stream_consumed else resp.iter_raw(65536)
+    # iter_raw() without a size yields each network read as it comes (with a size, httpx
+    # would wait for that many bytes, past the deadline).
+    chunks = [resp.content] if resp.is_stream_consumed else resp.iter_raw()
     try:
         for chunk in chunks:
-            if inflate is None:
-                body += chunk
-            else:
-                body += inflate.decompress(chunk, limit + 1 - len(body))
-                while inflate.unconsumed_tail and len(body) <= limit:
-                    body += inflate.decompress(inflate.unconsumed_tail, limit + 1 - len(body))
-            if len(body) > limit:
-                raise DownloadError(f"{url}: larger than {limit} bytes")
+            while chunk:
+                if inflate is None:
+                    body += chunk
+                    chunk = b""
+                else:  # at most 1 MiB of output at a time
+                    body += inflate.decompress(chunk, min(CHUNK, limit + 1 - len(body)))
+                    chunk = inflate.unconsumed_tail
+                if len(body) > limit:
+                    raise DownloadError(f"{url}: larger than {limit} bytes")
             if time.monotonic() > deadline:
                 raise DownloadError(f"{url}: no complete answer within {allowed:g} s")
         if inflate is not None and not inflate.eof:

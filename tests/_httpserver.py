@@ -8,6 +8,8 @@ down per path so that a fault happens a given number of times and then stops:
 * ``truncate[path] = n``   announce the full Content-Length, send fewer bytes, close
 * ``ignore_range = True``  answer Range requests with 200 and the whole file
 * ``wrong_range = True``   answer Range requests with 206 starting at byte 0
+* ``hooks[path] = fn``     answer with ``fn(handler)`` instead (any misbehaviour: see
+  ``tests/test_hostile_server.py``); ``handler.served(path)`` gives the file's bytes
 
 Every request is recorded in ``requests`` as ``(method, path, range_header)``. Missing
 files are 404 (so a missing ``.sig`` is 404). Use as a context manager; ``stop()`` shuts
@@ -51,6 +53,13 @@ class _Handler(BaseHTTPRequestHandler):
         rng = self.headers.get("Range")
         with self.server.lock:
             owner.requests.append((self.command, path, rng))
+        hook = owner.hooks.get(path)
+        if hook is not None:
+            try:
+                hook(self)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up: fine
+                self.close_connection = True
+            return
         if self._take(owner.fail_500, path):
             self._send_simple(500, b"injected failure\n")
             return
@@ -87,6 +96,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(body)
 
+    def served(self, path: str) -> bytes:
+        """The bytes of the file at ``path`` under the server's root."""
+        return (self.server.owner.root / path.lstrip("/")).read_bytes()
+
     def _send_simple(self, code: int, body: bytes) -> None:
         self.send_response(code)
         self.send_header("Content-Length", str(len(body)))
@@ -113,6 +126,7 @@ class TestServer:
         self.truncate: dict[str, int] = {}
         self.ignore_range = False
         self.wrong_range = False
+        self.hooks: dict[str, object] = {}
         _Handler.timeout = timeout  # per-connection socket timeout: threads cannot hang
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
