@@ -164,8 +164,7 @@ def test_simplestreams_mirror(tmp_path) -> None:
     data = os.urandom(120_000)
     path = "server/releases/noble/release-20250601/ubuntu-24.04-server-cloudimg-amd64.img"
     (root / path).parent.mkdir(parents=True)
-    (root / path).write_bytes(data)
-    (root / f"{path}.sig").write_bytes(sign(data))
+    (root / path).write_bytes(data)  # no per-image signature, as on cloud-images.ubuntu.com
     product = "com.ubuntu.cloud:server:24.04:amd64"
     products = {
         "content_id": "com.ubuntu.cloud:released:download", "format": "products:1.0", "datatype": "image-downloads",
@@ -194,6 +193,7 @@ def test_simplestreams_mirror(tmp_path) -> None:
         [written] = p.stdout.split()
         assert Path(written).read_bytes() == data, "the latest version is chosen and verified"
         assert "/streams/v1/index.sjson" in srv.paths_requested(), "with a key, the signed index is read"
+        assert f"/{path}.sig" not in srv.paths_requested(), "the SHA-256 from verified metadata is the proof"
         # A signed index whose text was altered after signing is refused.
         signed = (root / "streams" / "v1" / "index.sjson").read_bytes()
         (root / "streams" / "v1" / "index.sjson").write_bytes(signed.replace(b"image-downloads", b"image-downloadz", 1))
@@ -201,3 +201,94 @@ def test_simplestreams_mirror(tmp_path) -> None:
                 str(VERIFY / "test-key.pub.asc"), "-q", cache=tmp_path / "cache2")
         assert p.returncode == 1
         assert "signature" in p.stderr
+
+
+def test_outputs_signature_and_modes(site, tmp_path) -> None:
+    """Outputs (and cache entries) get 0666 & ~umask, as coreos-installer's do; FILE.sig is saved
+    beside FILE unless -d."""
+    srv, root, payloads, formats = site
+    out = tmp_path / "out"
+    env_umask = os.umask(0o027)
+    try:
+        p = run(*common(srv, out), cache=tmp_path / "cache")
+    finally:
+        os.umask(env_umask)
+    assert p.returncode == 0, p.stderr
+    [path] = map(Path, p.stdout.split())
+    sig = path.with_name(path.name + ".sig")
+    assert sig.read_bytes() == (root / f"{path.name}.sig").read_bytes()
+    for f in (path, sig, *(tmp_path / "cache").rglob("*.raw.xz")):
+        assert f.stat().st_mode & 0o777 == 0o640, f
+    # from the cache, the signature is written too
+    path.unlink()
+    sig.unlink()
+    p = run(*common(srv, out), cache=tmp_path / "cache")
+    assert p.returncode == 0 and sig.exists()
+    # with -d, no signature (it would not match the decompressed file)
+    out2 = tmp_path / "out2"
+    p = run(*common(srv, out2), "-d", cache=tmp_path / "cache")
+    assert p.returncode == 0, p.stderr
+    assert [f.name for f in out2.iterdir()] == [Path(p.stdout.strip()).name]
+
+
+@pytest.mark.parametrize("value, ok", [("infinite", True), ("0", True), ("3", True), ("-1", False), ("lots", False)])
+def test_fetch_retries_values(site, tmp_path, value, ok) -> None:
+    srv, *_ = site
+    args = [a for a in common(srv, tmp_path / "out") if a not in ("--fetch-retries", "1")]
+    p = run(*args, "--fetch-retries", value, cache=tmp_path / "cache")
+    assert "Traceback" not in p.stderr
+    assert (p.returncode == 0) if ok else (p.returncode == 2 and "infinite" in p.stderr), p.stderr
+
+
+def test_directory_problems(site, tmp_path) -> None:
+    srv, root, payloads, formats = site
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine")
+    p = run(*common(srv, a_file), cache=tmp_path / "cache")
+    assert p.returncode == 1 and p.stderr.startswith("Error: ") and "not a directory" in p.stderr, p.stderr
+    assert a_file.read_text() == "mine"
+    # the target name is taken by a directory: refused before anything is downloaded
+    out = tmp_path / "out"
+    name = formats["raw.xz"]["disk"]["location"].rsplit("/", 1)[1]
+    (out / name).mkdir(parents=True)
+    n = len(srv.requests)
+    p = run("-u", srv.url(name), "-C", str(out), "--keyring", str(VERIFY / "test-key.pub.asc"), "-q",
+            cache=tmp_path / "cache")
+    assert p.returncode == 1 and "is a directory" in p.stderr and "Traceback" not in p.stderr, p.stderr
+    assert len(srv.requests) == n
+    assert sorted(x.name for x in out.iterdir()) == [name]
+
+
+def _compressed(kind: str, data: bytes) -> bytes:
+    import gzip
+    import lzma
+
+    import zstandard
+
+    return {"xz": lzma.compress, "gz": gzip.compress, "zst": zstandard.ZstdCompressor().compress}[kind](data)
+
+
+@pytest.mark.parametrize("kind", ["xz", "gz", "zst"])
+@pytest.mark.parametrize("damage", ["truncated", "corrupt"])
+def test_damaged_compressed_image(tmp_path, kind, damage) -> None:
+    """Validly signed but truncated or corrupt data: with -d a clear error, nothing left behind."""
+    root = tmp_path / "srv"
+    root.mkdir()
+    data = bytearray(_compressed(kind, os.urandom(100_000) + bytes(100_000)))
+    if damage == "truncated":
+        del data[-100:]
+    else:
+        data[len(data) // 2 : len(data) // 2 + 64] = bytes(range(64))
+        if kind == "zst":
+            data[6] = 0xFF  # block header: reserved block type
+    name = f"image.{kind}"
+    (root / name).write_bytes(bytes(data))
+    (root / f"{name}.sig").write_bytes(sign(bytes(data)))
+    out = tmp_path / "out"
+    out.mkdir()
+    with TestServer(root) as srv:
+        p = run("-u", srv.url(name), "-C", str(out), "-d", "--keyring", str(VERIFY / "test-key.pub.asc"), "-q",
+                cache=tmp_path / "cache")
+    assert p.returncode == 1 and p.stderr.startswith("Error: ") and "Traceback" not in p.stderr, p.stderr
+    assert "decompress" in p.stderr
+    assert list(out.iterdir()) == []

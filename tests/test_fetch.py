@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -650,3 +651,121 @@ def test_verify_file_single_pass(tmp_path, signer, ring):
     )
     with pytest.raises(F.DigestMismatchError):
         F.verify_file(f, sha256="1" * 64, keyring=ring, insecure=True)
+
+
+# --------------------------------------------------------------------------- cache hygiene
+
+
+def _entry(cache: Path, key: str, data: bytes) -> Path:
+    """A cache entry as fetch() writes it (data, signature, metadata)."""
+    import json
+
+    entry = cache / key
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_bytes(data)
+    entry.with_name(entry.name + ".sig").write_bytes(b"sig")
+    st = entry.stat()
+    meta = {"url": "http://x/" + entry.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+            "sha256": hashlib.sha256(data).hexdigest(), "sha512": None, "signed_by": None, "fetched_at": 1.0}
+    entry.with_name(entry.name + ".meta.json").write_text(json.dumps(meta))
+    return entry
+
+
+def test_clean_cache_removes_only_its_own_files(tmp_path):
+    import fcntl
+    import json
+
+    cache = tmp_path / "cache"
+    entry = _entry(cache, "fcos/stable/1/x86_64/a.iso", b"A" * 1000)
+    mine = [cache / "notes.txt", cache / "fcos" / "my.iso", cache / "fcos" / "x.sig", cache / "other.meta.json"]
+    for p in mine:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps({"mine": True}))
+    # another process's download in progress: locked
+    busy = cache / "fcos" / ".butane-py-busy.part"
+    busy.write_bytes(b"x" * 10)
+    old = time.time() - 3600
+    os.utime(busy, (old, old))
+    fd = os.open(busy, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    # a dead process's leftover: unlocked and old; and a fresh one (may be just starting)
+    stale = cache / "fcos" / ".butane-py-dead.part"
+    stale.write_bytes(b"y" * 20)
+    os.utime(stale, (old, old))
+    fresh = cache / ".butane-py-new.part"
+    fresh.write_bytes(b"z")
+    try:
+        cleaned = F.clean_cache(cache)
+    finally:
+        os.close(fd)
+    assert sorted(cleaned.files) == sorted([entry, entry.with_name("a.iso.sig"), entry.with_name("a.iso.meta.json"),
+                                           stale])
+    assert cleaned.bytes > 1000 + 3 + 20
+    for p in (*mine, busy, fresh):
+        assert p.exists(), p
+    assert not (cache / "fcos" / "stable").exists(), "directories it emptied go too"
+
+
+def test_cache_clean_command_lists_what_it_removed(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    cache = tmp_path / "cache"
+    _entry(cache, "fcos/stable/1/x86_64/a.iso", b"A" * 1000)
+    (cache / "keep.txt").write_text("mine")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), BUTANE_PY_CACHE=str(cache))
+    p = subprocess.run([sys.executable, "-m", "butane_py", "cache", "clean"], capture_output=True, text=True,
+                       env=env, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "removed fcos/stable/1/x86_64/a.iso\n" in p.stdout
+    assert "removed 3 files" in p.stdout
+    assert (cache / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("meta", ['{"size": 3}', "[[[[", "[" * 100000, "no sha256", "sha256 not a string"])
+def test_broken_cache_metadata_is_a_miss(server, site, tmp_path, out, ring, meta):
+    """Metadata that is unreadable or lacks a field is a miss, never a KeyError."""
+    import json
+
+    _, data = site
+    cache = tmp_path / "cache"
+    key = "k/image.raw"
+    (cache / "k").mkdir(parents=True)
+    (cache / key).write_bytes(b"old")
+    st = (cache / key).stat()
+    complete = {"url": "u", "size": st.st_size, "mtime_ns": st.st_mtime_ns, "signed_by": None}
+    if meta == "no sha256":
+        meta = json.dumps(complete)
+    elif meta == "sha256 not a string":
+        meta = json.dumps({**complete, "sha256": 5})
+    (cache / "k" / "image.raw.meta.json").write_text(meta)
+    (cache / "k" / "image.raw.sig").write_bytes(b"x")
+    assert F.list_cache(cache) == []
+    r = F.fetch(server.url("image.raw"), out / "a", keyring=ring, cache_key=key, cache_dir=cache, **FAST)
+    assert not r.from_cache and (out / "a").read_bytes() == data
+
+
+def test_infinite_retries(server, site, out, ring, monkeypatch):
+    _, data = site
+    server.fail_500["/image.raw"] = 12
+    monkeypatch.setattr(F.time, "sleep", lambda s: None)
+    res = F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, fetch_retries=None, **FAST)
+    assert res.path.read_bytes() == data
+    assert F.parse_retries("infinite") is None and F.parse_retries("7") == 7
+
+
+def test_zstd_frames_and_skippable_frames(tmp_path):
+    import zstandard
+
+    c = zstandard.ZstdCompressor()
+    skippable = (0x184D2A53).to_bytes(4, "little") + (5).to_bytes(4, "little") + b"hello"
+    data = c.compress(b"a" * 1000) + skippable + c.compress(b"b" * 1000)
+    (tmp_path / "x.zst").write_bytes(data)
+    assert F.decompress_file(tmp_path / "x.zst", tmp_path / "x") == "zstd"
+    assert (tmp_path / "x").read_bytes() == b"a" * 1000 + b"b" * 1000
+    (tmp_path / "y.zst").write_bytes(data[:-3])
+    with pytest.raises(F.DecompressionError, match="ends inside a frame"):
+        F.decompress_file(tmp_path / "y.zst", tmp_path / "y")
+    assert not (tmp_path / "y").exists()
