@@ -536,17 +536,22 @@ def test_embed(site, dirs, bomb, tmp_path, mode, misbehaviour) -> None:
     assert r.rss_kib < RSS_LIMIT
 
 
-def _readonly_prefix(directory: Path) -> tuple[str, ...]:
-    """Run the child with ``directory`` read-only: chmod for a normal user; for root (who
-    ignores modes) a read-only tmpfs mounted over it in a private mount namespace."""
-    if os.geteuid() != 0:
-        directory.chmod(0o555)
-        return ()
+def _tmpfs_prefix(directory: Path, options: str) -> tuple[str, ...]:
+    """Run the child with a tmpfs mounted over ``directory`` in a private mount namespace."""
     unshare = shutil.which("unshare")
     probe = unshare and subprocess.run([unshare, "-m", "true"], capture_output=True).returncode == 0
     if not probe:
-        pytest.skip("cannot make a read-only directory as root here")
-    return (unshare, "-m", "sh", "-c", f'mount -t tmpfs -o ro none "{directory}" && exec "$@"', "sh")
+        pytest.skip("no private mount namespace here")
+    return (unshare, "-m", "sh", "-c", f'mount -t tmpfs -o {options} none "{directory}" && exec "$@"', "sh")
+
+
+def _readonly_prefix(directory: Path) -> tuple[str, ...]:
+    """Run the child with ``directory`` read-only: chmod for a normal user; for root (who
+    ignores modes) a read-only tmpfs over it."""
+    if os.geteuid() != 0:
+        directory.chmod(0o555)
+        return ()
+    return _tmpfs_prefix(directory, "ro")
 
 
 def test_embed_alias_with_a_read_only_cache(dirs, tmp_path) -> None:
@@ -566,6 +571,25 @@ def test_download_into_a_read_only_directory(site, dirs) -> None:
             "-q", cache=cache, logs=logs, prefix=_readonly_prefix(out))
     err = one_line_error(r)
     assert str(out) in err
+
+
+@pytest.mark.parametrize("full", ["out", "cache"])
+def test_full_disk(site, dirs, full) -> None:
+    """A 100 KiB file system for a 300 kB image: a clear error, no temporary file left."""
+    out, cache, logs = dirs
+    where = out if full == "out" else cache
+    if full == "out":
+        args = ["download", "-u", site.srv.url(site.files["iso/disk"].lstrip("/")), "-C", str(out), "--keyring", KEY,
+                "-q"]
+    else:
+        args = [*download_args(site, "fcos", out), "-f", "iso"]
+    inner = ("sh", "-c", 'r=0; "$@" || r=$?; ls -A "$D"; exit $r', "sh")
+    r = run(*args, cache=cache, logs=logs, prefix=(*_tmpfs_prefix(where, "size=100k"), *inner), D=str(where))
+    err = r.stderr.splitlines()[0] if r.stderr else ""
+    assert r.returncode == 1 and err.startswith("Error: ") and "no space left on device" in err, r.stderr
+    assert "Traceback" not in r.stderr
+    assert r.stdout.strip() == "", f"left in the full file system: {r.stdout}"
+    assert list(out.iterdir()) == []
 
 
 # --------------------------------------------------------------------------- signals

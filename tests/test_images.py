@@ -712,3 +712,32 @@ def test_http_ubuntu_signed_index_is_reported_unverified(http_root):
     (root / "streams" / "v1" / "index.sjson").write_text(json.dumps(UBUNTU_INDEX))
     with pytest.raises(images.MetadataError, match="not clearsigned"):
         images.fetch_latest("noble", "x86_64", mirror=base, get_bytes=_get, signed=True, verify=verify)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"-----BEGIN PGP SIGNED MESSAGE-----\n\xff\xfe\n-----BEGIN PGP SIGNATURE-----\n",
+        b"[" * 100_000,
+        b'{"format": "index:1.0", "index": {"a": {"path": "p", "products": 5}}}',
+    ],
+)
+def test_simplestreams_hostile_documents_are_metadata_errors(data):
+    """Not UTF-8, nested too deeply, or the wrong shape: a MetadataError (or a clean
+    result), never another exception."""
+    try:
+        doc = _simplestreams.load_document(data)
+        _simplestreams.parse_index(doc.content)
+    except images.MetadataError:
+        pass
+
+
+@pytest.mark.parametrize("name", ["..", ".", "a/b", "a\\b", "a\x00b", "a\nb", "\u202egpj", "x" * 256, "é" * 128, ""])
+def test_safe_name_refuses(name):
+    with pytest.raises(images.UnsafeNameError):
+        images.safe_name(name)
+
+
+def test_safe_name_accepts_plain_names():
+    for name in ("fedora-coreos-41.20241109.3.0-live.x86_64.iso", "x" * 255, "é" * 127, "a b", "4152.2.3+1"):
+        assert images.safe_name(name) == name

@@ -55,7 +55,10 @@ class Document:
 
 def clearsigned_text(data: bytes) -> bytes:
     """The cleartext of an OpenPGP clearsigned message, WITHOUT checking the signature."""
-    text = data.decode("utf-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MetadataError("clearsigned message is not UTF-8 text") from None
     lines = text.splitlines()
     try:
         start = lines.index(_BEGIN)
@@ -113,7 +116,7 @@ def parse_index(doc: dict[str, Any]) -> list[IndexEntry]:
                 path,
                 entry.get("datatype"),
                 entry.get("format"),
-                tuple(p for p in entry.get("products", []) if isinstance(p, str)),
+                tuple(p for p in products if isinstance(p, str)) if isinstance(products := entry.get("products"), list) else (),
             )
         )
     return out
