@@ -502,11 +502,20 @@ def iso_network_embed(iso: str, keyfiles: list[str], output: str | None = None, 
     return _call(_embed().network_embed, iso, keyfiles, output, force)
 
 
+def _listing(paths: list[str]) -> bytes:
+    """Paths one a line, escaped (see io.printable): names come from images and archives."""
+    from .io import printable
+
+    return "".join(printable(p) + "\n" for p in paths).encode()
+
+
 def _network_listing(files: dict[str, bytes], directory: str | None) -> bytes:
     """Keyfiles written into ``directory`` (their paths listed), or printed with headers."""
+    from .io import printable
+
     if directory is not None:
-        return "".join(path + "\n" for path in _embed().extract_files(files, directory)).encode()
-    return b"\n".join(f"########## {name} ##########\n".encode() + data for name, data in files.items())
+        return _listing(_embed().extract_files(files, directory))
+    return b"\n".join(f"########## {printable(name)} ##########\n".encode() + data for name, data in files.items())
 
 
 def iso_network_extract(iso: str, directory: str | None = None) -> int:
@@ -518,7 +527,7 @@ def iso_network_remove(iso: str, output: str | None = None, force: bool = False)
 
 
 def iso_extract_pxe(iso: str, output_dir: str = ".") -> int:
-    return _call(_embed().extract_pxe, iso, output_dir, show=lambda paths: "".join(p + "\n" for p in paths).encode())
+    return _call(_embed().extract_pxe, iso, output_dir, show=_listing)
 
 
 def iso_reset(iso: str, output: str | None = None, force: bool = False) -> int:
@@ -809,12 +818,14 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
         config_bytes = emb.to_bytes(custom.members(emb.LiveIso.open(source).features))
         paths = emb.extract_pxe(source, output, force)
         kinds = {"kernel": "vmlinuz", "initramfs": "initrd.img", "rootfs": "rootfs.img"}
-        files = {k: next((p for p in paths if p.endswith("-" + v)), None) for k, v in kinds.items()}
+        files = {k: p for k, v in kinds.items() for p in paths if p.endswith("-" + v)}
+        _check_pxe_set(files, source)
     else:
         custom.check_inputs()  # unreadable keyfiles or CAs fail before the download
         fetched = _fetch_image(source, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
                                quiet, False, output, force)
         files = {art.name: path for art, path in fetched}
+        _check_pxe_set(files, source)
         rootfs_url = next((art.url for art, _ in fetched if art.name == "rootfs"), None)
         # What the image supports is in its initramfs, read only when the customization needs it.
         needs = custom.installs or custom.network_keyfiles
@@ -825,6 +836,14 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
     _print_boot(files, config_img, [emb.PXE_KARGS, f"coreos.live.rootfs_url={rootfs}", *custom.live_karg_append])
     _say_installs(custom)
     return 0
+
+
+def _check_pxe_set(files: dict, source: str) -> None:
+    from .embed import ImageFormatError
+
+    missing = [k for k in ("kernel", "initramfs") if k not in files]
+    if missing:
+        raise ImageFormatError(f"{source} gives no {' and no '.join(missing)}: a PXE boot needs a kernel and an initramfs")
 
 
 def _print_boot(files: dict, config_initrd: str, kargs: list[str]) -> None:

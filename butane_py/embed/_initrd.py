@@ -26,6 +26,10 @@ _MODE_FILE = 0o100600
 _S_IFMT = 0o170000
 _S_IFREG = 0o100000
 _CHUNK = 1 << 20
+# What reading an initrd may keep in memory: the configs and keyfiles asked for, together.
+# Far above any real config (an embed area is 256 KiB of xz), far below what an xz bomb of
+# that size unpacks to (gigabytes).
+LIMIT = 32 << 20
 
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _XZ_MAGIC = b"\xfd7zXZ\x00"
@@ -268,7 +272,30 @@ def _detect(head: bytes) -> str | None:
     raise InitrdError("unknown initrd format: neither a newc cpio archive nor gzip, xz or zstd")
 
 
-def _read_archive(src, keep: Callable[[str], bool], members: dict[str, bytes]) -> None:
+class _Budget:
+    """Bytes still allowed: ``kept`` for the members kept, ``total`` for every member read."""
+
+    def __init__(self, kept: int, total: int | None) -> None:
+        self.limits = (kept, total)
+        self.kept = kept
+        self.total = total
+
+    def spend(self, name: str, size: int, kept: bool) -> None:
+        if self.total is not None:
+            self.total -= size
+            if self.total < 0:
+                raise InitrdError(f"the archive unpacks to more than {_mib(self.limits[1])}; refusing it")
+        if kept:
+            self.kept -= size
+            if self.kept < 0:
+                raise InitrdError(f"cpio member {name!r} takes the files read past {_mib(self.limits[0])}; refusing it")
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):g} MiB"
+
+
+def _read_archive(src, keep: Callable[[str], bool], members: dict[str, bytes], budget: _Budget) -> None:
     """Read one cpio archive (up to and including its trailer) from ``src``."""
     while True:
         head = src.take(_HEADER)
@@ -290,7 +317,9 @@ def _read_archive(src, keep: Callable[[str], bool], members: dict[str, bytes]) -
         name = raw_name[:name_size].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
         if name == _TRAILER:
             return
-        if mode & _S_IFMT == _S_IFREG and keep(name):
+        kept = mode & _S_IFMT == _S_IFREG and keep(name)
+        budget.spend(name, size, kept)  # before anything is unpacked
+        if kept:
             body = src.take(size)
             if len(body) < size:
                 raise InitrdError(f"truncated cpio member {name!r} in initrd")
@@ -300,12 +329,15 @@ def _read_archive(src, keep: Callable[[str], bool], members: dict[str, bytes]) -
         src.skip(_pad4(size))
 
 
-def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None) -> dict[str, bytes]:
+def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None,
+                 limit: int = LIMIT, total_limit: int | None = None) -> dict[str, bytes]:
     """The regular files of an initrd, path → contents.
 
     Reads concatenated archives, each plain or gzip/xz/zstd-compressed, with zero padding between
     them; the last copy of a path wins. ``patterns`` (shell globs on the member path, ``*``
-    crossing ``/``) limit which contents are kept.
+    crossing ``/``) limit which contents are kept. The contents kept (every copy counted) may
+    not pass ``limit`` bytes, nor all members read ``total_limit``: each member's size is
+    checked against them before it is unpacked.
     """
     pats = list(patterns) if patterns is not None else None
 
@@ -313,14 +345,15 @@ def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None
         return pats is None or any(fnmatch.fnmatchcase(name, p) for p in pats)
 
     raw = _Raw(source)
+    budget = _Budget(limit, total_limit)
     members: dict[str, bytes] = {}
     while raw.skip_zeros():  # zero padding may sit between archives
         kind = _detect(raw.peek(6))
         if kind is None:
-            _read_archive(raw, keep, members)
+            _read_archive(raw, keep, members, budget)
             continue
         decoded = _Decoded(raw, kind)
-        _read_archive(decoded, keep, members)
+        _read_archive(decoded, keep, members, budget)
         if not decoded.rest_is_zero():
             raise InitrdError("found trailing garbage inside compressed archive")
     return members
