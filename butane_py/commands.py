@@ -711,6 +711,7 @@ def embed(
 
     from . import embed as emb
     from .errors import UsageError
+    from .io import output_target
 
     try:
         if (iso is None) == (pxe is None):
@@ -743,7 +744,7 @@ def embed(
                 raise UsageError("the output must not be the source image (it is never modified)")
             emb.customize(source, custom, output, force)
             _say_installs(custom)
-            if os.path.isfile(output):  # not for -, a pipe or /dev/stdout: the image went there
+            if output != "-" and not output_target(output)[0]:  # not for a pipe or /dev/stdout: the image went there
                 sys.stdout.write(f"{output}\n")
             return 0
         return _embed_pxe(pxe, flatcar, custom, output, fetch_args, force)

@@ -20,6 +20,7 @@ from typing import Sequence
 from ..errors import InputError, UsageError
 from ..io import os_reason, printable
 from ._errors import AlreadyCustomizedError, OutputError, UnsupportedError
+from ._initrd import CONTROL
 from ._live import IGNITION_PATH, NETWORK_DIR
 
 LIVE_SPEC = "3.3.0"
@@ -27,14 +28,11 @@ DEST_IGNITION = "/etc/coreos/dest.ign"
 INSTALLER_DIR = "/etc/coreos/installer.d"
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def check_kargs(args: Sequence[str]) -> None:
     """Refuse kernel arguments with control characters: a newline would end the boot loader's
     line and start a command of its own."""
     for arg in args:
-        if _CONTROL.search(arg):
+        if CONTROL.search(arg):
             raise UsageError(f"kernel argument {arg!r} contains a control character")
 
 
@@ -201,10 +199,10 @@ def read_keyfiles(paths: list[str]) -> dict[str, bytes]:
         try:
             name.encode("utf-8")
         except UnicodeEncodeError:
-            raise InputError(f"keyfile name {printable(name)!r} is not valid UTF-8") from None
-        if _CONTROL.search(name):
-            raise InputError(f"keyfile name {name!r} contains a control character")
+            raise InputError(f"keyfile name '{printable(name)}' is not valid UTF-8") from None
+        if CONTROL.search(name):
+            raise InputError(f"keyfile name '{printable(name)}' contains a control character")
         if name in files:
-            raise AlreadyCustomizedError(f"multiple input files named {name!r}")
+            raise AlreadyCustomizedError(f"multiple input files named '{name}'")
         files[name] = _read(path)
     return files

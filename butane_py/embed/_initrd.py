@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import lzma
 import os
+import re
 import zlib
 from typing import BinaryIO, Callable, Iterable, Iterator, Mapping
 
@@ -31,6 +32,8 @@ _CHUNK = 1 << 20
 # that size unpacks to (gigabytes).
 LIMIT = 32 << 20
 
+# Control characters (C0, DEL, C1): refused in names written to disk and in kernel arguments.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _XZ_MAGIC = b"\xfd7zXZ\x00"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -360,8 +363,14 @@ def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None
 
 
 def safe_member_path(directory: str | os.PathLike[str], name: str) -> str:
-    """``directory/name``, refusing absolute names and ``..`` that would leave ``directory``."""
+    """``directory/name``, refusing absolute names and ``..`` that would leave ``directory``, and
+    control characters (a file name holding a terminal escape sequence or a newline)."""
+    from ..io import printable
+
     parts = name.split("/")
+    shown = f"'{printable(name)}'"
     if name.startswith("/") or ".." in parts or not name or any(p == "" for p in parts[:-1]):
-        raise UnsafePathError(f"archive member {name!r} would be written outside {os.fspath(directory)}")
+        raise UnsafePathError(f"archive member {shown} would be written outside {printable(os.fspath(directory))}")
+    if CONTROL.search(name):
+        raise UnsafePathError(f"archive member {shown} has a control character in its name")
     return os.path.join(os.fspath(directory), *parts)
