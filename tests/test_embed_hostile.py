@@ -19,6 +19,7 @@ from butane_py import embed
 
 from ._isos import pristine, working_copy
 from .conftest import ROOT
+from .test_cli_download import VERIFY, site  # noqa: F401 - site is a fixture
 from .test_embed_cli import BUTANE, X86, one_line_error, run, sha
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -454,3 +455,19 @@ def test_control_characters_in_kargs_are_refused(bad: str, iso_cache, tmp_path: 
         assert "contains a control character" in err and "\x1b" not in err
     assert sha(iso) == orig
     assert sorted(os.listdir(tmp_path)) == sorted([iso.name, "c.bu"])
+
+
+def test_pxe_stream_without_initramfs(site, tmp_path: Path) -> None:
+    """A stream whose PXE set lacks the initramfs cannot boot: a clear error, nothing left."""
+    srv, root, payloads, formats = site
+    doc = json.loads((root / "stable.json").read_text())
+    del doc["architectures"]["x86_64"]["artifacts"]["metal"]["formats"]["pxe"]["initramfs"]
+    (root / "stable.json").write_text(json.dumps(doc))
+    bu = tmp_path / "c.bu"
+    bu.write_bytes(BUTANE)
+    common = ["--stream-base-url", srv.base_url, "-a", "x86_64", "--keyring", str(VERIFY / "test-key.pub.asc"), "-q"]
+    out = tmp_path / "pxe"
+    for extra in ([], ["--dest-device", "/dev/sda"]):
+        p = run("embed", "--pxe", "stable", *extra, str(bu), "-o", str(out), *common, cache=tmp_path / "cache")
+        assert "a PXE boot needs a kernel and an initramfs" in one_line_error(p)
+        assert not out.exists()
