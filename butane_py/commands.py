@@ -711,7 +711,7 @@ def embed(
 
     from . import embed as emb
     from .errors import UsageError
-    from .io import output_target
+    from .io import output_target, printable
 
     try:
         if (iso is None) == (pxe is None):
@@ -745,7 +745,7 @@ def embed(
             emb.customize(source, custom, output, force)
             _say_installs(custom)
             if output != "-" and not output_target(output)[0]:  # not for a pipe or /dev/stdout: the image went there
-                sys.stdout.write(f"{output}\n")
+                sys.stdout.write(f"{printable(output)}\n")
             return 0
         return _embed_pxe(pxe, flatcar, custom, output, fetch_args, force)
     except ButanePyError as exc:
@@ -807,6 +807,7 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
                                quiet, True, output, force)
         write_output(oem, oem_bytes)
         files = {art.name: path for art, path in fetched}
+        _check_pxe_set(files, flatcar)
         _print_boot(files, oem, [emb.FLATCAR_KARGS, *custom.live_karg_append])
         return 0
     # Everything that can be refused (keyfiles, CAs, features, existing files) is checked
@@ -849,10 +850,13 @@ def _check_pxe_set(files: dict, source: str) -> None:
 
 def _print_boot(files: dict, config_initrd: str, kargs: list[str]) -> None:
     """What to boot: kernel, the initrds in load order, the rootfs if any, the kernel arguments."""
-    lines = [f"kernel: {files.get('kernel')}", f"initrd: {files.get('initramfs')}", f"initrd: {config_initrd}"]
+    from .io import printable
+
+    lines = [f"kernel: {files['kernel']}", f"initrd: {files['initramfs']}", f"initrd: {config_initrd}"]
     if "rootfs" in files:
         lines.append(f"rootfs: {files['rootfs']}")
-    sys.stdout.write("\n".join(lines) + f"\nkernel arguments: {' '.join(kargs)}\n")
+    lines.append(f"kernel arguments: {' '.join(kargs)}")
+    sys.stdout.write("".join(printable(line) + "\n" for line in lines))
 
 
 def _initramfs_features(path: str) -> dict:

@@ -87,7 +87,7 @@ def test_extract_pxe_target_is_checked_too(tmp_path: Path) -> None:
     """Behind the reader's check, the extraction refuses any name that is not a plain file name."""
     from butane_py.embed import _ops
 
-    for name in ("a/b", "..", ".", "a\x1bb"):
+    for name in ("a/b", "..", ".", "/x"):
         with pytest.raises(embed.UnsafePathError):
             _ops._inside(str(tmp_path), name)
 
@@ -212,12 +212,21 @@ def bomb(tmp_path_factory) -> Path:
     return path
 
 
+# Runs argv and prints its peak RSS. The high-water mark survives fork and exec, so a child of
+# the (large) test process would report the test process's size: a small parent measures.
+_MEASURE = """
+import resource, subprocess, sys
+p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(p.returncode)
+"""
+
+
 def peak_rss(*args: str) -> tuple[int, bytes, int]:
     """(exit code, stderr, peak RSS in MiB) of a child run."""
-    p = popen(*args, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return p.returncode, p.stderr.read(), usage.ru_maxrss // 1024
+    p = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-m", "butane_py", *args],
+                       capture_output=True, env=ENV, timeout=300)
+    return p.returncode, p.stderr, int(p.stdout) // 1024
 
 
 def test_xz_bomb_in_the_embed_area(bomb: Path, iso_cache, tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ def patch_in_place(path: str, regions: Iterable[Region]) -> None:
     if not regions:
         return
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC | os.O_NONBLOCK)  # a FIFO put there must not block
     except OSError as exc:
         raise OutputError(f"cannot open {path} for writing: {os_reason(exc)}") from None
     try:
