@@ -255,6 +255,19 @@ def test_many_small_members_are_capped_too() -> None:
     assert len(embed.read_members(data, ["*/k1"])) == 1  # members not kept do not count
 
 
+def test_zero_padding_bomb_in_the_embed_area(iso_cache, tmp_path: Path) -> None:
+    """A small config followed, inside the xz stream, by 128 MiB of zero padding: decoding stops
+    at the limit instead of spending seconds per hundred MiB."""
+    c = lzma.LZMACompressor(format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32, preset=0)
+    parts = [c.compress(newc(b"config.ign", 3) + b"{}\n\0" + newc(b"TRAILER!!!", 0, 0))]
+    zeros = bytes(16 << 20)
+    parts += [c.compress(zeros) for _ in range(8)] + [c.flush()]
+    iso = working_copy(X86, iso_cache, tmp_path)
+    patch(iso, area(iso)[0], b"".join(parts))
+    with pytest.raises(embed.ImageFormatError, match="unpacks to more than 32 MiB"):
+        embed.ignition_show(str(iso))
+
+
 # -- 10: in-place edits --------------------------------------------------------------------------
 
 

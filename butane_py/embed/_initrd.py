@@ -209,10 +209,11 @@ class _Decoded(_Buffered):
     When the stream ends, what the decompressor did not consume goes back to ``raw``.
     """
 
-    def __init__(self, raw: _Raw, kind: str) -> None:
+    def __init__(self, raw: _Raw, kind: str, budget: "_Budget") -> None:
         super().__init__()
         self.raw = raw
         self.kind = kind
+        self.budget = budget
         if kind == "xz":
             self._d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
         elif kind == "gzip":
@@ -256,6 +257,7 @@ class _Decoded(_Buffered):
                 self._done = True
                 self.raw.unread(d.unused_data)
             if out:
+                self.budget.unpack(len(out))
                 return out
         return b""
 
@@ -276,12 +278,20 @@ def _detect(head: bytes) -> str | None:
 
 
 class _Budget:
-    """Bytes still allowed: ``kept`` for the members kept, ``total`` for every member read."""
+    """Bytes still allowed: ``kept`` for the members kept, ``total`` for every member read (by
+    their sizes, before they are unpacked, and by the decompressed bytes)."""
 
     def __init__(self, kept: int, total: int | None) -> None:
         self.limits = (kept, total)
         self.kept = kept
         self.total = total
+        self.unpacked = 0
+
+    def unpack(self, n: int) -> None:
+        """Count decompressed bytes, padding included: zeros after the trailer cost time too."""
+        self.unpacked += n
+        if self.limits[1] is not None and self.unpacked > self.limits[1] + _CHUNK:
+            raise InitrdError(f"the archive unpacks to more than {_mib(self.limits[1])}; refusing it")
 
     def spend(self, name: str, size: int, kept: bool) -> None:
         if self.total is not None:
@@ -355,7 +365,7 @@ def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None
         if kind is None:
             _read_archive(raw, keep, members, budget)
             continue
-        decoded = _Decoded(raw, kind)
+        decoded = _Decoded(raw, kind, budget)
         _read_archive(decoded, keep, members, budget)
         if not decoded.rest_is_zero():
             raise InitrdError("found trailing garbage inside compressed archive")
