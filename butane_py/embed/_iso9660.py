@@ -39,6 +39,9 @@ class NotFound(ImageFormatError):
 
 
 def _pread(f: BinaryIO, offset: int, length: int, what: str) -> bytes:
+    # Checked before reading: a record may claim 4 GiB, and read() allocates what it is asked.
+    if offset + length > os.fstat(f.fileno()).st_size:
+        raise IncompleteImageError(f"image is truncated: {what} at byte {offset} is past its end")
     f.seek(offset)
     data = f.read(length)
     if len(data) != length:
