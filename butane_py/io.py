@@ -9,7 +9,7 @@ import secrets
 import stat
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .errors import InputError
 
@@ -89,9 +89,12 @@ def replacing(path: str, exclusive: bool = False, mode: int | None = None, sync:
     ``0666 & ~umask``), is fsynced with ``sync``, and is renamed to ``path`` (``exclusive``:
     hard-linked, which never clobbers: :class:`FileExistsError`). Otherwise it is removed.
 
-    Every step is relative to one open descriptor of the directory, and the final name is never
-    followed if it is a symbolic link (it is replaced, or refused with ``exclusive``): the file
-    lands in that directory and nowhere else.
+    The file is unnamed while it is filled (``O_TMPFILE``, where the file system has it), so
+    even a SIGKILL or a power loss leaves nothing behind; elsewhere it is a hidden
+    ``.butane-py-*`` file, removed on any error or catchable signal. Every step is relative to
+    one open descriptor of the directory, and the final name is never followed if it is a
+    symbolic link (it is replaced, or refused with ``exclusive``): the file lands in that
+    directory and nowhere else.
     """
     directory, name = os.path.split(path)
     if name in ("", ".", ".."):
@@ -99,16 +102,10 @@ def replacing(path: str, exclusive: bool = False, mode: int | None = None, sync:
     dir_fd = os.open(directory or ".", os.O_RDONLY | os.O_DIRECTORY)
     tmp: str | None = None
     try:
-        for _ in range(100):
-            tmp = f".butane-py-{secrets.token_hex(6)}"
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
-                             dir_fd=dir_fd)
-                break
-            except FileExistsError:
-                tmp = None
-        else:
-            raise FileExistsError(errno.EEXIST, "no free temporary file name", path)
+        fd = _unnamed(dir_fd)
+        if fd is None:
+            tmp, fd = _fresh_name(
+                lambda t: os.open(t, _FLAGS | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=dir_fd), path)
         try:
             yield fd
             if mode is None:
@@ -116,6 +113,11 @@ def replacing(path: str, exclusive: bool = False, mode: int | None = None, sync:
             os.fchmod(fd, mode)
             if sync:
                 os.fsync(fd)
+            if tmp is None:  # give the unnamed file its name while it is open
+                if exclusive:
+                    os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=dir_fd)
+                    return
+                tmp, _ = _fresh_name(lambda t: os.link(f"/proc/self/fd/{fd}", t, dst_dir_fd=dir_fd), path)
         finally:
             os.close(fd)
         if exclusive:
@@ -131,6 +133,32 @@ def replacing(path: str, exclusive: bool = False, mode: int | None = None, sync:
             except OSError:
                 pass
         os.close(dir_fd)
+
+
+_FLAGS = os.O_WRONLY | os.O_CLOEXEC
+
+
+def _unnamed(dir_fd: int) -> int | None:
+    """An ``O_TMPFILE`` in the directory, or None where that (or /proc, to link it) is missing."""
+    if not hasattr(os, "O_TMPFILE") or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        return os.open(".", _FLAGS | os.O_TMPFILE, 0o600, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
+            return None
+        raise
+
+
+def _fresh_name(create: Callable[[str], object], path: str) -> tuple[str, object]:
+    """``create(name)`` on the first free hidden temporary name, and the name."""
+    for _ in range(100):
+        tmp = f".butane-py-{secrets.token_hex(6)}"
+        try:
+            return tmp, create(tmp)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", path)
 
 
 def _mode_of(name: str, dir_fd: int) -> int:
