@@ -203,7 +203,8 @@ def open_beneath(files_dir: str, path: str, flags: int = _O_FILE) -> int:
     """
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(files_dir))
     todo = _os_name(rel).split(b"/")[::-1]
-    stack = [os.open(files_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
+    # The files directory itself is the user's choice: a link there is followed.
+    stack = [os.open(_os_name(files_dir), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
     links = 0
     try:
         while todo:
