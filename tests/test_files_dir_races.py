@@ -276,3 +276,27 @@ def test_tree_deeper_than_the_recursion_limit(tmp_path) -> None:
     (f,) = storage["files"]
     assert f["path"] == "/t" + "/d" * depth + "/f" and f["mode"] == 0o755
     assert embedded(p.stdout.decode()) == [b"deep\n"]
+
+
+def test_directory_moved_during_the_walk(tmp_path) -> None:
+    # Deterministic: the walk is paused inside tree/a/b while tree/a moves under tree/z.
+    # tree/a is still the directory that was entered (its g is read); going back up from
+    # it must notice that ".." is no longer the tree's root.
+    from butane_py.butane._translate import _tree_entries
+
+    files = tmp_path / "files"
+    (files / "tree" / "a" / "b").mkdir(parents=True)
+    (files / "tree" / "a" / "b" / "f").write_bytes(b"f")
+    (files / "tree" / "a" / "g").write_bytes(b"g")
+    (files / "tree" / "z").mkdir()
+    seen = []
+    for rel, kind, detail in _tree_entries(str(files), str(files / "tree")):
+        seen.append((rel, kind, detail if kind == "error" else None))
+        if rel == "a/b/f":
+            os.rename(files / "tree" / "a", files / "tree" / "z" / "a")
+    assert seen[:4] == [("", "dir", None), ("a", "dir", None), ("a/b", "dir", None), ("a/b/f", "file", None)]
+    assert seen[4] == ("a/g", "file", None)
+    assert seen[5][1] == "error" and seen[5][2] == f"walk {files / 'tree'}: directory moved during the walk"
+    assert len(seen) == 6
+    p = run("-d", str(files), stdin=bu("storage:\n  trees:\n    - local: tree\n"))
+    assert p.returncode == 0, p.stderr  # the tree as it is now: no error
