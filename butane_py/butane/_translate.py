@@ -715,13 +715,10 @@ def _root_link(files_dir: str, src_base: str) -> str | None:
 
 
 def _walk_fd(fd: int, src_base: str) -> Iterator[tuple[str, str, Any]]:
+    from ..io import os_reason as reason
+
     def where(rel: str) -> str:
         return _shown(os.path.join(src_base, rel) if rel else src_base)
-
-    def reason(exc: OSError) -> str:
-        from ..io import os_reason
-
-        return os_reason(exc)
 
     try:
         yield "", "dir", None
@@ -731,7 +728,7 @@ def _walk_fd(fd: int, src_base: str) -> Iterator[tuple[str, str, Any]]:
         except OSError as exc:
             yield "", "error", f"open {where('')}: {reason(exc)}"
         while frames:
-            dir_st, dir_rel, names = frames[-1]
+            _, dir_rel, names = frames[-1]
             name = next(names, None)
             if name is None:
                 frames.pop()
