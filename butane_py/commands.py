@@ -532,11 +532,20 @@ def iso_network_embed(iso: str, keyfiles: list[str], output: str | None = None, 
     return _call(_embed().network_embed, iso, keyfiles, output, force)
 
 
+def _listing(paths: list[str]) -> bytes:
+    """Paths one a line, escaped (see io.printable): names come from images and archives."""
+    from .io import printable
+
+    return "".join(printable(p) + "\n" for p in paths).encode()
+
+
 def _network_listing(files: dict[str, bytes], directory: str | None) -> bytes:
     """Keyfiles written into ``directory`` (their paths listed), or printed with headers."""
+    from .io import printable
+
     if directory is not None:
-        return "".join(path + "\n" for path in _embed().extract_files(files, directory)).encode()
-    return b"\n".join(f"########## {name} ##########\n".encode() + data for name, data in files.items())
+        return _listing(_embed().extract_files(files, directory))
+    return b"\n".join(f"########## {printable(name)} ##########\n".encode() + data for name, data in files.items())
 
 
 def iso_network_extract(iso: str, directory: str | None = None) -> int:
@@ -548,7 +557,7 @@ def iso_network_remove(iso: str, output: str | None = None, force: bool = False)
 
 
 def iso_extract_pxe(iso: str, output_dir: str = ".") -> int:
-    return _call(_embed().extract_pxe, iso, output_dir, show=lambda paths: "".join(p + "\n" for p in paths).encode())
+    return _call(_embed().extract_pxe, iso, output_dir, show=_listing)
 
 
 def iso_reset(iso: str, output: str | None = None, force: bool = False) -> int:
@@ -746,6 +755,7 @@ def embed(
 
     from . import embed as emb
     from .errors import UsageError
+    from .io import output_target, printable
 
     try:
         if (iso is None) == (pxe is None):
@@ -778,8 +788,8 @@ def embed(
                 raise UsageError("the output must not be the source image (it is never modified)")
             emb.customize(source, custom, output, force)
             _say_installs(custom)
-            if os.path.isfile(output):  # not for -, a pipe or /dev/stdout: the image went there
-                sys.stdout.write(f"{output}\n")
+            if output != "-" and not output_target(output)[0]:  # not for a pipe or /dev/stdout: the image went there
+                sys.stdout.write(f"{printable(output)}\n")
             return 0
         return _embed_pxe(pxe, flatcar, custom, output, fetch_args, force)
     except ButanePyError as exc:
@@ -841,6 +851,7 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
                                quiet, True, output, force)
         write_output(oem, oem_bytes)
         files = {art.name: path for art, path in fetched}
+        _check_pxe_set(files, flatcar)
         _print_boot(files, oem, [emb.FLATCAR_KARGS, *custom.live_karg_append])
         return 0
     # Everything that can be refused (keyfiles, CAs, features, existing files) is checked
@@ -853,12 +864,14 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
         config_bytes = emb.to_bytes(custom.members(emb.LiveIso.open(source).features))
         paths = emb.extract_pxe(source, output, force)
         kinds = {"kernel": "vmlinuz", "initramfs": "initrd.img", "rootfs": "rootfs.img"}
-        files = {k: next((p for p in paths if p.endswith("-" + v)), None) for k, v in kinds.items()}
+        files = {k: p for k, v in kinds.items() for p in paths if p.endswith("-" + v)}
+        _check_pxe_set(files, source)
     else:
         custom.check_inputs()  # unreadable keyfiles or CAs fail before the download
         fetched = _fetch_image(source, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
                                quiet, False, output, force)
         files = {art.name: path for art, path in fetched}
+        _check_pxe_set(files, source)
         rootfs_url = next((art.url for art, _ in fetched if art.name == "rootfs"), None)
         # What the image supports is in its initramfs, read only when the customization needs it.
         needs = custom.installs or custom.network_keyfiles
@@ -871,12 +884,23 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
     return 0
 
 
+def _check_pxe_set(files: dict, source: str) -> None:
+    from .embed import ImageFormatError
+
+    missing = [k for k in ("kernel", "initramfs") if k not in files]
+    if missing:
+        raise ImageFormatError(f"{source} gives no {' and no '.join(missing)}: a PXE boot needs a kernel and an initramfs")
+
+
 def _print_boot(files: dict, config_initrd: str, kargs: list[str]) -> None:
     """What to boot: kernel, the initrds in load order, the rootfs if any, the kernel arguments."""
-    lines = [f"kernel: {files.get('kernel')}", f"initrd: {files.get('initramfs')}", f"initrd: {config_initrd}"]
+    from .io import printable
+
+    lines = [f"kernel: {files['kernel']}", f"initrd: {files['initramfs']}", f"initrd: {config_initrd}"]
     if "rootfs" in files:
         lines.append(f"rootfs: {files['rootfs']}")
-    sys.stdout.write("\n".join(lines) + f"\nkernel arguments: {' '.join(kargs)}\n")
+    lines.append(f"kernel arguments: {' '.join(kargs)}")
+    sys.stdout.write("".join(printable(line) + "\n" for line in lines))
 
 
 def _initramfs_features(path: str) -> dict:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import secrets
 import stat
 import sys
-import tempfile
+from contextlib import contextmanager
+from typing import Iterator
 
 from .errors import InputError
 
@@ -13,6 +17,15 @@ from .errors import InputError
 def os_reason(exc: OSError) -> str:
     """An OSError's reason as the reference tools print it: lower case, no errno or path."""
     return (exc.strerror or str(exc)).lower()
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\udc80-\udcff]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print: control characters (a terminal's escape sequences) and bytes that
+    were not UTF-8 (surrogate escapes) shown as ``\\xNN``."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]) & 0xFF:02x}", text)
 
 
 def read_input(path: str) -> bytes:
@@ -40,49 +53,120 @@ def write_stdout(data: bytes) -> None:
         raise InputError(f"couldn't write to standard output: {os_reason(exc)}") from None
 
 
-def write_output(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file beside it, then a rename.
+def output_target(path: str) -> tuple[bool, str]:
+    """Where an output named ``path`` goes: ``(True, path)`` to write through it (an existing
+    device or FIFO, or anything reached through a ``/proc/*/fd`` or ``/dev/fd`` link, such as
+    ``/dev/stdout``: replacing those would replace the link, not feed what it points to);
+    ``(False, target)`` to create or atomically replace the regular file ``target``, which is
+    ``path`` with its symbolic links resolved (so a link keeps pointing at the new file).
+    A directory or socket is an :class:`OSError`."""
+    current = path
+    for _ in range(40):  # the kernel's own limit on links followed
+        try:
+            st = os.lstat(current)
+        except FileNotFoundError:
+            return False, current
+        if stat.S_ISLNK(st.st_mode):
+            parent = os.path.dirname(current) or "."
+            if os.stat(parent).st_dev == os.stat("/proc").st_dev:
+                return True, current  # a /proc magic link: only opening it reaches its file
+            current = os.path.join(parent, os.readlink(current))
+            continue
+        if stat.S_ISREG(st.st_mode):
+            return False, current
+        if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+            return True, current
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        raise OSError(errno.EINVAL, "not a regular file, a device or a pipe", path)
+    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
 
-    A target that exists and is not a regular file (``/dev/null``, a FIFO, a terminal)
-    is written directly and never replaced.
+
+@contextmanager
+def replacing(path: str, exclusive: bool = False, mode: int | None = None, sync: bool = False) -> Iterator[int]:
+    """A descriptor on a new temporary file beside ``path`` to fill. When the block ends
+    normally the file gets ``mode`` (default: the replaced regular file's permissions, else
+    ``0666 & ~umask``), is fsynced with ``sync``, and is renamed to ``path`` (``exclusive``:
+    hard-linked, which never clobbers: :class:`FileExistsError`). Otherwise it is removed.
+
+    Every step is relative to one open descriptor of the directory, and the final name is never
+    followed if it is a symbolic link (it is replaced, or refused with ``exclusive``): the file
+    lands in that directory and nowhere else.
     """
+    directory, name = os.path.split(path)
+    if name in ("", ".", ".."):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+    dir_fd = os.open(directory or ".", os.O_RDONLY | os.O_DIRECTORY)
+    tmp: str | None = None
+    try:
+        for _ in range(100):
+            tmp = f".butane-py-{secrets.token_hex(6)}"
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
+                             dir_fd=dir_fd)
+                break
+            except FileExistsError:
+                tmp = None
+        else:
+            raise FileExistsError(errno.EEXIST, "no free temporary file name", path)
+        try:
+            yield fd
+            if mode is None:
+                mode = _mode_of(name, dir_fd)
+            os.fchmod(fd, mode)
+            if sync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        if exclusive:
+            os.link(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
+            os.unlink(tmp, dir_fd=dir_fd)
+        else:
+            os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        tmp = None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp, dir_fd=dir_fd)
+            except OSError:
+                pass
+        os.close(dir_fd)
+
+
+def _mode_of(name: str, dir_fd: int) -> int:
+    """The permissions a replacement of ``name`` gets: the regular file's own (without setuid,
+    setgid or sticky bits), else what a new file gets."""
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode):
+        return stat.S_IMODE(st.st_mode) & 0o777
+    return 0o666 & ~_umask()
+
+
+def write_output(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path``: atomically through a temporary file and a rename for a regular
+    file (see :func:`output_target` for links, devices, FIFOs and ``/dev/stdout``)."""
     if path == "-":
         write_stdout(data)
         return
     try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise InputError(f"couldn't write {path}: {os_reason(exc)}") from None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        try:
-            with open(path, "wb") as f:
+        through, target = output_target(path)
+        if through:
+            with open(target, "wb") as f:  # as the reference opens it: O_CREAT|O_TRUNC
                 f.write(data)
-        except OSError as exc:
-            raise InputError(f"couldn't write {path}: {os_reason(exc)}") from None
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".butane-py-", dir=directory)
+            return
+        with replacing(target, sync=True) as fd:
+            _write_all(fd, data)
     except OSError as exc:
         raise InputError(f"couldn't write {path}: {os_reason(exc)}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        mode = (st.st_mode & 0o7777) if st is not None else (0o666 & ~_umask())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise InputError(f"couldn't write {path}: {os_reason(exc)}") from None
-        raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _umask() -> int:

@@ -456,8 +456,15 @@ def test_fifo_output_is_streamed_not_replaced(iso_cache, tmp_path: Path) -> None
     streamed = io.BytesIO()
     embed.ignition_embed(str(iso), CONFIG, "-", stdout=streamed)
     assert got["data"] == streamed.getvalue()
-    with pytest.raises(embed.OutputError, match="not a regular file"):
+    with pytest.raises(embed.OutputError, match="is a directory"):
         embed.ignition_embed(str(iso), CONFIG, str(tmp_path), force=True)
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "sock"))
+    with pytest.raises(embed.OutputError, match="not a regular file, a device or a pipe"):
+        embed.ignition_embed(str(iso), CONFIG, str(tmp_path / "sock"), force=True)
+    sock.close()
 
 
 def stat_is_fifo(path: Path) -> bool:

@@ -15,14 +15,25 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
-from ..io import os_reason
-from ._errors import AlreadyCustomizedError, UnsupportedError
+from ..errors import InputError, UsageError
+from ..io import os_reason, printable
+from ._errors import AlreadyCustomizedError, OutputError, UnsupportedError
+from ._initrd import CONTROL
 from ._live import IGNITION_PATH, NETWORK_DIR
 
 LIVE_SPEC = "3.3.0"
 DEST_IGNITION = "/etc/coreos/dest.ign"
 INSTALLER_DIR = "/etc/coreos/installer.d"
+
+
+def check_kargs(args: Sequence[str]) -> None:
+    """Refuse kernel arguments with control characters: a newline would end the boot loader's
+    line and start a command of its own."""
+    for arg in args:
+        if CONTROL.search(arg):
+            raise UsageError(f"kernel argument {arg!r} contains a control character")
 
 
 def _resource(data: bytes) -> dict:
@@ -95,26 +106,25 @@ class Customization:
     live_configs: list[bytes] = field(default_factory=list)
     dest_configs: list[bytes] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        check_kargs([*self.dest_karg_append, *self.live_karg_append])
+
     @property
     def installs(self) -> bool:
         return self.dest_device is not None or bool(self.dest_karg_append) or bool(self.dest_configs)
 
     def check_inputs(self) -> None:
-        """Read every keyfile and CA once, so that an unreadable one fails early."""
-        for path in self.network_keyfiles + self.ignition_ca:
+        """Read every keyfile and CA once, so that an unreadable one (or a bad keyfile name)
+        fails early."""
+        read_keyfiles(self.network_keyfiles)
+        for path in self.ignition_ca:
             _read(path)
 
     def members(self, features: dict) -> dict[str, bytes]:
         """The embed-area members: ``config.ign`` and network keyfiles."""
-        members: dict[str, bytes] = {}
-        for path in self.network_keyfiles:
-            if not features.get("live-initrd-network"):
-                raise UnsupportedError("This OS image does not support customizing network settings.")
-            name = os.path.basename(path)
-            key = f"{NETWORK_DIR}/{name}"
-            if key in members:
-                raise AlreadyCustomizedError(f"more than one network keyfile is named {name!r}")
-            members[key] = _read(path)
+        if self.network_keyfiles and not features.get("live-initrd-network"):
+            raise UnsupportedError("This OS image does not support customizing network settings.")
+        members = {f"{NETWORK_DIR}/{name}": data for name, data in read_keyfiles(self.network_keyfiles).items()}
         live = self.live_config(features)
         if live is not None:
             members[IGNITION_PATH] = live
@@ -170,10 +180,29 @@ def _dump(value: dict) -> bytes:
 
 
 def _read(path: str) -> bytes:
-    from ..errors import InputError
-
     try:
         with open(path, "rb") as f:
             return f.read()
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {os_reason(exc)}") from None
+        raise InputError(f"cannot read {printable(path)}: {os_reason(exc)}") from None
+
+
+def read_keyfiles(paths: list[str]) -> dict[str, bytes]:
+    """NetworkManager keyfiles by file name, the name they get in the image; two with the same
+    name are refused, as are names that are not UTF-8 or hold control characters (an archive
+    member name is UTF-8, and it is printed when listed)."""
+    files: dict[str, bytes] = {}
+    for path in paths:
+        name = os.path.basename(path)
+        if not name:
+            raise OutputError(f"missing filename in {printable(path)}")
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(f"keyfile name '{printable(name)}' is not valid UTF-8") from None
+        if CONTROL.search(name):
+            raise InputError(f"keyfile name '{printable(name)}' contains a control character")
+        if name in files:
+            raise AlreadyCustomizedError(f"multiple input files named '{name}'")
+        files[name] = _read(path)
+    return files

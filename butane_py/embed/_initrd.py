@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import lzma
 import os
+import re
 import zlib
 from typing import BinaryIO, Callable, Iterable, Iterator, Mapping
 
@@ -26,7 +27,13 @@ _MODE_FILE = 0o100600
 _S_IFMT = 0o170000
 _S_IFREG = 0o100000
 _CHUNK = 1 << 20
+# What reading an initrd may keep in memory: the configs and keyfiles asked for, together.
+# Far above any real config (an embed area is 256 KiB of xz), far below what an xz bomb of
+# that size unpacks to (gigabytes).
+LIMIT = 32 << 20
 
+# Control characters (C0, DEL, C1): refused in names written to disk and in kernel arguments.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _XZ_MAGIC = b"\xfd7zXZ\x00"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -202,10 +209,11 @@ class _Decoded(_Buffered):
     When the stream ends, what the decompressor did not consume goes back to ``raw``.
     """
 
-    def __init__(self, raw: _Raw, kind: str) -> None:
+    def __init__(self, raw: _Raw, kind: str, budget: "_Budget") -> None:
         super().__init__()
         self.raw = raw
         self.kind = kind
+        self.budget = budget
         if kind == "xz":
             self._d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
         elif kind == "gzip":
@@ -249,6 +257,7 @@ class _Decoded(_Buffered):
                 self._done = True
                 self.raw.unread(d.unused_data)
             if out:
+                self.budget.unpack(len(out))
                 return out
         return b""
 
@@ -268,7 +277,38 @@ def _detect(head: bytes) -> str | None:
     raise InitrdError("unknown initrd format: neither a newc cpio archive nor gzip, xz or zstd")
 
 
-def _read_archive(src, keep: Callable[[str], bool], members: dict[str, bytes]) -> None:
+class _Budget:
+    """Bytes still allowed: ``kept`` for the members kept, ``total`` for every member read (by
+    their sizes, before they are unpacked, and by the decompressed bytes)."""
+
+    def __init__(self, kept: int, total: int | None) -> None:
+        self.limits = (kept, total)
+        self.kept = kept
+        self.total = total
+        self.unpacked = 0
+
+    def unpack(self, n: int) -> None:
+        """Count decompressed bytes, padding included: zeros after the trailer cost time too."""
+        self.unpacked += n
+        if self.limits[1] is not None and self.unpacked > self.limits[1] + _CHUNK:
+            raise InitrdError(f"the archive unpacks to more than {_mib(self.limits[1])}; refusing it")
+
+    def spend(self, name: str, size: int, kept: bool) -> None:
+        if self.total is not None:
+            self.total -= size
+            if self.total < 0:
+                raise InitrdError(f"the archive unpacks to more than {_mib(self.limits[1])}; refusing it")
+        if kept:
+            self.kept -= size
+            if self.kept < 0:
+                raise InitrdError(f"cpio member {name!r} takes the files read past {_mib(self.limits[0])}; refusing it")
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):g} MiB"
+
+
+def _read_archive(src, keep: Callable[[str], bool], members: dict[str, bytes], budget: _Budget) -> None:
     """Read one cpio archive (up to and including its trailer) from ``src``."""
     while True:
         head = src.take(_HEADER)
@@ -290,7 +330,9 @@ def _read_archive(src, keep: Callable[[str], bool], members: dict[str, bytes]) -
         name = raw_name[:name_size].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
         if name == _TRAILER:
             return
-        if mode & _S_IFMT == _S_IFREG and keep(name):
+        kept = mode & _S_IFMT == _S_IFREG and keep(name)
+        budget.spend(name, size, kept)  # before anything is unpacked
+        if kept:
             body = src.take(size)
             if len(body) < size:
                 raise InitrdError(f"truncated cpio member {name!r} in initrd")
@@ -300,12 +342,15 @@ def _read_archive(src, keep: Callable[[str], bool], members: dict[str, bytes]) -
         src.skip(_pad4(size))
 
 
-def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None) -> dict[str, bytes]:
+def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None,
+                 limit: int = LIMIT, total_limit: int | None = None) -> dict[str, bytes]:
     """The regular files of an initrd, path → contents.
 
     Reads concatenated archives, each plain or gzip/xz/zstd-compressed, with zero padding between
     them; the last copy of a path wins. ``patterns`` (shell globs on the member path, ``*``
-    crossing ``/``) limit which contents are kept.
+    crossing ``/``) limit which contents are kept. The contents kept (every copy counted) may
+    not pass ``limit`` bytes, nor all members read ``total_limit``: each member's size is
+    checked against them before it is unpacked.
     """
     pats = list(patterns) if patterns is not None else None
 
@@ -313,22 +358,29 @@ def read_members(source: bytes | BinaryIO, patterns: Iterable[str] | None = None
         return pats is None or any(fnmatch.fnmatchcase(name, p) for p in pats)
 
     raw = _Raw(source)
+    budget = _Budget(limit, total_limit)
     members: dict[str, bytes] = {}
     while raw.skip_zeros():  # zero padding may sit between archives
         kind = _detect(raw.peek(6))
         if kind is None:
-            _read_archive(raw, keep, members)
+            _read_archive(raw, keep, members, budget)
             continue
-        decoded = _Decoded(raw, kind)
-        _read_archive(decoded, keep, members)
+        decoded = _Decoded(raw, kind, budget)
+        _read_archive(decoded, keep, members, budget)
         if not decoded.rest_is_zero():
             raise InitrdError("found trailing garbage inside compressed archive")
     return members
 
 
 def safe_member_path(directory: str | os.PathLike[str], name: str) -> str:
-    """``directory/name``, refusing absolute names and ``..`` that would leave ``directory``."""
+    """``directory/name``, refusing absolute names and ``..`` that would leave ``directory``, and
+    control characters (a file name holding a terminal escape sequence or a newline)."""
+    from ..io import printable
+
     parts = name.split("/")
+    shown = f"'{printable(name)}'"
     if name.startswith("/") or ".." in parts or not name or any(p == "" for p in parts[:-1]):
-        raise UnsafePathError(f"archive member {name!r} would be written outside {os.fspath(directory)}")
+        raise UnsafePathError(f"archive member {shown} would be written outside {printable(os.fspath(directory))}")
+    if CONTROL.search(name):
+        raise UnsafePathError(f"archive member {shown} has a control character in its name")
     return os.path.join(os.fspath(directory), *parts)

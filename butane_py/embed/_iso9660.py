@@ -7,6 +7,7 @@ Ridge or Joliet parsing is needed: paths are looked up in upper case.
 from __future__ import annotations
 
 import os
+import re
 import struct
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
@@ -38,6 +39,9 @@ class NotFound(ImageFormatError):
 
 
 def _pread(f: BinaryIO, offset: int, length: int, what: str) -> bytes:
+    # Checked before reading: a record may claim 4 GiB, and read() allocates what it is asked.
+    if offset + length > os.fstat(f.fileno()).st_size:
+        raise IncompleteImageError(f"image is truncated: {what} at byte {offset} is past its end")
     f.seek(offset)
     data = f.read(length)
     if len(data) != length:
@@ -45,13 +49,21 @@ def _pread(f: BinaryIO, offset: int, length: int, what: str) -> bytes:
     return data
 
 
+_UNSAFE = re.compile(rb"[\x00-\x1f\x7f-\x9f/]")
+
+
 def _file_name(raw: bytes) -> str:
+    """A record's name, as the image is hostile: names are extracted as files, so one with a
+    ``/``, NUL or control character, or a ``.``/``..``, is refused, as the cpio reader does."""
+    name = raw
     # ";1" is the version suffix; a trailing "." marks an extension-less 8.3 name.
-    if raw.endswith(b";1"):
-        raw = raw[:-2]
-    if raw.endswith(b"."):
-        raw = raw[:-1]
-    return raw.split(b"\0", 1)[0].decode("latin-1")
+    if name.endswith(b";1"):
+        name = name[:-2]
+    if name.endswith(b"."):
+        name = name[:-1]
+    if name in (b"", b".", b"..") or _UNSAFE.search(name):
+        raise ImageFormatError(f"unsafe file name {raw!r} in the ISO 9660 directory")
+    return name.decode("latin-1")
 
 
 def _records(data: bytes, is_root: bool = False) -> Iterator[Record]:

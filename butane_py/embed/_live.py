@@ -143,13 +143,23 @@ def _locate_ignition(iso: IsoFs, f: BinaryIO) -> tuple[int, int, str]:
 
 @dataclass
 class KargsAreas:
-    """The kernel-argument areas: every copy must hold the same arguments."""
+    """The kernel-argument areas: every copy must hold the same arguments. Damaged areas
+    (copies that disagree, invalid UTF-8) leave ``kargs`` None and ``error`` set: reading the
+    current arguments fails, resetting them to ``default`` repairs the image."""
 
     size: int
     default: str
     regions: list[Region]
-    kargs: str
+    kargs: str | None
     source: str
+    error: ImageFormatError | None = None
+
+    @property
+    def current(self) -> str:
+        if self.error is not None:
+            raise self.error
+        assert self.kargs is not None
+        return self.kargs
 
     def set(self, kargs: str) -> None:
         text = kargs.strip()
@@ -161,6 +171,7 @@ class KargsAreas:
             region.contents = body + (region.pad or "#").encode() * (self.size - len(body))
             assert len(region.contents) == self.size  # pad and end are one byte each
         self.kargs = text
+        self.error = None
 
 
 def _parse_kargs(region: Region) -> str:
@@ -174,13 +185,17 @@ def _parse_kargs(region: Region) -> str:
 def _build_kargs(size: int, default: str, regions: list[Region], source: str) -> KargsAreas:
     if not regions:
         raise ImageFormatError("no kargs embed areas found; corrupted CoreOS ISO image")
-    kargs = _parse_kargs(regions[0])
-    for region in regions[1:]:
-        other = _parse_kargs(region)
-        if other != kargs:
-            raise ImageFormatError(
-                f"kargs don't match at all offsets! (expected {kargs!r}, but offset {region.offset} has {other!r})"
-            )
+    try:
+        kargs = _parse_kargs(regions[0])
+        for region in regions[1:]:
+            other = _parse_kargs(region)
+            if other != kargs:
+                raise ImageFormatError(
+                    f"kargs don't match at all offsets! (expected {kargs!r}, but offset {region.offset} has {other!r});"
+                    " `iso kargs reset` restores the defaults"
+                )
+    except ImageFormatError as exc:
+        return KargsAreas(size, default, regions, None, source, exc)
     return KargsAreas(size, default, regions, kargs, source)
 
 
@@ -249,10 +264,10 @@ class LiveIso:
     size: int
     ignition_area: Region
     ignition_source: str
-    members: dict[str, bytes]
     kargs_areas: KargsAreas | None
     _features: dict | None = None
     _features_error: ImageFormatError | None = None
+    _members: dict[str, bytes] | None = None  # decoded when first needed
     _members_changed: bool = False
 
     # -- reading
@@ -265,13 +280,6 @@ class LiveIso:
             iso = IsoFs(f)
             offset, length, source = _locate_ignition(iso, f)
             raw = _read_at(f, offset, length, "Ignition embed area")
-            if raw.count(0) == len(raw):
-                members = {}
-            else:
-                try:
-                    members = _initrd.read_members(raw)
-                except Exception as exc:
-                    raise ImageFormatError(f"cannot decode the Ignition embed area: {exc}") from None
             kargs = _locate_kargs(iso, f)
             # Only network and installer customization need the features: a broken
             # features.json must not stop `ignition show`.
@@ -279,7 +287,23 @@ class LiveIso:
                 features, error = _json_file(iso, _FEATURES) or {}, None
             except ImageFormatError as exc:
                 features, error = None, exc
-            return cls(p, size, Region(offset, length, raw), source, members, kargs, features, error)
+            return cls(p, size, Region(offset, length, raw), source, kargs, features, error)
+
+    @property
+    def members(self) -> dict[str, bytes]:
+        """The embed area's files. Decoded only by the commands that need them (not by kargs
+        edits or a reset, so those work on an image whose area is damaged), and never past
+        :data:`_initrd.LIMIT` bytes: the area is 256 KiB, but xz could unpack it to gigabytes."""
+        if self._members is None:
+            raw = self.ignition_area.original
+            if raw.count(0) == len(raw):
+                self._members = {}
+            else:
+                try:
+                    self._members = _initrd.read_members(raw, total_limit=_initrd.LIMIT)
+                except Exception as exc:
+                    raise ImageFormatError(f"cannot decode the Ignition embed area: {exc}") from None
+        return self._members
 
     @property
     def features(self) -> dict:
@@ -297,7 +321,7 @@ class LiveIso:
 
     @property
     def kargs(self) -> str:
-        return self._kargs().kargs
+        return self._kargs().current
 
     @property
     def default_kargs(self) -> str:
@@ -330,14 +354,15 @@ class LiveIso:
     def set_network(self, keyfiles: dict[str, bytes]) -> None:
         if keyfiles and not self.feature("live-initrd-network"):
             raise UnsupportedError("This OS image does not support customizing network settings.")
+        members = self.members
         for name in list(self.network):
-            self.members.pop(name)
+            members.pop(name)
         for name, data in keyfiles.items():
-            self.members[f"{NETWORK_DIR}/{name}"] = data
+            members[f"{NETWORK_DIR}/{name}"] = data
         self._members_changed = True
 
     def replace_members(self, members: dict[str, bytes]) -> None:
-        self.members = dict(members)
+        self._members = dict(members)
         self._members_changed = True
 
     def set_kargs(self, kargs: str) -> None:

@@ -10,10 +10,17 @@ import os
 import re
 from typing import BinaryIO, Sequence
 
-from ..io import os_reason
+from ..io import os_reason, printable
 from . import _initrd
-from ._customize import Customization, _read
-from ._errors import AlreadyCustomizedError, ImageFormatError, NothingEmbeddedError, OutputError, UnsupportedError
+from ._customize import Customization, check_kargs, read_keyfiles
+from ._errors import (
+    AlreadyCustomizedError,
+    ImageFormatError,
+    NothingEmbeddedError,
+    OutputError,
+    UnsafePathError,
+    UnsupportedError,
+)
 from ._iso9660 import IsoFs
 from ._live import IGNITION_PATH, NETWORK_GLOB, LiveIso
 from ._write import new_file, write_image
@@ -28,6 +35,7 @@ def edit_kargs(current: str, append: Sequence[str] = (), delete: Sequence[str] =
 
     ``replace`` items are ``KEY=OLD=NEW``; whole arguments are matched, never substrings.
     """
+    check_kargs([*append, *replace])
     line = f" {current} "
     for arg in delete:
         line = line.replace(f" {arg.strip()} ", " ")
@@ -114,19 +122,6 @@ def network_embed(iso_path: str, keyfiles: Sequence[str], output: str | None = N
     _commit(iso, output, force, stdout)
 
 
-def read_keyfiles(paths: Sequence[str]) -> dict[str, bytes]:
-    """Keyfiles by file name; two with the same name are refused."""
-    files: dict[str, bytes] = {}
-    for path in paths:
-        name = os.path.basename(path)
-        if not name:
-            raise OutputError(f"missing filename in {path}")
-        if name in files:
-            raise AlreadyCustomizedError(f"multiple input files named '{name}'")
-        files[name] = _read(path)
-    return files
-
-
 def network_files(iso_path: str) -> dict[str, bytes]:
     """The embedded keyfiles, by file name."""
     found = LiveIso.open(iso_path).network
@@ -150,19 +145,22 @@ def _makedirs(directory: str) -> None:
 
 
 def extract_files(files: dict[str, bytes], directory: str) -> list[str]:
-    """Write ``files`` (name → bytes) into ``directory``, never over an existing file or outside it."""
+    """Write ``files`` (name → bytes) into ``directory``, never over an existing file or outside it.
+
+    The files get mode 0600: network keyfiles hold Wi-Fi and VPN secrets."""
     targets = [(_initrd.safe_member_path(directory, name), data) for name, data in files.items()]
     written = []
     _makedirs(directory)
     for target, data in targets:
         _makedirs(os.path.dirname(target))
         try:
-            with open(target, "xb") as f:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            with open(fd, "wb") as f:
                 f.write(data)
         except FileExistsError:
-            raise OutputError(f"{target} already exists") from None
+            raise OutputError(f"{printable(target)} already exists") from None
         except OSError as exc:
-            raise OutputError(f"cannot write {target}: {os_reason(exc)}") from None
+            raise OutputError(f"cannot write {printable(target)}: {os_reason(exc)}") from None
         written.append(target)
     return written
 
@@ -174,9 +172,9 @@ def customize(iso_path: str, custom: Customization, output: str | None = None, f
               stdout: BinaryIO | None = None) -> LiveIso:
     """Replace the embed area with ``custom`` (config, installer, network, CAs) and set kargs."""
     iso = LiveIso.open(iso_path)
-    customized = (iso.ignition is not None or bool(iso.network)
-                  or (iso.kargs_supported and iso.kargs != iso.default_kargs))
-    if customized and not force:
+    # With force nothing old is read: a damaged area is replaced all the same.
+    if not force and (iso.ignition is not None or bool(iso.network)
+                      or (iso.kargs_supported and iso.kargs != iso.default_kargs)):
         raise AlreadyCustomizedError("This ISO image is already customized; use -f to force.")
     iso.replace_members(custom.members(iso.features))
     if custom.live_karg_append:
@@ -250,7 +248,7 @@ def extract_pxe(iso_path: str, output_dir: str = ".", force: bool = False) -> li
         except NotFound:
             raise ImageFormatError("Unrecognized CoreOS ISO image: no images/pxeboot directory.") from None
         stem = os.path.splitext(os.path.basename(iso_path))[0]
-        files = [(rec, os.path.join(output_dir, f"{stem}-{rec.name.lower()}"))
+        files = [(rec, _inside(output_dir, f"{stem}-{rec.name.lower()}"))
                  for rec in iso.list_dir(pxeboot) if not rec.is_dir]
         if not force:
             for _, target in files:
@@ -264,8 +262,16 @@ def extract_pxe(iso_path: str, output_dir: str = ".", force: bool = False) -> li
         return written
 
 
+def _inside(directory: str, name: str) -> str:
+    """``directory/name`` for a plain file name (the ISO reader already refuses others)."""
+    if "/" in name or name in (".", ".."):
+        raise UnsafePathError(f"ISO file name {name!r} would be written outside {printable(directory)}")
+    return os.path.join(directory, name)
+
+
 def _copy_range(f: BinaryIO, offset: int, length: int, target: str, force: bool = False) -> None:
-    with new_file(target, force, 0o644) as fd, os.fdopen(fd, "wb", closefd=False) as out:
+    # new_file writes through a descriptor of the directory and never follows the final name
+    with new_file(target, force) as fd, os.fdopen(fd, "wb", closefd=False) as out:
         f.seek(offset)
         left = length
         while left:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
+import signal
 import sys
-import tempfile
 from contextlib import contextmanager
 from typing import BinaryIO, Iterable, Iterator
 
-from ..io import os_reason
+from ..io import os_reason, output_target, replacing
 from ._errors import OutputError
 from ._live import Region
 
@@ -32,21 +31,62 @@ def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
         offset += n
 
 
+# Signals that would stop the process between two area writes: held back while an image is
+# patched in place, then delivered (SIGKILL and power loss cannot be held: `iso reset` repairs).
+_HELD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+# Tests set this to a path: it is created after the first area is written, then the patch pauses,
+# so that a signal can be sent right there.
+_PAUSE_ENV = "_BUTANE_PY_TEST_PATCH_PAUSE"
+
+
 def patch_in_place(path: str, regions: Iterable[Region]) -> None:
-    """Write the changed areas into ``path`` itself; nothing else is touched."""
+    """Write the changed areas into ``path`` itself; nothing else is touched.
+
+    All or nothing as far as the process can make it: the areas' blocks are allocated first (an
+    image may be sparse, and a full disk must fail before any byte changes), the writes and the
+    fsync run with :data:`_HELD` signals blocked.
+    """
     regions = list(regions)
     if not regions:
         return
     try:
-        fd = os.open(path, os.O_WRONLY)
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC | os.O_NONBLOCK)  # a FIFO put there must not block
     except OSError as exc:
         raise OutputError(f"cannot open {path} for writing: {os_reason(exc)}") from None
     try:
         for r in regions:
-            _pwrite_all(fd, r.contents, r.offset)
-        os.fsync(fd)
+            _allocate(fd, r.offset, r.length)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            for i, r in enumerate(regions):
+                if i == 1:
+                    _test_pause()
+                _pwrite_all(fd, r.contents, r.offset)
+            os.fsync(fd)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {os_reason(exc)}") from None
     finally:
         os.close(fd)
+
+
+def _allocate(fd: int, offset: int, length: int) -> None:
+    try:
+        os.posix_fallocate(fd, offset, length)
+    except OSError as exc:
+        if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS, errno.ENODEV):
+            raise
+
+
+def _test_pause() -> None:
+    marker = os.environ.get(_PAUSE_ENV)
+    if marker:
+        import time
+
+        with open(marker, "w"):
+            pass
+        time.sleep(2)
 
 
 def _data_extents(fd: int, size: int) -> list[tuple[int, int]]:
@@ -97,50 +137,25 @@ def clone_file(src_fd: int, dst_fd: int, size: int) -> str:
     return "extents"
 
 
-def publish(tmp: str, dest: str, force: bool, shown: str | None = None) -> None:
-    """Move the finished ``tmp`` to ``dest``: replacing it only with ``force``, else never
-    clobbering, even a file that appeared meanwhile (a hard link fails if ``dest`` exists)."""
-    if force:
-        os.replace(tmp, dest)
-        return
-    try:
-        os.link(tmp, dest)
-    except FileExistsError:
-        raise OutputError(f"{shown or dest} already exists; use --force to overwrite it") from None
-    os.unlink(tmp)
-
-
 @contextmanager
-def new_file(dest: str, force: bool, mode: int) -> Iterator[int]:
-    """A file descriptor on a temporary file beside ``dest`` to fill. When the block ends
-    normally the file gets ``mode`` and becomes ``dest`` (see :func:`publish`); otherwise it is
-    removed. Without ``force`` an existing ``dest`` is refused up front."""
-    dest_abs = os.path.abspath(dest)
-    if not force and os.path.lexists(dest_abs):
-        raise OutputError(f"{dest} already exists; use --force to overwrite it")
+def new_file(dest: str, force: bool, mode: int | None = None, shown: str | None = None) -> Iterator[int]:
+    """A file descriptor on a temporary file beside ``dest`` to fill; when the block ends
+    normally it becomes ``dest`` (see :func:`..io.replacing`: ``mode`` defaults to the replaced
+    file's, else ``0666 & ~umask``), otherwise it is removed. Without ``force`` an existing
+    ``dest`` is refused, up front and again at the end (a hard link never clobbers)."""
+    shown = shown or dest
+    if not force and os.path.lexists(dest):
+        raise OutputError(f"{shown} already exists; use --force to overwrite it")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".butane-py-", dir=os.path.dirname(dest_abs))
-    except OSError as exc:
-        raise OutputError(f"cannot write {dest}: {os_reason(exc)}") from None
-    try:
-        try:
+        with replacing(dest, exclusive=not force, mode=mode) as fd:
             yield fd
-            os.fchmod(fd, mode)
-        finally:
-            os.close(fd)
-        publish(tmp, dest_abs, force, dest)
-        tmp = None
+    except FileExistsError:
+        raise OutputError(f"{shown} already exists; use --force to overwrite it") from None
     except OSError as exc:
-        raise OutputError(f"cannot write {dest}: {os_reason(exc)}") from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        raise OutputError(f"cannot write {shown}: {os_reason(exc)}") from None
 
 
-def write_copy(src: str, dest: str, regions: Iterable[Region], force: bool = False) -> None:
+def write_copy(src: str, dest: str, regions: Iterable[Region], force: bool = False, shown: str | None = None) -> None:
     """Write a patched copy of ``src`` to ``dest`` atomically; ``src`` is only read."""
     regions = list(regions)
     try:
@@ -148,9 +163,9 @@ def write_copy(src: str, dest: str, regions: Iterable[Region], force: bool = Fal
     except OSError as exc:
         raise OutputError(f"cannot open {src}: {os_reason(exc)}") from None
     try:
-        st = os.fstat(src_fd)
-        with new_file(dest, force, stat.S_IMODE(st.st_mode) & 0o777) as fd:
-            clone_file(src_fd, fd, st.st_size)
+        size = os.fstat(src_fd).st_size
+        with new_file(dest, force, shown=shown) as fd:
+            clone_file(src_fd, fd, size)
             for r in regions:
                 _pwrite_all(fd, r.contents, r.offset)
         # No fsync, as cp and coreos-installer: the rename already makes the new file appear
@@ -203,8 +218,8 @@ def write_image(src: str, regions: Iterable[Region], output: str | None, force: 
                 stdout: BinaryIO | None = None) -> None:
     """``output`` None: in place; ``-``: standard output; else a new file.
 
-    An existing character device or FIFO named by ``output`` (``/dev/stdout``, a pipe) is
-    streamed into, never replaced; other non-regular files are refused.
+    An existing device or FIFO named by ``output`` (``/dev/stdout``, a pipe), directly or through
+    symbolic links, is streamed into, never replaced; see :func:`..io.output_target`.
     """
     if output is None:
         patch_in_place(src, regions)
@@ -215,17 +230,15 @@ def write_image(src: str, regions: Iterable[Region], output: str | None, force: 
         _stream(src, stdout if stdout is not None else sys.stdout.buffer, regions, "standard output")
         return
     try:
-        st = os.stat(output)
-    except OSError:
-        st = None
-    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        through, target = output_target(output)
+    except OSError as exc:
+        raise OutputError(f"cannot write {output}: {os_reason(exc)}") from None
+    if through:
         try:
-            out = open(output, "wb")
+            out = open(target, "wb")
         except OSError as exc:
             raise OutputError(f"cannot write {output}: {os_reason(exc)}") from None
         with out:
             _stream(src, out, regions, output)
         return
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        raise OutputError(f"{output} is not a regular file")
-    write_copy(src, output, regions, force)
+    write_copy(src, target, regions, force, shown=output)
