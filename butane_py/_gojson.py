@@ -47,8 +47,18 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+def _parse_int(text: str) -> Any:
+    # Past Python's int-from-text digit limit a literal stays text; such a number is far
+    # out of range for every integer field, which is what Go then reports.
+    return int(text) if len(text) <= 4000 else Num(text)
+
+
 _DECODER = json.JSONDecoder(object_pairs_hook=tuple, parse_float=Num, parse_constant=_reject_constant)
-_SCAN_ONCE = _DECODER.scan_once
+# For documents the fast decoder refuses but Go accepts (deep nesting, huge integers).
+_SLOW_DECODER = json.JSONDecoder(
+    object_pairs_hook=tuple, parse_float=Num, parse_int=_parse_int, parse_constant=_reject_constant
+)
+_SCAN_ONCE = _SLOW_DECODER.scan_once  # only skips values; any literal Go accepts
 _SCANSTRING = _jd.scanstring
 _WS = re.compile(r"[ \t\n\r]*")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -75,8 +85,9 @@ def parse(data: bytes) -> tuple[str, Any, bool]:
         err = syntax_error(data)
         if err is not None:
             raise JSONSyntaxError(*err) from None
-        # Valid for Go but not for the stdlib: only nesting deeper than our recursion budget.
-        value = run_deep(lambda: _DECODER.decode(text), deep=True)
+        # Valid for Go but not for the stdlib: nesting deeper than our recursion budget, or
+        # an integer with more digits than int() converts.
+        value = run_deep(lambda: _SLOW_DECODER.decode(text), deep=True)
         deep = True
     if _SURROGATE.search(text) or "\\u" in text and re.search(r"\\u[dD][89a-fA-F]", text):
         # Go replaces invalid UTF-8 and lone surrogate escapes with U+FFFD.

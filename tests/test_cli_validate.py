@@ -132,3 +132,33 @@ def test_usage_errors_exit_2() -> None:
     p = run("--format", "yaml")
     assert p.returncode == 2
     assert b"Traceback" not in p.stderr
+
+
+HUGE = "1" * 5000  # past Python's int() digit limit (4300)
+
+
+@pytest.mark.parametrize(
+    "doc, expect",
+    [
+        ('{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/a","mode":%s}]}}' % HUGE,
+         f"error at line 1 col 5073: json: cannot unmarshal number {HUGE} into Go struct field "
+         "Config.storage.files.0.mode of type int"),
+        ('{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":"/a","mode":-%s}]}}' % HUGE,
+         f"json: cannot unmarshal number -{HUGE} into Go struct field Config.storage.files.0.mode of type int"),
+        ('{"ignition":{"version":%s}}' % HUGE,
+         "json: cannot unmarshal number into Go struct field versionStub.ignition.version of type string"),
+        ('{"ignition":{"version":"3.4.0"},"storage":{"files":[{"path":%s}]}}' % HUGE,
+         "json: cannot unmarshal number into Go struct field Config.storage.files.0.path of type string"),
+        (HUGE, "json: cannot unmarshal number into Go value of type util.versionStub"),
+    ],
+    ids=["int-field", "negative", "version", "string-field", "top-level"],
+)
+def test_huge_integer_is_a_type_error(doc: str, expect: str) -> None:
+    # As Go's encoding/json: a number that fits no integer is a type error, like 2^64.
+    assert_clean_failure(run(stdin=doc.encode()), expect)
+
+
+def test_huge_integer_in_an_unused_key_is_only_a_warning() -> None:
+    p = run(stdin=('{"ignition":{"version":"3.4.0"},"x":%s}' % HUGE).encode())
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.decode().strip() == "warning at $.x, line 1 col 33: unused key x"

@@ -9,6 +9,7 @@ point back at the YAML that caused them; a path not in the set maps to itself, i
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -154,8 +155,8 @@ def _os_error(exc: OSError, path: str, op: str = "open") -> str:
 
     reason = os_reason(exc)
     if isinstance(exc, IsADirectoryError):
-        return f"read {path}: is a directory"
-    return f"{op} {path}: {reason}"
+        return f"read {_shown(path)}: is a directory"
+    return f"{op} {_shown(path)}: {reason}"
 
 
 def go_join(*parts: str) -> str:
@@ -169,12 +170,93 @@ def go_join(*parts: str) -> str:
     return cleaned[1:] if cleaned.startswith("//") else cleaned
 
 
-def ensure_real_within(path: str, files_dir: str) -> None:
-    """Refuse a path whose symbolic links lead out of ``files_dir`` (stricter than the reference)."""
-    real_base = os.path.realpath(files_dir)
-    real = os.path.realpath(path)
-    if real != real_base and not real.startswith(real_base + os.sep):
-        raise LocalFileError(ERR_FILES_DIR_ESCAPE)
+_O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# Non-blocking so that a FIFO cannot hang the translation; it is refused after fstat.
+_O_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_MAX_LINKS = 40  # as Linux, per lookup
+
+
+def _shown(path: str) -> str:
+    """``path`` for a one-line message: control characters (a NUL, a newline) escaped."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", path)
+
+
+def _os_name(name: str) -> bytes:
+    """A path as the OS takes it; a NUL or an unencodable character is EINVAL, as for Go."""
+    try:
+        raw = os.fsencode(name)
+    except UnicodeError:
+        raw = b"\0"
+    if b"\0" in raw:
+        raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+    return raw
+
+
+def open_beneath(files_dir: str, path: str, flags: int = _O_FILE) -> int:
+    """Open ``path`` (lexically inside ``files_dir``) without ever leaving ``files_dir``.
+
+    Each component is opened with O_NOFOLLOW relative to the directory descriptor before
+    it, and symbolic links are resolved here, so what is opened is what was checked: a
+    link (or a chain of them) that leads out of ``files_dir`` at any step is refused, with
+    no window for swapping a file for a link. Links that stay inside are followed, as the
+    reference follows them.
+    """
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(files_dir))
+    todo = _os_name(rel).split(b"/")[::-1]
+    stack = [os.open(files_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
+    links = 0
+    try:
+        while todo:
+            name = todo.pop()
+            if name in (b"", b"."):
+                continue
+            if name == b"..":
+                if len(stack) == 1:
+                    raise LocalFileError(ERR_FILES_DIR_ESCAPE)
+                os.close(stack.pop())
+                continue
+            last = not any(p not in (b"", b".") for p in todo)
+            try:
+                fd = os.open(name, flags if last else _O_DIR, dir_fd=stack[-1])
+            except OSError as exc:
+                # O_NOFOLLOW on a link: ELOOP, or ENOTDIR with O_DIRECTORY.
+                if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+                    raise
+                try:
+                    target = os.readlink(name, dir_fd=stack[-1])
+                except OSError:
+                    raise exc from None
+                links += 1
+                if links > _MAX_LINKS:
+                    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP)) from None
+                if target.startswith(b"/"):
+                    base = os.fsencode(os.path.realpath(files_dir)).rstrip(b"/") + b"/"
+                    if not (target + b"/").startswith(base):
+                        raise LocalFileError(ERR_FILES_DIR_ESCAPE) from None
+                    target = target[len(base) :]
+                    while len(stack) > 1:
+                        os.close(stack.pop())
+                todo.extend(target.split(b"/")[::-1])
+                continue
+            if last:
+                return fd
+            stack.append(fd)
+        # The path names a directory already open (the files directory itself, or after "..").
+        return os.open(".", flags & ~os.O_NOFOLLOW, dir_fd=stack[-1])
+    finally:
+        for fd in stack:
+            os.close(fd)
+
+
+def _read_regular(fd: int, path: str) -> bytes:
+    """All of the regular file open at ``fd`` (closed here)."""
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(mode):
+            raise LocalFileError(f"read {_shown(path)}: not a regular file")
+        return f.read()
 
 
 def read_local_file(config_path: str, files_dir: str | None) -> bytes:
@@ -183,10 +265,8 @@ def read_local_file(config_path: str, files_dir: str | None) -> bytes:
         raise LocalFileError(ERR_NO_FILES_DIR)
     full = go_join(files_dir, config_path)
     ensure_within(full, files_dir)
-    ensure_real_within(full, files_dir)
     try:
-        with open(full, "rb") as f:
-            return f.read()
+        return _read_regular(open_beneath(files_dir, full), full)
     except OSError as exc:
         raise LocalFileError(_os_error(exc, full)) from None
 
@@ -575,46 +655,169 @@ def process_trees(tr: Translator, cfg: dict, config: dict) -> None:
         src_base = go_join(tr.options.files_dir, tree.get("local", ""))
         try:
             ensure_within(src_base, tr.options.files_dir)
-            ensure_real_within(src_base, tr.options.files_dir)
+            entries = _tree_entries(tr.options.files_dir, src_base)
         except LocalFileError as exc:
             tr.error(yp, str(exc))
             continue
-        try:
-            info = os.stat(src_base)
         except OSError as exc:
             from ..io import os_reason
 
-            tr.error(yp, f"stat {src_base}: {os_reason(exc)}")
-            continue
-        if not stat.S_ISDIR(info.st_mode):
-            tr.error(yp, ERR_TREE_NOT_DIRECTORY)
+            tr.error(yp, f"stat {_shown(src_base)}: {os_reason(exc)}")
             continue
         dest_base = tree.get("path") or "/"
-        _walk_tree(tr, t, spec, yp, os.path.normpath(src_base), dest_base, tree)
+        _walk_tree(tr, t, spec, yp, entries, dest_base, tree)
     t.prune(config)
 
 
-def _go_walk(root: str) -> Iterator[tuple[str, os.stat_result]]:
-    """filepath.Walk order: lexical, directories before their contents, links not followed."""
-    st = os.lstat(root)
-    yield root, st
-    if stat.S_ISDIR(st.st_mode):
-        for name in sorted(os.listdir(root)):
-            yield from _go_walk(os.path.join(root, name))
+class _TreeError(Exception):
+    """An entry of a tree that cannot be read; reported at the tree, the walk goes on."""
 
 
-def _walk_tree(tr: Translator, t: NodeTracker, spec: Spec, yp: tuple, src_base: str, dest_base: str, tree: dict) -> None:
+def _tree_entries(files_dir: str, src_base: str) -> Iterator[tuple[str, str, Any]]:
+    """The tree at ``src_base`` in filepath.Walk order (lexical, a directory before its
+    contents, links not followed): ``(relative path, kind, detail)``.
+
+    ``kind`` is "dir", "link" (detail: the target), "file" (detail: a function returning
+    the contents and mode of what was read), "other", or "error" (detail: the message).
+    The root is checked (OSError, LocalFileError) before this returns; the walk itself
+    is iterative (any depth) and holds one directory descriptor: each entry is opened
+    relative to its directory without following links, and returning to a parent
+    checks that it is still the directory that was left.
+    """
+    top = open_beneath(files_dir, src_base)
+    try:
+        if not stat.S_ISDIR(os.fstat(top).st_mode):
+            raise LocalFileError(ERR_TREE_NOT_DIRECTORY)
+        target = _root_link(files_dir, src_base)
+    except BaseException:
+        os.close(top)
+        raise
+    if target is not None:
+        os.close(top)
+        return iter([("", "link", target)])
+    return _walk_fd(top, src_base)
+
+
+def _root_link(files_dir: str, src_base: str) -> str | None:
+    """The target when the tree's root is itself a link: filepath.Walk makes it one link."""
+    if os.path.abspath(src_base) == os.path.abspath(files_dir):
+        # The files directory, as the user named it.
+        return os.readlink(src_base) if os.path.islink(src_base) else None
+    parent, name = os.path.split(os.path.abspath(src_base))
+    pfd = open_beneath(files_dir, parent, _O_DIR)
+    try:
+        if stat.S_ISLNK(os.stat(name, dir_fd=pfd, follow_symlinks=False).st_mode):
+            return os.readlink(name, dir_fd=pfd)
+        return None
+    finally:
+        os.close(pfd)
+
+
+def _walk_fd(fd: int, src_base: str) -> Iterator[tuple[str, str, Any]]:
+    def where(rel: str) -> str:
+        return _shown(os.path.join(src_base, rel) if rel else src_base)
+
+    def reason(exc: OSError) -> str:
+        from ..io import os_reason
+
+        return os_reason(exc)
+
+    try:
+        yield "", "dir", None
+        frames: list[tuple[os.stat_result, str, Iterator[str]]] = []
+        try:
+            frames.append((os.fstat(fd), "", iter(sorted(os.listdir(fd)))))
+        except OSError as exc:
+            yield "", "error", f"open {where('')}: {reason(exc)}"
+        while frames:
+            dir_st, dir_rel, names = frames[-1]
+            name = next(names, None)
+            if name is None:
+                frames.pop()
+                if not frames:
+                    break
+                up = frames[-1][0]
+                try:
+                    parent = os.open("..", _O_DIR, dir_fd=fd)
+                except OSError as exc:
+                    yield dir_rel, "error", f"open {where(dir_rel)}/..: {reason(exc)}"
+                    return
+                os.close(fd)
+                fd = parent
+                st = os.fstat(fd)
+                if (st.st_dev, st.st_ino) != (up.st_dev, up.st_ino):
+                    yield frames[-1][1], "error", f"walk {where(frames[-1][1])}: directory moved during the walk"
+                    return
+                continue
+            rel = os.path.join(dir_rel, name) if dir_rel else name
+            try:
+                st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            except OSError as exc:
+                yield rel, "error", f"lstat {where(rel)}: {reason(exc)}"
+                continue
+            mode = st.st_mode
+            if stat.S_ISDIR(mode):
+                yield rel, "dir", None
+                try:
+                    child = os.open(name, _O_DIR, dir_fd=fd)
+                except OSError as exc:
+                    yield rel, "error", f"open {where(rel)}: {reason(exc)}"
+                    continue
+                try:
+                    entry = (os.fstat(child), rel, iter(sorted(os.listdir(child))))
+                except OSError as exc:
+                    os.close(child)
+                    yield rel, "error", f"open {where(rel)}: {reason(exc)}"
+                    continue
+                os.close(fd)
+                fd = child
+                frames.append(entry)
+            elif stat.S_ISREG(mode):
+                yield rel, "file", lambda dfd=fd, n=name, r=rel: _read_entry(dfd, n, where(r))
+            elif stat.S_ISLNK(mode):
+                try:
+                    target = os.readlink(name, dir_fd=fd)
+                except OSError as exc:
+                    yield rel, "error", f"readlink {where(rel)}: {reason(exc)}"
+                    continue
+                yield rel, "link", target
+            else:
+                yield rel, "other", None
+    finally:
+        os.close(fd)
+
+
+def _read_entry(dir_fd: int, name: str, shown: str) -> tuple[bytes, int]:
+    """Contents and mode of the regular file ``name`` in ``dir_fd``, as opened (not as listed)."""
+    from ..io import os_reason
+
+    try:
+        fd = os.open(name, _O_FILE, dir_fd=dir_fd)
+    except OSError as exc:
+        # A link here was a file when listed: the tree changed under the walk.
+        raise _TreeError(f"open {shown}: {os_reason(exc)}") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _TreeError(f"read {shown}: not a regular file (the tree changed during the walk)")
+        try:
+            return f.read(), st.st_mode
+        except OSError as exc:
+            raise _TreeError(f"read {shown}: {os_reason(exc)}") from None
+
+
+def _walk_tree(tr: Translator, t: NodeTracker, spec: Spec, yp: tuple, entries, dest_base: str, tree: dict) -> None:
     import posixpath
 
     user, group = tree.get("user") or {}, tree.get("group") or {}
     file_mode, dir_mode = tree.get("file_mode"), tree.get("dir_mode")
-    for src, st in _go_walk(src_base):
-        rel = os.path.relpath(src, src_base)
+    for rel, kind, detail in entries:
         dest = posixpath.normpath(posixpath.join(dest_base, rel.replace(os.sep, "/")))
         if dest.startswith("//"):
             dest = dest[1:]
-        mode = st.st_mode
-        if stat.S_ISDIR(mode):
+        if kind == "error":
+            tr.error(yp, detail)
+        elif kind == "dir":
             if dir_mode is None and not user and not group:
                 continue
             if t.exists(dest):
@@ -626,28 +829,27 @@ def _walk_tree(tr: Translator, t: NodeTracker, spec: Spec, yp: tuple, src_base: 
             tr.ts.add_common_source(yp, ("storage", "directories", i), node, FieldType.parse("Directory"), spec)
             if i == 0:
                 tr.ts.add(yp, ("storage", "directories"))
-        elif stat.S_ISREG(mode):
+        elif kind == "file":
             claimed = _tree_node(tr, t, yp, "files", dest, user, group, lambda f: f.get("contents", {}).get("source"))
             if claimed is None:
                 continue
             i, f = claimed
             try:
-                with open(src, "rb") as fh:
-                    data = fh.read()
-            except OSError as exc:
-                tr.error(yp, _os_error(exc, src))
+                data, mode = detail()
+            except _TreeError as exc:
+                tr.error(yp, str(exc))
                 continue
             fp = ("storage", "files", i)
             _set_contents(tr, f, fp, data, yp, yp)
             if f.get("mode") is None:
                 f["mode"] = file_mode if file_mode is not None else (0o755 if mode & 0o111 else 0o644)
                 tr.ts.add(yp, fp + ("mode",))
-        elif stat.S_ISLNK(mode):
+        elif kind == "link":
             claimed = _tree_node(tr, t, yp, "links", dest, user, group, lambda link: link.get("target"))
             if claimed is None:
                 continue
             i, link = claimed
-            link["target"] = os.readlink(src).replace(os.sep, "/")
+            link["target"] = detail.replace(os.sep, "/")
             tr.ts.add(yp, ("storage", "links", i, "target"))
         else:
             tr.error(yp, ERR_FILE_TYPE)
