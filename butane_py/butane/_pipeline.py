@@ -136,7 +136,12 @@ class _ButaneWalker:
         for fname, expr in fields:
             sub = v.get(fname)
             if sub is None:
-                continue
+                # A struct that is not behind a pointer is walked even when null or absent,
+                # as the reference walks Go's zero value: its rules run, and a null in the
+                # source is "not a map" there.
+                if expr not in self.structs:
+                    continue
+                sub = {}
             child = self.ctx.child(node, fname) if (self.ctx and node is not None) else None
             base = expr.lstrip("*")
             if base.startswith("[]"):
