@@ -211,8 +211,8 @@ def raw(tr: Translator, mc: dict) -> dict:
     """``--raw``: the bare Ignition config; MachineConfig-only fields are warned about."""
     spec = mc["spec"]
     for key in ("kernelArguments", "extensions", "fips", "kernelType"):
-        v = spec.get(key)
-        if v:
+        # Set at all counts (Go's IsZero): fips: false and an empty list are ignored too.
+        if spec.get(key) is not None:
             tr.out_report.warn(("spec", key), ERR_FIELD_ELIDED)
     # Findings so far are at MachineConfig paths; map those now, then descend.
     mapped = Report()
