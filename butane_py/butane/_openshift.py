@@ -210,20 +210,22 @@ def _support_checks(tr: Translator, features: frozenset[str], config: dict) -> N
 def raw(tr: Translator, mc: dict) -> dict:
     """``--raw``: the bare Ignition config; MachineConfig-only fields are warned about."""
     spec = mc["spec"]
-    for key in ("kernelArguments", "extensions", "fips", "kernelType"):
-        v = spec.get(key)
-        if v:
-            tr.out_report.warn(("spec", key), ERR_FIELD_ELIDED)
-    # Findings so far are at MachineConfig paths; map those now, then descend.
-    mapped = Report()
-    for e in tr.out_report.entries:
-        mapped.entries.append(type(e)(e.kind, e.message, tr.ts.map_path(e.path)))
-    tr.out_report = Report()
-    tr.report.merge(mapped)
     descended = TranslationSet()
     for to, frm in tr.ts.set.items():
         if to[:2] == ("spec", "config"):
             descended.add(frm, to[2:])
+    # As in the reference, only the ignored-field warnings are mapped through the
+    # MachineConfig's set; earlier findings go through the descended one, so those at
+    # MachineConfig paths (the MCO support checks) keep them and point at the top.
+    mapped = Report()
+    for e in tr.out_report.entries:
+        mapped.entries.append(type(e)(e.kind, e.message, descended.map_path(e.path)))
+    for key in ("kernelArguments", "extensions", "fips", "kernelType"):
+        # Set at all counts (Go's IsZero): fips: false and an empty list are ignored too.
+        if spec.get(key) is not None:
+            mapped.warn(tr.ts.map_path(("spec", key)), ERR_FIELD_ELIDED)
+    tr.out_report = Report()
+    tr.report.merge(mapped)
     tr.ts = descended
     return spec["config"]
 

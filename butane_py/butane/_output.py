@@ -12,7 +12,6 @@ import json
 import re
 from typing import Any
 
-from ..ignition._merge import is_zero
 from ..ignition._spec import FieldType, Spec
 
 # Fields written even when empty, by struct (they have no ``omitempty`` in the reference).
@@ -59,18 +58,25 @@ def _struct(spec: Spec, name: str, v: dict) -> dict:
         if fname in always:
             out[fname] = _value(spec, ft, x, True)
             continue
-        if x is None:
-            continue
-        if ft.kind == "list":
-            if not x:
-                continue
-        elif ft.kind == "struct":
-            if is_zero(x, ft, spec):
-                continue
-        elif not ft.pointer and not x:
+        if _is_empty(spec, ft, x):
             continue
         out[fname] = _value(spec, ft, x, False)
     return out
+
+
+def _is_empty(spec: Spec, ft: FieldType, x: Any) -> bool:
+    """What ``omitempty`` drops in the reference's encoder: nil, "", 0, false, an empty
+    list (nil or not), and a struct whose fields are all empty in this same sense (so a
+    struct holding only empty lists goes too, unlike Go's IsZero)."""
+    if x is None:
+        return True
+    if ft.pointer:
+        return False
+    if ft.kind == "list":
+        return not x
+    if ft.kind == "struct":
+        return all(_is_empty(spec, t, x.get(n)) for n, t in spec.compiled[ft.struct].fields)  # type: ignore[index]
+    return not x
 
 
 def _value(spec: Spec, ft: FieldType, x: Any, always: bool) -> Any:
