@@ -3,7 +3,8 @@
 Butane marshals with a fork of Go's encoding/json in which ``omitempty`` also drops
 all-zero structs. Fields keep Go's order; a few fields have no ``omitempty`` and are
 always written. Strings are escaped as Go escapes them (``<``, ``>``, ``&``, U+2028 and
-U+2029 as ``\\u`` escapes; control characters as ``\\u00XX`` except ``\\n``, ``\\r``, ``\\t``).
+U+2029 as ``\\u`` escapes; control characters as ``\\u00XX`` except ``\\n``, ``\\r``, ``\\t``;
+each byte of invalid UTF-8 from a local file as ``\\ufffd``).
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def _value(spec: Spec, ft: FieldType, x: Any, always: bool) -> Any:
 
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029",
             "\b": "\\u0008", "\f": "\\u000c"}
-_NEEDS = re.compile("[<>&\u2028\u2029]|\\\\[bf]")
+_NEEDS = re.compile("[<>&\u2028\u2029\ud800-\udfff]|\\\\[bf]")
 
 
 def dumps(doc: Any, pretty: bool = False) -> str:
@@ -125,6 +126,10 @@ def _go_escape(text: str) -> str:
                 out.append(c + nxt)
             i += 2
             continue
-        out.append(_ESCAPES.get(c, c))
+        if "\ud800" <= c <= "\udfff":
+            # A byte of invalid UTF-8 (read with surrogateescape): Go writes U+FFFD's escape.
+            out.append("\\ufffd")
+        else:
+            out.append(_ESCAPES.get(c, c))
         i += 1
     return "".join(out)
