@@ -641,26 +641,25 @@ def suggestion(word: str) -> Optional[str]:
     return forms[match[0]] if match else None
 
 
-def _completion_words() -> list[str]:
-    """The words already typed before the one being completed (bash, zsh, fish, PowerShell)."""
+def _completion_target():
+    """The app whose words a shell completes: a command's, or the default command's when the first
+    word is an option or an input (`butane-py --p` → `--pretty`), read as typer's shell scripts
+    pass the line (bash: COMP_WORDS and COMP_CWORD; zsh, fish, PowerShell: _TYPER_COMPLETE_ARGS)."""
     import os
     import shlex
 
     try:
         if "COMP_WORDS" in os.environ:
             words = shlex.split(os.environ["COMP_WORDS"])
-            return words[1:int(os.environ.get("COMP_CWORD", len(words)))]
-        words = shlex.split(os.environ.get("_TYPER_COMPLETE_ARGS", ""))
-        return words[1:] if os.environ.get("_TYPER_COMPLETE_ARGS", "").endswith(" ") else words[1:-1]
-    except ValueError:  # an open quote
-        return []
-
-
-def _completion_target(words: list[str], incomplete: str):
-    """Complete a command's words, or the default command's (`butane-py --p` → `--pretty`)."""
-    if words:
+            words = words[1:int(os.environ.get("COMP_CWORD", len(words))) + 1]
+        else:
+            line = os.environ.get("_TYPER_COMPLETE_ARGS", "")
+            words = shlex.split(line)[1:] + ([""] if line.endswith(" ") else [])
+    except ValueError:  # an open quote, a bad number
+        words = []
+    if len(words) > 1:
         return app if words[0] in SUBCOMMANDS else translate_app
-    return translate_app if incomplete.startswith("-") else app
+    return translate_app if words and words[0].startswith("-") else app
 
 
 def _pxe_without_value(args: list[str]) -> list[str]:
@@ -685,10 +684,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     completing = any(k.endswith("_COMPLETE") and k.startswith("_BUTANE") for k in os.environ)
     args = _pxe_without_value(args)
     if completing:
-        words = _completion_words()
-        typed = os.environ.get("COMP_WORDS", os.environ.get("_TYPER_COMPLETE_ARGS", "")).split()
-        incomplete = "" if len(typed) <= len(words) + 1 else typed[len(words) + 1]
-        target = _completion_target(words, incomplete)
+        target = _completion_target()
     elif args == ["help"] and not os.path.lexists("help"):  # a file named help is still translated
         target, args = app, ["--help"]
     else:

@@ -241,46 +241,82 @@ def hash_password(method: str = "sha512", grub: bool = False) -> int:
 # -- images and downloads ---------------------------------------------------------------------
 
 
+def _size(n: float) -> str:
+    """A byte count as people read it: 812.3 MiB."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
 class _Progress:
-    """Progress on standard error: a rich bar on a terminal, a plain line a second otherwise."""
+    """Download progress on standard error.
+
+    On a terminal, a bar with size, speed and time left (rich's), replaced when the file is
+    complete by one summary line that stays. Elsewhere (a log, CI), a plain line every few
+    seconds or each tenth of the file, then the same summary; nothing before data arrives."""
+
+    EVERY = 3.0  # seconds between plain lines
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.tty = sys.stderr.isatty()
-        self._last = 0.0
         self._bar = None
         self._task = None
         self.name = ""
 
     def start(self, name: str) -> None:
-        self.name = name
-        if self.quiet:
-            return
-        if self.tty:
-            from rich.progress import Progress
+        import time
 
-            self._bar = Progress(transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task(name, total=None)
+        self.name = _shown(name)
+        self._done = 0
+        self._started = self._last = time.monotonic()
+        self._tenth = 0
+        if self.quiet or not self.tty:
+            return
+        from rich.console import Console
+        from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
+                                   TransferSpeedColumn)
+
+        self._bar = Progress(
+            TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(binary_units=True),
+            TransferSpeedColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task(self.name, total=None)
 
     def __call__(self, done: int, total: int | None) -> None:
+        import time
+
+        self._done = done
         if self.quiet:
             return
         if self._bar is not None:
             self._bar.update(self._task, completed=done, total=total)
             return
+        if not done or (total and done >= total):
+            return  # no data yet; at the end the summary says it
+        now = time.monotonic()
+        tenth = done * 10 // total if total else 0
+        if now - self._last >= self.EVERY or tenth > self._tenth:
+            self._last, self._tenth = now, tenth
+            of = f" of {_size(total)} ({done * 100 // total}%)" if total else ""
+            sys.stderr.write(f"{self.name}: {_size(done)}{of}\n")
+            sys.stderr.flush()
+
+    def stop(self, complete: bool = False) -> None:
+        """Remove the bar; with ``complete``, say what this run downloaded and how fast."""
         import time
 
-        now = time.monotonic()
-        if now - self._last >= 1.0 or (total is not None and done >= total):
-            self._last = now
-            of = f" of {total / 1048576:.1f}" if total else ""
-            sys.stderr.write(f"{self.name}: {done / 1048576:.1f}{of} MiB\n")
-
-    def stop(self) -> None:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
+        if complete and not self.quiet and self._done:
+            took = max(time.monotonic() - self._started, 1e-3)
+            shown = f"{took:.0f} s" if took >= 10 else f"{took:.1f} s"
+            sys.stderr.write(f"{self.name}: {_size(self._done)} in {shown} ({_size(self._done / took)}/s)\n")
+            sys.stderr.flush()
 
 
 def download(
@@ -385,8 +421,9 @@ def _fetch_one(url: str, art, label: str, dest: str, ring, insecure: bool, fetch
     from . import fetch as fetching
 
     progress.start(label)
+    complete = False
     try:
-        return fetching.fetch(
+        result = fetching.fetch(
             url,
             dest,
             sha256=None if art is None else art.sha256,
@@ -401,8 +438,10 @@ def _fetch_one(url: str, art, label: str, dest: str, ring, insecure: bool, fetch
             fetch_retries=fetch_retries,
             progress=progress,
         )
+        complete = True
+        return result
     finally:
-        progress.stop()
+        progress.stop(complete)
 
 
 def stream_list(stream: str = "stable", stream_base_url: str | None = None) -> int:
