@@ -163,6 +163,9 @@ def write_file(path: str, data: bytes) -> None:
         with open(target, "wb") as f:  # as the reference opens it: O_CREAT|O_TRUNC
             f.write(data)
         return
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        # A read-only file is not replaced, as the reference (which opens it to write) refuses it.
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
     with replacing(target, sync=True) as fd:
         _write_all(fd, data)
 
