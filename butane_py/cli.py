@@ -16,18 +16,24 @@ import typer.core
 from .commands import SUBCOMMANDS
 from .errors import ButanePyError
 
+_APP_HELP = (
+    "Provision CoreOS-family machines: Butane to Ignition, validation, images.\n\n"
+    "Without a command, butane-py translates a Butane config as butane does: butane-py [OPTIONS] [INPUT] "
+    "(see butane-py --help)."
+)
+
 app = typer.Typer(
     name="butane-py",
-    help="Provision CoreOS-family machines: Butane to Ignition, validation, images.",
+    help=_APP_HELP,
     add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 
 
-@app.callback()
+@app.callback(help=_APP_HELP)
 def _group() -> None:
-    """Provision CoreOS-family machines: Butane to Ignition, validation, images."""
+    pass
 
 
 class OutputFormat(str, Enum):

@@ -73,9 +73,11 @@ def test_help_in_process_equals_a_real_run(monkeypatch, capsys) -> None:
         assert p.stdout == render_help(monkeypatch, capsys, words)
 
 
-def test_help_command_lists_the_commands(tmp_path) -> None:
+def test_help_command_lists_the_commands(tmp_path, snapshot) -> None:
     p = run("help", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
+    assert p.stdout == snapshot
+    assert "Without a command, butane-py translates" in p.stdout, "it names the default command"
     for name in ("validate", "check", "download", "stream", "iso", "pxe", "embed"):
         assert re.search(rf"^│ {re.escape(name)} ", p.stdout, re.M), p.stdout
 
