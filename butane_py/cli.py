@@ -641,8 +641,9 @@ def suggestion(word: str) -> Optional[str]:
     forms: dict[str, str] = {}
     for path in command_paths():
         parts = path.split()
-        for form in (path, "-".join(parts), "-".join(reversed(parts)), *parts[:1]):
-            forms.setdefault(form, path if form != parts[0] else parts[0])
+        forms.setdefault(parts[0], parts[0])  # a group alone: "imags" → images
+        for form in (path, "-".join(parts), "-".join(reversed(parts))):
+            forms.setdefault(form, path)
     match = difflib.get_close_matches(word.lower(), list(forms), n=1, cutoff=0.75)
     return forms[match[0]] if match else None
 
