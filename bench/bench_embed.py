@@ -2,7 +2,7 @@
 """Benchmark embedding an Ignition config into a 1 GiB live ISO.
 
 Builds a 1 GiB image from the 2023-07 x86_64 embed-areas fixture
-(``../shared/fixtures/coreos-installer/iso``): the 1 MiB ISO volume, then a hole, 256 MiB of
+(``fixtures/third_party/coreos-installer/iso``): the 1 MiB ISO volume, then a hole, 256 MiB of
 real (random, incompressible) data that the ISO parser never reads, then a hole to 1 GiB.
 Then measures, in the same run on the same (page-cached) file:
 
@@ -35,7 +35,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "coreos-installer" / "iso" / "embed-areas-2023-07.x86_64.iso.xz"
+FIXTURE = ROOT / "fixtures" / "third_party" / "coreos-installer" / "iso" / "embed-areas-2023-07.x86_64.iso.xz"
 
 MIB = 1 << 20
 SIZE = 1024 * MIB  # the whole image, sparse

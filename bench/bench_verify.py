@@ -28,7 +28,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-KEYS = ROOT.parent / "shared" / "fixtures" / "coreos-installer" / "verify"
+KEYS = ROOT / "fixtures" / "third_party" / "coreos-installer" / "verify"
 
 CHILD = r"""
 import json, sys, time

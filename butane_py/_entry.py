@@ -151,6 +151,8 @@ def _main(argv: Optional[list[str]] = None) -> int:
         pass  # shell completion: typer answers
     elif args and args[0] in FAST:
         run = FAST[args[0]](args[1:])
+    elif args == ["help"] and not os.path.lexists("help"):
+        pass  # the command list, from typer
     elif not args or args[0] not in SUBCOMMANDS:
         run = _fast_translate(args)
     if run is not None:

@@ -22,10 +22,15 @@ import gc
 import math
 import re
 import sys
+import threading
 import unicodedata
 
 from ._gotypes import ANY, ANY_T, BOOL, INT, MAP, PTR, SLICE, STRING, STRING_T, STRUCT, GoType
 
+# ruamel.yaml.clib's extension module, driven below with its event classes swapped for ours.
+# That is not its public interface (ruamel.yaml.cyaml.CParser is, but building ruamel's event
+# objects costs about half again the parse time), so pyproject.toml pins the clib series this
+# works with, and tests/test_goyaml.py fails if the fast path stops working.
 try:
     import _ruamel_yaml as _ruamel_module
     from _ruamel_yaml import CParser as _CParser
@@ -2561,8 +2566,18 @@ _EVENT_STANDINS = {
 }
 
 
+# Held while the stand-ins are in place: two threads swapping them at once could leave them
+# installed for good (the second would save and later restore the first one's stand-ins).
+_SWAP_LOCK = threading.Lock()
+
+
 def _parse_fast(data):
     """Compose the first document with libyaml; raises _NeedSlow when the port must decide."""
+    with _SWAP_LOCK:
+        return _parse_fast_locked(data)
+
+
+def _parse_fast_locked(data):
     mod = _ruamel_module
     saved = {name: getattr(mod, name) for name in _EVENT_STANDINS}
     try:

@@ -60,6 +60,12 @@ def _use_color(when: str) -> bool:
     return "NO_COLOR" not in os.environ and sys.stderr.isatty()
 
 
+import errno as _errno
+
+# Errors that only writing data gives (the file is open by then).
+_WRITE_ERRNOS = (_errno.ENOSPC, _errno.EDQUOT, _errno.EFBIG, _errno.EIO)
+
+
 def translate(
     input: str = "-",
     output: str | None = None,
@@ -75,14 +81,20 @@ def translate(
 ) -> int:
     """The default command: Butane to Ignition, as the reference ``butane`` does it."""
     from .butane import translate as do_translate
-    from .io import read_input, write_output
+    from .io import os_reason, read_bytes, write_file
     from .report import render_pretty
 
     try:
-        data = read_input(input)
-    except ButanePyError as exc:
-        sys.stderr.write(f"{exc}\n")
-        return exc.exit_code
+        data = read_bytes(input)
+    except IsADirectoryError:
+        sys.stderr.write(f"failed to read {input}: read {input}: is a directory\n")  # the reference's words
+        return 1
+    except OSError as exc:
+        sys.stderr.write(f"failed to open {input}: open {input}: {os_reason(exc)}\n")
+        hint = _command_hint(input) if isinstance(exc, FileNotFoundError) else None
+        if hint is not None:
+            sys.stderr.write(f"did you mean 'butane-py {hint}'?\n")
+        return 1
     result = do_translate(data, files_dir=files_dir, raw=raw, pretty=pretty, extensions=not no_extensions, lint=lint)
     if result.report.entries:
         if raw_errors:
@@ -99,11 +111,27 @@ def translate(
     if not check:
         assert result.output is not None
         try:
-            write_output(output or "-", (result.output + "\n").encode("utf-8", "surrogateescape"))
-        except ButanePyError as exc:
-            sys.stderr.write(f"{exc}\n")
-            return exc.exit_code
+            write_file(output or "-", (result.output + "\n").encode("utf-8", "surrogateescape"))
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            # The reference's words: it opens the file, then writes it (standard output is /dev/stdout).
+            name = "/dev/stdout" if output in (None, "-") else output
+            if exc.errno in _WRITE_ERRNOS:
+                sys.stderr.write(f"Failed to write config to {name}: write {name}: {os_reason(exc)}\n")
+            else:
+                sys.stderr.write(f"failed to open {name}: open {name}: {os_reason(exc)}\n")
+            return 1
     return 0
+
+
+def _command_hint(word: str) -> str | None:
+    """The command a missing input's name is close to (``list-stream`` → ``stream list``)."""
+    if "/" in word or "." in word:
+        return None  # a path, not a mistyped command
+    from .cli import suggestion
+
+    return suggestion(word)
 
 
 # Anything else (.bu, .yaml, .yml …) is read as Butane.
@@ -135,11 +163,13 @@ def check(
                 report, error, ok = parsed.report, parsed.error, parsed.ok
                 if error is not None:
                     error = f"couldn't parse config: {error}"
+                elif not ok:
+                    error = "config is invalid"  # its error findings say why
             else:
                 directory = files_dir if files_dir is not None else (os.path.dirname(name) or ".")
                 res = do_translate(data, files_dir=directory, strict=strict, lint=lint)
                 report, error, ok = res.report, res.error, res.ok
-            if strict and report.entries and error is None:
+            if strict and report.entries and ok:  # a failed file is not blamed on warnings
                 ok, error = False, "Config produced warnings and --strict was specified"
             entry.update(ok=ok, error=error, findings=[e.to_dict() for e in report])
         failed += not entry["ok"]
@@ -211,46 +241,82 @@ def hash_password(method: str = "sha512", grub: bool = False) -> int:
 # -- images and downloads ---------------------------------------------------------------------
 
 
+def _size(n: float) -> str:
+    """A byte count as people read it: 812.3 MiB."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
 class _Progress:
-    """Progress on standard error: a rich bar on a terminal, a plain line a second otherwise."""
+    """Download progress on standard error.
+
+    On a terminal, a bar with size, speed and time left (rich's), replaced when the file is
+    complete by one summary line that stays. Elsewhere (a log, CI), a plain line every few
+    seconds or each tenth of the file, then the same summary; nothing before data arrives."""
+
+    EVERY = 3.0  # seconds between plain lines
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.tty = sys.stderr.isatty()
-        self._last = 0.0
         self._bar = None
         self._task = None
         self.name = ""
 
     def start(self, name: str) -> None:
-        self.name = name
-        if self.quiet:
-            return
-        if self.tty:
-            from rich.progress import Progress
+        import time
 
-            self._bar = Progress(transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task(name, total=None)
+        self.name = _shown(name)
+        self._done = 0
+        self._started = self._last = time.monotonic()
+        self._tenth = 0
+        if self.quiet or not self.tty:
+            return
+        from rich.console import Console
+        from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
+                                   TransferSpeedColumn)
+
+        self._bar = Progress(
+            TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(binary_units=True),
+            TransferSpeedColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task(self.name, total=None)
 
     def __call__(self, done: int, total: int | None) -> None:
+        import time
+
+        self._done = done
         if self.quiet:
             return
         if self._bar is not None:
             self._bar.update(self._task, completed=done, total=total)
             return
+        if not done or (total and done >= total):
+            return  # no data yet; at the end the summary says it
+        now = time.monotonic()
+        tenth = done * 10 // total if total else 0
+        if now - self._last >= self.EVERY or tenth > self._tenth:
+            self._last, self._tenth = now, tenth
+            of = f" of {_size(total)} ({done * 100 // total}%)" if total else ""
+            sys.stderr.write(f"{self.name}: {_size(done)}{of}\n")
+            sys.stderr.flush()
+
+    def stop(self, complete: bool = False) -> None:
+        """Remove the bar; with ``complete``, say what this run downloaded and how fast."""
         import time
 
-        now = time.monotonic()
-        if now - self._last >= 1.0 or (total is not None and done >= total):
-            self._last = now
-            of = f" of {total / 1048576:.1f}" if total else ""
-            sys.stderr.write(f"{self.name}: {done / 1048576:.1f}{of} MiB\n")
-
-    def stop(self) -> None:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
+        if complete and not self.quiet and self._done:
+            took = max(time.monotonic() - self._started, 1e-3)
+            shown = f"{took:.0f} s" if took >= 10 else f"{took:.1f} s"
+            sys.stderr.write(f"{self.name}: {_size(self._done)} in {shown} ({_size(self._done / took)}/s)\n")
+            sys.stderr.flush()
 
 
 def download(
@@ -355,8 +421,9 @@ def _fetch_one(url: str, art, label: str, dest: str, ring, insecure: bool, fetch
     from . import fetch as fetching
 
     progress.start(label)
+    complete = False
     try:
-        return fetching.fetch(
+        result = fetching.fetch(
             url,
             dest,
             sha256=None if art is None else art.sha256,
@@ -371,8 +438,10 @@ def _fetch_one(url: str, art, label: str, dest: str, ring, insecure: bool, fetch
             fetch_retries=fetch_retries,
             progress=progress,
         )
+        complete = True
+        return result
     finally:
-        progress.stop()
+        progress.stop(complete)
 
 
 def stream_list(stream: str = "stable", stream_base_url: str | None = None) -> int:
@@ -556,8 +625,8 @@ def iso_network_remove(iso: str, output: str | None = None, force: bool = False)
     return _call(_embed().network_remove, iso, output, force)
 
 
-def iso_extract_pxe(iso: str, output_dir: str = ".") -> int:
-    return _call(_embed().extract_pxe, iso, output_dir, show=_listing)
+def iso_extract_pxe(iso: str, output_dir: str = ".", force: bool = False) -> int:
+    return _call(_embed().extract_pxe, iso, output_dir, force, show=_listing)
 
 
 def iso_reset(iso: str, output: str | None = None, force: bool = False) -> int:
@@ -714,6 +783,12 @@ def _fetch_image_files(name, architecture, fmt, stream_base_url, keyring, insecu
     elif name in _packaged():
         artifacts = images.resolve(name, architecture, format=fmt)
     else:
+        from .images._stream import STREAMS
+
+        if stream_base_url is None and name not in STREAMS:
+            # A typo is told at once, not after a request for a stream that cannot exist; another
+            # server (--stream-base-url) may offer other streams.
+            raise images.UnknownChoiceError("stream", name, STREAMS, sort=False)
         artifacts = images.resolve("fcos", architecture, stream=name, platform="metal", format=fmt,
                                    base_url=stream_base_url, get_bytes=get_bytes)
     dests = [fetching.cache_path(art.cache_key) if directory is None else os.path.join(directory, art.filename)

@@ -137,7 +137,7 @@ class DigestMismatchError(VerificationError):
 
 
 class MissingSignatureError(SignatureError):
-    """The detached signature does not exist on the server (use insecure to skip)."""
+    """The detached signature does not exist on the server (use --insecure to skip)."""
 
 
 class DecompressionError(FetchError):
@@ -861,7 +861,7 @@ def _fetch(url: str, dest_p: Path, label: str, entry: Path | None, *, sha256, sh
             if sig_bytes is not None:
                 info = verify_detached_file(tmp, load_signature(sig_bytes), ring, what=label)
             elif not signed_digest and not insecure:
-                raise MissingSignatureError(f"{label}: signature {sig_url} not found (use insecure to skip)")
+                raise MissingSignatureError(f"{label}: signature {sig_url} not found (use --insecure to skip)")
             if entry is not None:
                 if sig_bytes is not None:
                     _write_file(_sig_path(entry), sig_bytes)
@@ -993,6 +993,6 @@ def verify_file(
         if insecure:
             return None
         raise MissingSignatureError(
-            f"{label}: no signature given (use insecure to skip)"
+            f"{label}: no signature given (use --insecure to skip)"
         )
     return verify_detached_file(p, signature, ring, what=label)

@@ -28,13 +28,18 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]) & 0xFF:02x}", text)
 
 
-def read_input(path: str) -> bytes:
-    """The bytes of ``path``, or of standard input for ``-``; :class:`InputError` otherwise."""
+def read_bytes(path: str) -> bytes:
+    """The bytes of ``path``, or of standard input for ``-``; :class:`OSError` otherwise."""
     if path == "-":
         return sys.stdin.buffer.read()
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def read_input(path: str) -> bytes:
+    """The bytes of ``path``, or of standard input for ``-``; :class:`InputError` otherwise."""
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return read_bytes(path)
     except IsADirectoryError:
         raise InputError(f"couldn't read config: read {path}: is a directory") from None
     except OSError as exc:
@@ -173,20 +178,33 @@ def _mode_of(name: str, dir_fd: int) -> int:
     return 0o666 & ~_umask()
 
 
+def write_file(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` (standard output for ``-``): atomically through a temporary file
+    and a rename for a regular file (see :func:`output_target` for links, devices, FIFOs and
+    ``/dev/stdout``); :class:`OSError` otherwise."""
+    if path == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    through, target = output_target(path)
+    if through:
+        with open(target, "wb") as f:  # as the reference opens it: O_CREAT|O_TRUNC
+            f.write(data)
+        return
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        # A read-only file is not replaced, as the reference (which opens it to write) refuses it.
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+    with replacing(target, sync=True) as fd:
+        _write_all(fd, data)
+
+
 def write_output(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path``: atomically through a temporary file and a rename for a regular
-    file (see :func:`output_target` for links, devices, FIFOs and ``/dev/stdout``)."""
+    """:func:`write_file`, with :class:`InputError` for what cannot be written."""
     if path == "-":
         write_stdout(data)
         return
     try:
-        through, target = output_target(path)
-        if through:
-            with open(target, "wb") as f:  # as the reference opens it: O_CREAT|O_TRUNC
-                f.write(data)
-            return
-        with replacing(target, sync=True) as fd:
-            _write_all(fd, data)
+        write_file(path, data)
     except OSError as exc:
         raise InputError(f"couldn't write {path}: {os_reason(exc)}") from None
 

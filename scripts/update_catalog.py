@@ -8,7 +8,7 @@ Run on a machine with internet access:
 
 Offline, Fedora CoreOS entries can be built from saved stream documents:
 
-    python3 scripts/update_catalog.py --offline --stream-file stable=../shared/fixtures/stream-metadata/fcos-stream.json
+    python3 scripts/update_catalog.py --offline --stream-file stable=fixtures/third_party/stream-metadata/fcos-stream.json
 
 Entries whose metadata cannot be read are written as absent (with the reason), never with
 guessed digests. Flatcar publishes no SHA-256, so its entries carry the SHA-512 from .DIGESTS.

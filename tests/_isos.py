@@ -6,9 +6,9 @@ import lzma
 import shutil
 from pathlib import Path
 
-from .conftest import SHARED
+from .conftest import THIRD_PARTY
 
-ISO_DIR = SHARED / "fixtures" / "coreos-installer" / "iso"
+ISO_DIR = THIRD_PARTY / "coreos-installer" / "iso"
 LIVE_ISOS = sorted(p.name[: -len(".xz")] for p in ISO_DIR.glob("embed-areas-*.iso.xz"))
 # Layouts with kernel-argument areas (2020-09 has none; s390x gained them in 2023-07).
 KARGS_ISOS = [n for n in LIVE_ISOS if "2020-09" not in n and "2023-03.s390x" not in n]

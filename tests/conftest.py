@@ -3,9 +3,22 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# Third-party fixtures the project carries (see fixtures/third_party/README.md).
+THIRD_PARTY = ROOT / "fixtures" / "third_party"
+# The conformance corpora live only beside a checkout (../shared), never in the project.
 SHARED = ROOT.parent / "shared"
+CONFORMANCE = SHARED / "conformance"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def need_conformance() -> None:
+    """Skip the calling module or test when ../shared/conformance is absent.
+
+    Every such skip is raised here, so pytest's summary folds them into a single line.
+    """
+    if not CONFORMANCE.is_dir():
+        pytest.skip("../shared/conformance not found: conformance corpora skipped", allow_module_level=True)
 
 
 @pytest.fixture(scope="session")

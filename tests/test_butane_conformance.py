@@ -3,19 +3,19 @@
 Each case must agree on verdict, output (exactly) and diagnostics, except those listed in
 ``butane_known_disagreements.txt``, which may only shrink.
 
-The shared files directory lost two symbolic links when it was packaged (each became a
-regular file holding its target). The reference recorded the corpus with the links, so
-this test runs on a copy with them restored; ``check.py`` on the shared copy cannot
-reproduce the tree cases that use them, for any implementation.
+The reference recorded the corpus with two symbolic links in ``files/`` (``links.txt``), which
+a packaged copy turns into regular files. ``../shared`` is read-only, so the files directory
+comes from ``check.py``'s own ``restore_links``: the shared directory itself when the links
+are intact, else a temporary copy with them recreated.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import pathlib
 import re
-import shutil
 
 import pytest
 
@@ -23,15 +23,14 @@ from butane_py import butane
 from butane_py.report import render_pretty
 
 from ._conformance import findings, read_known
-from .conftest import SHARED
+from .conftest import CONFORMANCE, need_conformance
 
-BASE = SHARED / "conformance" / "butane"
+need_conformance()
+BASE = CONFORMANCE / "butane"
 CASES = BASE / "cases"
 KNOWN_FILE = pathlib.Path(__file__).with_name("butane_known_disagreements.txt")
 KNOWN = read_known(KNOWN_FILE)
 NAMES = sorted(p.name[:-3] for p in CASES.glob("*.bu")) if CASES.is_dir() else []
-# Files of the shared copy that were symbolic links when the corpus was recorded.
-LOST_SYMLINKS = {"tree/sub/link-to-run": "../run.sh", "gen/tree3/nested/link": "../with space.txt"}
 IMPLEMENTED_VARIANTS = {"fcos", "flatcar", "r4e", "fiot", "openshift"}
 _VARIANT = re.compile(rb"^variant:\s*['\"]?([A-Za-z0-9]+)", re.M)
 
@@ -46,18 +45,11 @@ OTHERS = [n for n in NAMES if variant_of(n) not in IMPLEMENTED_VARIANTS]
 
 
 @pytest.fixture(scope="module")
-def files_dir(tmp_path_factory) -> pathlib.Path:
-    root = tmp_path_factory.mktemp("conformance")
-    files = root / "files"
-    shutil.copytree(BASE / "files", files, symlinks=True)
-    for rel, target in LOST_SYMLINKS.items():
-        path = files / rel
-        if path.is_file() and not path.is_symlink() and path.read_text() == target:
-            path.chmod(0o644)
-            path.unlink()
-            path.symlink_to(target)
-    (root / "cases").symlink_to(CASES)
-    return files
+def files_dir() -> pathlib.Path:
+    spec = importlib.util.spec_from_file_location("conformance_check", CONFORMANCE / "check.py")
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    return pathlib.Path(check.restore_links(str(BASE / "files"), str(BASE / "links.txt")))
 
 
 def outcome(name: str, files_dir: pathlib.Path, extensions: bool = True) -> tuple[bool, str]:

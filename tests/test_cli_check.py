@@ -35,8 +35,19 @@ def test_mixed_files(tmp_path) -> None:
         "bad.bu:5:13: error: path not absolute ($.storage.files.0.path)",
         "bad.bu: error: config generated was invalid",
         "bad.ign:1:67: error: path not absolute ($.storage.files.0.path)",
+        "bad.ign: error: config is invalid",
         "checked 4 files: 2 failed",
     ]
+
+
+def test_strict_on_errors_says_invalid_not_warnings(tmp_path) -> None:
+    """A file that fails on its errors is invalid under --strict too; warnings are not blamed."""
+    write(tmp_path, {"bad.bu": BAD_BU, "bad.ign": BAD_IGN})
+    p = run("--strict", "bad.bu", "bad.ign", cwd=tmp_path)
+    assert p.returncode == 1
+    assert "--strict" not in p.stdout
+    assert "bad.bu: error: config generated was invalid" in p.stdout.splitlines()
+    assert "bad.ign: error: config is invalid" in p.stdout.splitlines()
 
 
 def test_files_dir_defaults_to_each_files_directory(tmp_path) -> None:

@@ -14,10 +14,10 @@ import pysequoia
 import pytest
 
 from ._httpserver import TestServer
-from .conftest import ROOT, SHARED
+from .conftest import ROOT, THIRD_PARTY
 
-VERIFY = SHARED / "fixtures" / "coreos-installer" / "verify"
-STREAM = SHARED / "fixtures" / "stream-metadata" / "fcos-stream.json"
+VERIFY = THIRD_PARTY / "coreos-installer" / "verify"
+STREAM = THIRD_PARTY / "stream-metadata" / "fcos-stream.json"
 
 
 def sign(data: bytes) -> bytes:

@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -91,11 +92,15 @@ def test_output_to_fifo(tmp_path) -> None:
 GOLDEN = ROOT / "fixtures" / "cli" / "translate"
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in GOLDEN.glob("*.bu")))
+@pytest.mark.parametrize("name", sorted(p.stem for p in GOLDEN.glob("*.args")))
 def test_golden(name: str) -> None:
-    """Golden cases recorded from the reference butane: flags, stdout, stderr, exit code."""
+    """Golden cases recorded from the reference butane: flags, stdout, stderr, exit code.
+
+    The input is NAME.bu; a case without one names its input (or none) in NAME.args."""
     args = (GOLDEN / f"{name}.args").read_text().split()
-    p = run(*args, f"{name}.bu", cwd=GOLDEN)
+    if (GOLDEN / f"{name}.bu").exists():
+        args.append(f"{name}.bu")
+    p = run(*args, cwd=GOLDEN)
     assert p.returncode == int((GOLDEN / f"{name}.rc").read_text())
     assert p.stderr.decode() == (GOLDEN / f"{name}.stderr").read_text()
     assert p.stdout == (GOLDEN / f"{name}.stdout").read_bytes()
@@ -231,3 +236,38 @@ def test_shell_completion_offers_commands() -> None:
                COMP_WORDS="butane-py st", COMP_CWORD="1")
     p = subprocess.run([sys.executable, "-m", "butane_py"], capture_output=True, text=True, env=env, timeout=60)
     assert "stream" in p.stdout.split()
+
+
+UNPRIVILEGED = ROOT / "fixtures" / "cli" / "translate-unprivileged"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not __import__("shutil").which("setpriv"),
+                    reason="needs root to run as nobody (permissions do not bind root)")
+@pytest.mark.parametrize("name", sorted(p.stem for p in UNPRIVILEGED.glob("*.args")))
+def test_golden_unprivileged(name: str) -> None:
+    """Recorded from the reference butane run as nobody: an unreadable input, -o to a read-only
+    file and into a read-only directory. Nothing is changed."""
+    import shutil
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="butane-py-unpriv-", dir="/tmp"))
+    try:
+        work.chmod(0o777)
+        (work / "ok.bu").write_text("variant: fcos\nversion: 1.5.0\n")
+        (work / "unreadable.bu").write_text("variant: fcos\nversion: 1.5.0\n")
+        (work / "unreadable.bu").chmod(0)
+        (work / "read-only.ign").write_text("old\n")
+        (work / "read-only.ign").chmod(0o444)
+        (work / "read-only-dir").mkdir(mode=0o555)
+        (work / "read-only-dir").chmod(0o555)
+        env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
+        p = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", sys.executable,
+                            "-m", "butane_py", *(UNPRIVILEGED / f"{name}.args").read_text().split()],
+                           capture_output=True, env=env, cwd=work, timeout=120)
+        assert p.returncode == int((UNPRIVILEGED / f"{name}.rc").read_text())
+        assert p.stderr.decode() == (UNPRIVILEGED / f"{name}.stderr").read_text()
+        assert p.stdout == (UNPRIVILEGED / f"{name}.stdout").read_bytes()
+        assert (work / "read-only.ign").read_text() == "old\n"
+        assert os.listdir(work / "read-only-dir") == []
+    finally:
+        shutil.rmtree(work)

@@ -17,10 +17,10 @@ from butane_py import embed
 
 from ._httpserver import TestServer
 from ._isos import pristine, working_copy
-from .conftest import ROOT, SHARED
+from .conftest import ROOT, THIRD_PARTY
 from .test_cli_download import VERIFY, sign, site  # noqa: F401 - site is a fixture
 
-STREAM = SHARED / "fixtures" / "stream-metadata" / "fcos-stream.json"
+STREAM = THIRD_PARTY / "stream-metadata" / "fcos-stream.json"
 X86 = "embed-areas-2023-07.x86_64.iso"
 BUTANE = b"variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n    - path: /etc/hostname\n      contents:\n        inline: node1\n"
 
@@ -134,7 +134,7 @@ def test_pxe_wrap_unwrap_and_extract(iso_cache, tmp_path: Path) -> None:
     assert img.read_bytes() == wrapped.stdout
     assert run("pxe", "ignition", "unwrap", str(img)).stdout == config
     assert run("pxe", "ignition", "unwrap", stdin=img.read_bytes()).stdout == config
-    trav = SHARED / "fixtures/coreos-installer/initrd/traversal-relative.img"
+    trav = THIRD_PARTY / "coreos-installer/initrd/traversal-relative.img"
     assert "couldn't find Ignition config" in one_line_error(run("pxe", "ignition", "unwrap", str(trav)))
     iso = pristine(X86, iso_cache)
     listed = run("iso", "extract", "pxe", "-o", str(tmp_path / "pxe"), str(iso))
@@ -301,7 +301,7 @@ def test_embed_with_coreos_installer_customize_fixtures(iso_cache, tmp_path: Pat
 
     from .test_embed_iso import embedded_files
 
-    custom = SHARED / "fixtures" / "coreos-installer" / "customize"
+    custom = THIRD_PARTY / "coreos-installer" / "customize"
     iso = pristine(X86, iso_cache)
     out = tmp_path / "installer.iso"
     p = run("embed", "--iso", str(iso), "--dest-device", "/dev/vda", "--dest-karg-append", "dest-karg",
@@ -398,7 +398,7 @@ def test_iso_customize_and_reset(iso_cache, tmp_path: Path) -> None:
 
     from .test_embed_iso import embedded_files
 
-    custom = SHARED / "fixtures" / "coreos-installer" / "customize"
+    custom = THIRD_PARTY / "coreos-installer" / "customize"
     iso = working_copy(X86, iso_cache, tmp_path)
     orig = sha(iso)
     p = run("iso", "customize", "--dest-device", "/dev/vda", "--dest-ignition", str(custom / "dest.ign"),
@@ -439,7 +439,7 @@ def test_pxe_network_wrap_unwrap(tmp_path: Path) -> None:
     assert run("pxe", "network", "unwrap", "-C", str(out), stdin=img.read_bytes()).returncode == 0
     assert (out / "eth0.nmconnection").read_text() == "[connection]\nid=eth0\n"
     for name in ("traversal-absolute.img", "traversal-relative.img"):
-        trav = SHARED / "fixtures/coreos-installer/initrd" / name
+        trav = THIRD_PARTY / "coreos-installer/initrd" / name
         err = one_line_error(run("pxe", "network", "unwrap", "-C", str(tmp_path / "t"), str(trav)))
         assert "No embedded network settings" in err
     assert not (tmp_path / "t").exists()

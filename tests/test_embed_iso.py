@@ -15,7 +15,7 @@ import pytest
 from butane_py import embed
 
 from ._isos import KARGS_ISOS, LIVE_ISOS, NETWORK_ISOS, pristine, working_copy
-from .conftest import SHARED
+from .conftest import THIRD_PARTY
 
 CONFIG = b'{"ignition": {"version": "3.0.0"}}\n'
 
@@ -233,7 +233,7 @@ def test_no_embed_area(iso_cache, tmp_path: Path) -> None:
     import lzma
 
     iso = tmp_path / "synthetic.iso"
-    iso.write_bytes(lzma.decompress((SHARED / "fixtures/coreos-installer/iso/synthetic.iso.xz").read_bytes()))
+    iso.write_bytes(lzma.decompress((THIRD_PARTY / "coreos-installer/iso/synthetic.iso.xz").read_bytes()))
     before = sha(iso)
     with pytest.raises(embed.NoEmbedAreaError, match="not a CoreOS live ISO"):
         embed.ignition_embed(str(iso), CONFIG)
@@ -299,7 +299,7 @@ def test_customize_dest_device(iso_cache, tmp_path: Path) -> None:
     iso = working_copy("embed-areas-2023-07.x86_64.iso", iso_cache, tmp_path)
     key = tmp_path / "eth0.nmconnection"
     key.write_text("[connection]\nid=eth0\n")
-    ca = SHARED / "fixtures/coreos-installer/customize/cert.pem"
+    ca = THIRD_PARTY / "coreos-installer/customize/cert.pem"
     custom = embed.Customization(config=CONFIG, dest_device="/dev/sda", dest_karg_append=["console=ttyS0"],
                                  network_keyfiles=[str(key)], ignition_ca=[str(ca)], live_karg_append=["quiet"])
     out = tmp_path / "installer.iso"

@@ -27,9 +27,9 @@ from butane_py._openpgp import (
 from butane_py.errors import ButanePyError
 
 from ._httpserver import TestServer
+from .conftest import THIRD_PARTY
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-VERIFY = SHARED / "coreos-installer" / "verify"
+VERIFY = THIRD_PARTY / "coreos-installer" / "verify"
 TEST_PRIV = VERIFY / "test-key.priv.asc"
 TEST_PUB = VERIFY / "test-key.pub.asc"
 FLATCAR_PRIMARY = "f88cfedeff29a5b4d9523864e25d9aed0593b34a"

@@ -14,9 +14,10 @@ import pytest
 from butane_py.ignition import parse_config
 
 from ._conformance import findings, read_known
-from .conftest import SHARED
+from .conftest import CONFORMANCE, need_conformance
 
-CASES = SHARED / "conformance" / "ignition" / "cases"
+need_conformance()
+CASES = CONFORMANCE / "ignition" / "cases"
 KNOWN_FILE = pathlib.Path(__file__).with_name("ignition_known_disagreements.txt")
 KNOWN = read_known(KNOWN_FILE)
 NAMES = sorted(p.name[:-4] for p in CASES.glob("*.ign")) if CASES.is_dir() else []

@@ -17,9 +17,9 @@ from butane_py import images
 from butane_py.errors import ButanePyError
 from butane_py.images import _catalog, _simplestreams
 
-from .conftest import SHARED
+from .conftest import THIRD_PARTY
 
-FIXTURE = SHARED / "fixtures" / "stream-metadata" / "fcos-stream.json"
+FIXTURE = THIRD_PARTY / "stream-metadata" / "fcos-stream.json"
 REL = "33.20201201.3.0"
 PREFIX = (
     f"https://builds.coreos.fedoraproject.org/prod/streams/stable/builds/{REL}/x86_64/"

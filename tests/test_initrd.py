@@ -14,9 +14,9 @@ import zstandard
 
 from butane_py import embed
 
-from .conftest import SHARED
+from .conftest import THIRD_PARTY
 
-INITRD = SHARED / "fixtures" / "coreos-installer" / "initrd"
+INITRD = THIRD_PARTY / "coreos-installer" / "initrd"
 
 
 def fixture(name: str) -> bytes:

@@ -55,3 +55,21 @@ def test_lint_finds_each_problem() -> None:
 def test_lint_is_quiet_on_good_configs() -> None:
     text = config(certificate(datetime.datetime(2099, 1, 1)), "$6$salt$" + "a" * 86, [GOOD_KEY], "Service")
     assert not butane.translate(text, lint=True).report.entries
+
+
+def test_keyfile_mode_is_lint_only() -> None:
+    # A standard field: without --lint butane-py must say what the reference says (nothing),
+    # so that --strict passes exactly where the reference's does.
+    text = (
+        "variant: fcos\nversion: 1.5.0\nstorage:\n  files:\n"
+        "    - path: /etc/NetworkManager/system-connections/a.nmconnection\n      mode: 0644\n"
+        "    - path: /etc/NetworkManager/system-connections/b.nmconnection\n"
+        "    - path: /etc/NetworkManager/system-connections/c.nmconnection\n      mode: 0600\n"
+    )
+    assert butane.translate(text, strict=True).ok
+    got = [(e.kind, e.json_path, e.line, e.message) for e in butane.translate(text, lint=True).report]
+    message = "NetworkManager ignores a keyfile unless its mode is 0600"
+    assert got == [
+        ("warning", "$.storage.files.0.mode", 6, message),
+        ("warning", "$.storage.files.1.path", 7, message),
+    ]

@@ -60,3 +60,34 @@ def test_hooks_pass_on_good_files(tmp_path, precommit_home) -> None:
         p = try_repo(tmp_path, hook, precommit_home)
         assert p.returncode == 0, p.stdout + p.stderr
         assert "Passed" in p.stdout
+
+
+def test_documented_local_hooks_work(tmp_path, precommit_home) -> None:
+    """The `repo: local` configuration of docs/precommit.md, copied as is, checks a repository."""
+    import re
+    import sys
+
+    text = (ROOT / "docs" / "precommit.md").read_text()
+    config = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "repo: local" in b)
+    # `language: system` runs the butane-py on PATH: make that this checkout's.
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    shim = bindir / "butane-py"
+    shim.write_text(f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m butane_py \"$@\"\n")
+    shim.chmod(0o755)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    repo_with(repo, {".pre-commit-config.yaml": config, "good.bu": GOOD_BU, "bad.bu": BAD_BU,
+                     "good.ign": GOOD_IGN, "bad.ign": BAD_IGN})
+    env = dict(os.environ, PRE_COMMIT_HOME=str(precommit_home), PATH=f"{bindir}:{os.environ['PATH']}")
+    p = subprocess.run(["pre-commit", "run", "--all-files"], cwd=repo, capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "bad.bu:5:13: error: path not absolute ($.storage.files.0.path)" in p.stdout
+    assert "bad.ign:1:67: error: path not absolute" in p.stdout
+    assert p.stdout.count("Failed") == 2, p.stdout
+    (repo / "bad.bu").unlink()
+    (repo / "bad.ign").unlink()
+    p = subprocess.run(["pre-commit", "run", "--all-files"], cwd=repo, capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert p.returncode == 0 and p.stdout.count("Passed") == 2, p.stdout + p.stderr

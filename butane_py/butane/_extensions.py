@@ -68,7 +68,8 @@ def keyfile_path(name: str) -> str:
 
 
 def check(cfg: dict, r: Report) -> None:
-    """Every rule of both sections, at YAML paths."""
+    """Every rule of both sections, at YAML paths. A config that uses neither section
+    gets no finding here: advice on standard fields belongs to ``--lint``."""
     _check_sysctl(cfg, r)
     _check_networkmanager(cfg, r)
     _check_user_files(cfg, r)
@@ -207,11 +208,6 @@ def _check_user_files(cfg: dict, r: Report) -> None:
             if path in generated:
                 r.error(generated[path], f"{path} is also defined at $.storage.{kind}.{i}")
                 r.error(at, f"{path} is also generated from ${_dotted(generated[path])}")
-            elif kind == "files" and path.startswith(NM_DIR + "/") and path.endswith(".nmconnection"):
-                mode = node.get("mode")
-                if mode is None or mode & 0o7777 != 0o600:
-                    r.warn(("storage", "files", i, "mode") if mode is not None else at,
-                           "NetworkManager ignores a keyfile unless its mode is 0600")
 
 
 def _dotted(path: tuple) -> str:

@@ -1,6 +1,6 @@
 """Lint warnings beyond the reference, on with ``--lint``: mistakes that translate fine
 but fail on the machine (a plain-text password, a truncated SSH key, an expired CA, a
-misspelt unit section)."""
+misspelt unit section, a NetworkManager keyfile NetworkManager will ignore)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timezone
 
 from ..report import Report
+from ._extensions import NM_DIR
 
 _CRYPT = re.compile(r"\$(1|2[abxy]?|5|6|7|y|gy|sha1|md5)\$[^\s:]+\Z|[./0-9A-Za-z]{13}\Z")
 SECTIONS = (
@@ -34,6 +35,11 @@ def lint(cfg: dict) -> Report:
             problem = _certificate_problem(ca["inline"].encode())
             if problem:
                 r.warn(("ignition", "security", "tls", "certificate_authorities", i, "inline"), problem)
+    for i, f in enumerate((cfg.get("storage") or {}).get("files") or ()):
+        path, mode = f.get("path", ""), f.get("mode")
+        if path.startswith(NM_DIR + "/") and path.endswith(".nmconnection") and (mode is None or mode & 0o7777 != 0o600):
+            at = ("storage", "files", i, "mode" if mode is not None else "path")
+            r.warn(at, "NetworkManager ignores a keyfile unless its mode is 0600")
     for i, unit in enumerate((cfg.get("systemd") or {}).get("units") or ()):
         at = ("systemd", "units", i)
         _sections(unit.get("contents"), at + ("contents",), r)

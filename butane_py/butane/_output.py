@@ -3,7 +3,8 @@
 Butane marshals with a fork of Go's encoding/json in which ``omitempty`` also drops
 all-zero structs. Fields keep Go's order; a few fields have no ``omitempty`` and are
 always written. Strings are escaped as Go escapes them (``<``, ``>``, ``&``, U+2028 and
-U+2029 as ``\\u`` escapes; control characters as ``\\u00XX`` except ``\\n``, ``\\r``, ``\\t``).
+U+2029 as ``\\u`` escapes; control characters as ``\\u00XX`` except ``\\n``, ``\\r``, ``\\t``;
+each byte of invalid UTF-8 from a local file as ``\\ufffd``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import json
 import re
 from typing import Any
 
-from ..ignition._merge import is_zero
 from ..ignition._spec import FieldType, Spec
 
 # Fields written even when empty, by struct (they have no ``omitempty`` in the reference).
@@ -59,18 +59,25 @@ def _struct(spec: Spec, name: str, v: dict) -> dict:
         if fname in always:
             out[fname] = _value(spec, ft, x, True)
             continue
-        if x is None:
-            continue
-        if ft.kind == "list":
-            if not x:
-                continue
-        elif ft.kind == "struct":
-            if is_zero(x, ft, spec):
-                continue
-        elif not ft.pointer and not x:
+        if _is_empty(spec, ft, x):
             continue
         out[fname] = _value(spec, ft, x, False)
     return out
+
+
+def _is_empty(spec: Spec, ft: FieldType, x: Any) -> bool:
+    """What ``omitempty`` drops in the reference's encoder: nil, "", 0, false, an empty
+    list (nil or not), and a struct whose fields are all empty in this same sense (so a
+    struct holding only empty lists goes too, unlike Go's IsZero)."""
+    if x is None:
+        return True
+    if ft.pointer:
+        return False
+    if ft.kind == "list":
+        return not x
+    if ft.kind == "struct":
+        return all(_is_empty(spec, t, x.get(n)) for n, t in spec.compiled[ft.struct].fields)  # type: ignore[index]
+    return not x
 
 
 def _value(spec: Spec, ft: FieldType, x: Any, always: bool) -> Any:
@@ -88,7 +95,7 @@ def _value(spec: Spec, ft: FieldType, x: Any, always: bool) -> Any:
 
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029",
             "\b": "\\u0008", "\f": "\\u000c"}
-_NEEDS = re.compile("[<>&\u2028\u2029]|\\\\[bf]")
+_NEEDS = re.compile("[<>&\u2028\u2029\ud800-\udfff]|\\\\[bf]")
 
 
 def dumps(doc: Any, pretty: bool = False) -> str:
@@ -119,6 +126,10 @@ def _go_escape(text: str) -> str:
                 out.append(c + nxt)
             i += 2
             continue
-        out.append(_ESCAPES.get(c, c))
+        if "\ud800" <= c <= "\udfff":
+            # A byte of invalid UTF-8 (read with surrogateescape): Go writes U+FFFD's escape.
+            out.append("\\ufffd")
+        else:
+            out.append(_ESCAPES.get(c, c))
         i += 1
     return "".join(out)

@@ -136,7 +136,12 @@ class _ButaneWalker:
         for fname, expr in fields:
             sub = v.get(fname)
             if sub is None:
-                continue
+                # A struct that is not behind a pointer is walked even when null or absent,
+                # as the reference walks Go's zero value: its rules run, and a null in the
+                # source is "not a map" there.
+                if expr not in self.structs:
+                    continue
+                sub = {}
             child = self.ctx.child(node, fname) if (self.ctx and node is not None) else None
             base = expr.lstrip("*")
             if base.startswith("[]"):
@@ -151,8 +156,12 @@ class _ButaneWalker:
     def _rule(self, name: str, v: dict, path: tuple) -> None:
         r = self.rules
         feats = self.vv.features
-        if name in ("Resource", "FileContents"):
+        if name == "Resource":
             _resource_rule(self, v, path)
+        elif name == "FileContents":
+            # v0_1's only sugar: its rule blames inline, not the last source as later bases do.
+            if v.get("inline") is not None and v.get("source") is not None:
+                r.error(path + ("inline",), ERR_TOO_MANY_RESOURCE_SOURCES)
         elif name == "Filesystem":
             if v.get("with_mount_unit") is True:
                 fmt = v.get("format")

@@ -577,9 +577,9 @@ def add_mount_units(tr: Translator, cfg: dict, config: dict) -> dict:
             spec,
         )
         units.append(unit)
-    if not units:
-        return config
-    rendered = {"systemd": {"units": units}}
+    # Merged even with no units: the merge re-derives the translation set, which then
+    # lacks the paths of zero values, as the reference's does.
+    rendered = {"systemd": {"units": units}} if units else {}
     return merge_translated(spec, rendered, rendered_ts, config, tr)
 
 

@@ -44,11 +44,12 @@ class UnknownChoiceError(ImageError):
     """
 
     def __init__(
-        self, kind: str, value: str, available: Iterable[str], where: str = ""
+        self, kind: str, value: str, available: Iterable[str], where: str = "", sort: bool = True
     ) -> None:
         self.kind = kind
         self.value = value
-        self.available = sorted(available)
+        # sort=False keeps an order that means something (streams from most to least stable).
+        self.available = sorted(available) if sort else list(available)
         place = f" {where}" if where else ""
         offered = ", ".join(printable(a) for a in self.available) if self.available else "none"
         super().__init__(printable(f"unknown {kind} {value!r}{place}; available: {offered}"))
