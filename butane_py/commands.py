@@ -317,9 +317,18 @@ def download(
         if image_url:
             artifacts = [None]
         elif image:
+            entries = images.load_catalog(catalog) if catalog is not None else None
+            entry = images.catalog().get(image) if entries is None else entries.get(image)
+            if entry is not None and entry.distribution == "ubuntu" and not entry.pinned and ring is None \
+                    and not insecure:
+                # Ubuntu publishes no per-image signature: only signed metadata can prove the image,
+                # so say so before a download that could never be kept.
+                raise fetching.InputError(
+                    f"{image} resolves live through Ubuntu simplestreams, whose metadata is verified only with the "
+                    "Ubuntu cloud image key: give it with --keyring (or --insecure to go unverified)")
             artifacts = images.resolve(
                 image, architecture, get_bytes=get_bytes, base_url=stream_base_url, verify=_simplestreams_verify(ring),
-                catalog=images.load_catalog(catalog) if catalog is not None else None,
+                catalog=entries,
             )
         elif flatcar:
             artifacts = images.resolve(

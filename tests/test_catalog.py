@@ -337,3 +337,40 @@ def test_check_portable(tmp_path) -> None:
     j = json.loads(run("check", "--portable", "--format", "json", str(ext), cache=tmp_path).stdout)
     assert [(f["kind"], f["path"], f["line"]) for f in j["files"][0]["findings"]] == [
         ("error", "$.sysctl", 3), ("error", "$.networkmanager", 5)]
+
+
+def test_unpinned_ubuntu_alias_needs_the_key_before_any_download(ubuntu_site, tmp_path) -> None:
+    srv, root, data = ubuntu_site
+    args = ("download", "--image", "ubuntu-24.04", "--stream-base-url", srv.base_url, "-a", "x86_64", "-C",
+            str(tmp_path), "--fetch-retries", "0", "-q")
+    p = run(*args, cache=tmp_path / "cache")
+    assert p.returncode == 1 and b"--keyring" in p.stderr and p.stderr.count(b"\n") == 1
+    assert srv.paths_requested() == [], "refused before anything is fetched"
+    [written] = ok(run(*args, "--keyring", KEY, cache=tmp_path / "cache")).split()
+    assert Path(written).read_bytes() == data
+    assert srv.paths_requested()[:2] == ["/streams/v1/index.sjson", "/streams/v1/download.sjson"]
+    assert f"/{UBUNTU_PATH}.sig" not in srv.paths_requested()
+    assert (tmp_path / "cache" / "ubuntu" / "noble" / "20250601" / "amd64" / Path(UBUNTU_PATH).name).is_file()
+
+
+@pytest.mark.parametrize("location", ["file:///etc/passwd", "https://x/a\u202egpj.iso", "https://x/..", "https://x/"])
+def test_lock_refuses_hostile_metadata_and_keeps_the_old_lock(fcos_site, tmp_path, location) -> None:
+    srv, root, pxe, release = fcos_site
+    path, doc = lock(srv, tmp_path, "fcos-stable-pxe")
+    before = path.read_bytes()
+    hostile = json.loads((root / "stable.json").read_text())
+    hostile["architectures"]["x86_64"]["artifacts"]["metal"]["formats"]["pxe"]["kernel"]["location"] = location
+    (root / "stable.json").write_text(json.dumps(hostile))
+    p = run("images", "lock", "fcos-stable-pxe", "-o", str(path), "--stream-base-url", srv.base_url, "-a", "x86_64",
+            "--fetch-retries", "0", cache=tmp_path / "c")
+    assert p.returncode == 1 and p.stderr.startswith(b"Error: ") and p.stderr.count(b"\n") == 1, p.stderr
+    assert "\u202e".encode() not in p.stderr, "server text is printed escaped"
+    assert path.read_bytes() == before, "a failed lock leaves the old one as it was"
+    assert sorted(x.name for x in tmp_path.iterdir() if x.name.startswith("images.lock")) == ["images.lock.json"]
+
+
+def test_lock_to_a_full_disk(fcos_site, tmp_path) -> None:
+    srv, *_ = fcos_site
+    p = run("images", "lock", "fcos-stable-pxe", "-o", "/dev/full", "--stream-base-url", srv.base_url, "-a",
+            "x86_64", cache=tmp_path / "c")
+    assert p.returncode == 1 and b"/dev/full" in p.stderr and p.stderr.count(b"\n") == 1, p.stderr
