@@ -73,10 +73,13 @@ def check_cmd(
     strict: bool = typer.Option(False, "-s", "--strict", help="Fail a file on any warning."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
     lint: bool = typer.Option(False, "--lint", help="Add warnings beyond the reference."),
+    portable: bool = typer.Option(
+        False, "--portable", help="Fail a Butane file that uses butane-py's own sections (sysctl, networkmanager), "
+                                  "which the reference Butane ignores."),
 ) -> None:
     from . import commands
 
-    raise typer.Exit(commands.check(files, files_dir, strict, fmt.value, lint))
+    raise typer.Exit(commands.check(files, files_dir, strict, fmt.value, lint, portable))
 
 
 @app.command(
@@ -122,6 +125,9 @@ def hash_password_cmd(
     raise typer.Exit(commands.hash_password(method.value, grub))
 
 
+_CATALOG_HELP = "Look aliases up in this catalog (written by butane-py images lock) instead of the bundled one."
+
+
 @app.command(
     "download",
     help=(
@@ -158,13 +164,14 @@ def download_cmd(
     ftype: Optional[str] = typer.Option(None, "--ftype", help="Simplestreams file type (default disk1.img)."),
     image: Optional[str] = typer.Option(None, "--image", help="A catalog alias (see butane-py images list)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress."),
+    catalog: Optional[str] = typer.Option(None, "--catalog", metavar="FILE", help=_CATALOG_HELP),
 ) -> None:
     from . import commands
 
     raise typer.Exit(
         commands.download(stream, architecture, platform, format, image_url, directory, decompress,
                           stream_base_url, insecure, fetch_retries, keyring, flatcar, simplestreams, product,
-                          ftype, image, quiet)
+                          ftype, image, quiet, catalog)
     )
 
 
@@ -197,11 +204,42 @@ images_app = typer.Typer(help="The pinned image catalog.", no_args_is_help=True)
 app.add_typer(images_app, name="images")
 
 
-@images_app.command("list", help="List the catalog's aliases.\n\nExample: butane-py images list")
-def images_list_cmd() -> None:
+@images_app.command("list", help=(
+    "List the catalog's aliases: pinned ones (files and digests as of their date) and live ones "
+    "(resolved through their verified source at each use).\n\nExample: butane-py images list"))
+def images_list_cmd(
+    catalog: Optional[str] = typer.Option(None, "--catalog", metavar="FILE", help="List this catalog instead."),
+) -> None:
     from . import commands
 
-    raise typer.Exit(commands.images_list())
+    raise typer.Exit(commands.images_list(catalog))
+
+
+@images_app.command("lock", help=(
+    "Resolve aliases live through their verified sources and write your own pinned catalog (URLs, "
+    "digests per architecture, date) for reproducible builds: pass it to --catalog.\n\n"
+    "Example: butane-py images lock fcos-stable-iso flatcar-stable-pxe -o images.lock.json"))
+def images_lock_cmd(
+    aliases: Optional[list[str]] = typer.Argument(None, metavar="[ALIAS...]",
+                                                  help="Aliases to pin (default with --catalog: all of its aliases)."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE",
+                                         help="Write here (atomically); standard output if omitted."),
+    architecture: list[str] = typer.Option([], "-a", "--architecture", metavar="ARCH",
+                                           help="Pin only these (repeatable; default: all the source offers)."),
+    catalog: Optional[str] = typer.Option(None, "--catalog", metavar="FILE",
+                                          help="Take the aliases from this catalog (e.g. to refresh a lock)."),
+    stream_base_url: Optional[str] = typer.Option(
+        None, "--stream-base-url", metavar="URL",
+        help="Base URL of the source (stream metadata, a Flatcar board's releases, a simplestreams mirror)."),
+    keyring: list[str] = typer.Option([], "--keyring", metavar="PATH",
+                                      help="OpenPGP keys; Ubuntu aliases need the Ubuntu cloud image key."),
+    fetch_retries: str = typer.Option("5", "--fetch-retries", metavar="N|infinite",
+                                      help="Retries after failed requests, or 'infinite'."),
+) -> None:
+    from . import commands
+
+    raise typer.Exit(commands.images_lock(list(aliases or []), output, list(architecture), catalog, stream_base_url,
+                                          list(keyring) or None, fetch_retries))
 
 
 cache_app = typer.Typer(help="The download cache (BUTANE_PY_CACHE overrides its place).", no_args_is_help=True)
@@ -506,6 +544,7 @@ def embed_cmd(
     fetch_retries: str = typer.Option("5", "--fetch-retries", metavar="N|infinite",
                                       help="Retries after failed requests, or 'infinite'."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress output."),
+    catalog: Optional[str] = typer.Option(None, "--catalog", metavar="FILE", help=_CATALOG_HELP),
 ) -> None:
     from . import commands
 
@@ -517,7 +556,7 @@ def embed_cmd(
     raise typer.Exit(commands.embed(
         config, iso, pxe, flatcar, output, architecture, files_dir, strict, kargs_append, dest_device,
         dest_karg_append, network_keyfile, ignition_ca, force, stream_base_url, keyring or None, insecure,
-        fetch_retries, quiet,
+        fetch_retries, quiet, catalog,
     ))
 
 

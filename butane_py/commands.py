@@ -139,9 +139,13 @@ IGNITION_SUFFIXES = (".ign", ".json")
 
 
 def check(
-    files: list[str], files_dir: str | None = None, strict: bool = False, fmt: str = "text", lint: bool = False
+    files: list[str], files_dir: str | None = None, strict: bool = False, fmt: str = "text", lint: bool = False,
+    portable: bool = False,
 ) -> int:
-    """``butane-py check``: translate or validate many files in one process, by extension."""
+    """``butane-py check``: translate or validate many files in one process, by extension.
+
+    ``portable``: Butane files are read as the reference Butane reads them (no extensions),
+    and each extension section is an error at its key."""
     import json
     import os
 
@@ -167,8 +171,10 @@ def check(
                     error = "config is invalid"  # its error findings say why
             else:
                 directory = files_dir if files_dir is not None else (os.path.dirname(name) or ".")
-                res = do_translate(data, files_dir=directory, strict=strict, lint=lint)
+                res = do_translate(data, files_dir=directory, strict=strict, lint=lint, extensions=not portable)
                 report, error, ok = res.report, res.error, res.ok
+                if portable and _not_portable(report):
+                    ok, error = False, error or "uses butane-py's own sections, which the reference Butane ignores"
             if strict and report.entries and ok:  # a failed file is not blamed on warnings
                 ok, error = False, "Config produced warnings and --strict was specified"
             entry.update(ok=ok, error=error, findings=[e.to_dict() for e in report])
@@ -189,6 +195,23 @@ def check(
         out.append(f"checked {len(results)} {noun}: {failed} failed\n")
         sys.stdout.write("".join(out))
     return 1 if failed else 0
+
+
+def _not_portable(report) -> bool:
+    """Turn the reference's "unused key" warning on each butane-py extension section into an
+    error (at the key's position, which the warning already carries); whether there was one."""
+    from .butane._extensions import CONFIG_FIELDS
+    from .report import Kind
+
+    found = False
+    for e in report.entries:
+        key = e.path[0] if len(e.path) == 1 else None
+        if key in {name for name, _ in CONFIG_FIELDS} and e.kind is Kind.WARNING:
+            e.kind = Kind.ERROR
+            e.message = (f"{key} is a butane-py extension: the reference Butane ignores it, so this config is not "
+                         "portable (write the files it stands for under storage.files instead)")
+            found = True
+    return found
 
 
 def schema(variant: str | None, version: str | None, ignition: str | None) -> int:
@@ -337,6 +360,7 @@ def download(
     ftype: str | None = None,
     image: str | None = None,
     quiet: bool = False,
+    catalog: str | None = None,
 ) -> int:
     """``butane-py download``: resolve the image, then fetch and verify every file of it.
 
@@ -353,10 +377,25 @@ def download(
             raise fetching.InputError(f"-C {directory!r}: not a directory")
         ring = fetching.Keyring.from_files(keyring) if keyring else None
         get_bytes = fetching.metadata_fetcher(retries)
+        if catalog is not None and not image:
+            sys.stderr.write("Error: --catalog names the file --image ALIAS is looked up in; give --image\n")
+            return 2
         if image_url:
             artifacts = [None]
         elif image:
-            artifacts = images.resolve(image, architecture)
+            entries = images.load_catalog(catalog) if catalog is not None else None
+            entry = images.catalog().get(image) if entries is None else entries.get(image)
+            if entry is not None and entry.distribution == "ubuntu" and not entry.pinned and ring is None \
+                    and not insecure:
+                # Ubuntu publishes no per-image signature: only signed metadata can prove the image,
+                # so say so before a download that could never be kept.
+                raise fetching.InputError(
+                    f"{image} resolves live through Ubuntu simplestreams, whose metadata is verified only with the "
+                    "Ubuntu cloud image key: give it with --keyring (or --insecure to go unverified)")
+            artifacts = images.resolve(
+                image, architecture, get_bytes=get_bytes, base_url=stream_base_url, verify=_simplestreams_verify(ring),
+                catalog=entries,
+            )
         elif flatcar:
             artifacts = images.resolve(
                 "flatcar", architecture, stream=flatcar, format=format or "pxe", base_url=stream_base_url,
@@ -366,18 +405,9 @@ def download(
             if not product:
                 sys.stderr.write("Error: --simplestreams needs --product\n")
                 return 2
-            verify = None
-            if ring is not None:
-                # With a key, only the signed index and products (.sjson) are read, and each
-                # must verify; the image's SHA-256 from them is then its proof.
-                from ._openpgp import verify_cleartext
-
-                def verify(data: bytes) -> bytes:
-                    return verify_cleartext(data, ring)
-
             art, _ = images.fetch_product(
                 product, ftype or "disk1.img", mirror=simplestreams, get_bytes=get_bytes, signed=ring is not None,
-                verify=verify,
+                verify=_simplestreams_verify(ring),
             )
             artifacts = [art]
         else:
@@ -400,6 +430,16 @@ def download(
     except ButanePyError as exc:
         return _fetch_failed(exc)
     return 0
+
+
+def _simplestreams_verify(ring):
+    """With a key, only signed simplestreams documents (.sjson) are read, and each must verify
+    against it; an image's SHA-256 from them is then its proof. None without a key."""
+    if ring is None:
+        return None
+    from ._openpgp import verify_cleartext
+
+    return lambda data: verify_cleartext(data, ring)
 
 
 def _shown(text: str) -> str:
@@ -473,15 +513,60 @@ def stream_images(stream: str = "stable", architecture: str | None = None, strea
     return 0
 
 
-def images_list() -> int:
-    """``butane-py images list``: the pinned catalog."""
+def images_list(catalog: str | None = None) -> int:
+    """``butane-py images list``: the bundled catalog (or ``catalog``), pinned or live."""
     from . import images
 
-    rows = [("ALIAS", "DISTRIBUTION", "VERSION", "SNAPSHOT", "ARCHITECTURES")]
-    for alias, entry in sorted(images.catalog().items()):
-        archs = ",".join(sorted(entry.architectures)) if entry.absent is None else f"(not pinned: {entry.absent})"
-        rows.append((alias, entry.distribution, entry.version or "-", entry.snapshot or "-", archs))
+    try:
+        entries = images.load_catalog(catalog) if catalog is not None else images.catalog()
+    except ButanePyError as exc:
+        return _fetch_failed(exc)
+    rows = [("ALIAS", "DISTRIBUTION", "STREAM", "FORMAT", "PINNED", "VERSION", "ARCHITECTURES")]
+    for alias, entry in sorted(entries.items()):
+        if entry.pinned:
+            rows.append((alias, entry.distribution, entry.stream, entry.format, f"pinned {entry.snapshot}",
+                         entry.version, ",".join(sorted(entry.architectures))))
+        else:
+            rows.append((alias, entry.distribution, entry.stream, entry.format, "live", "-", "-"))
     _table(rows)
+    pinned = sum(e.pinned for e in entries.values())
+    sys.stdout.write(f"{pinned} pinned (files and digests as of the date shown), {len(entries) - pinned} live "
+                     "(resolved through their verified source at each use); "
+                     "pin your own with: butane-py images lock ALIAS... -o images.lock.json\n")
+    return 0
+
+
+def images_lock(aliases: list[str], output: str | None = None, architectures: list[str] | None = None,
+                catalog: str | None = None, stream_base_url: str | None = None, keyring: list[str] | None = None,
+                fetch_retries: int | str | None = 5) -> int:
+    """``butane-py images lock``: resolve aliases live and write a catalog pinning them."""
+    import datetime
+    import json
+
+    from . import fetch as fetching
+    from . import images
+    from .io import write_output
+
+    try:
+        entries = images.load_catalog(catalog) if catalog is not None else images.catalog()
+        if not aliases:
+            if catalog is None:
+                sys.stderr.write("Error: name the aliases to lock (see butane-py images list), "
+                                 "or give --catalog FILE to lock every alias of FILE again\n")
+                return 2
+            aliases = list(entries)
+        ring = fetching.Keyring.from_files(keyring) if keyring else None
+        doc = images.lock(
+            aliases, entries, architectures or None,
+            snapshot=datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
+            get_bytes=fetching.metadata_fetcher(fetching.parse_retries(fetch_retries)),
+            base_url=stream_base_url, verify=_simplestreams_verify(ring),
+        )
+        write_output(output or "-", (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
+    except ButanePyError as exc:
+        return _fetch_failed(exc)
+    if output is not None and output != "-":
+        sys.stderr.write(f"pinned {len(doc['images'])} aliases in {_shown(output)}\n")
     return 0
 
 
@@ -752,36 +837,39 @@ def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:
 
 def _fetch_image(name: str, architecture: str | None, fmt: str, stream_base_url: str | None,
                  keyring: list[str] | None, insecure: bool, fetch_retries: int | str | None, quiet: bool,
-                 flatcar: bool, directory: str | None, force: bool = False) -> list:
+                 flatcar: bool, directory: str | None, force: bool = False, catalog=None) -> list:
     """Resolve and fetch an image's files; returns (artifact, local path) pairs.
 
+    ``name`` is a catalog alias (of ``catalog``, a user's loaded catalog, when given: then
+    nothing else), else a Flatcar channel (``flatcar``) or a Fedora CoreOS stream.
     ``directory`` None keeps the files in the cache (used read-only); else they are copied there.
     Errors carry no raw control or bidirectional characters from a server.
     """
     try:
         return _fetch_image_files(name, architecture, fmt, stream_base_url, keyring, insecure, fetch_retries,
-                                  quiet, flatcar, directory, force)
+                                  quiet, flatcar, directory, force, catalog)
     except ButanePyError as exc:
         exc.args = (_shown(str(exc)),)
         raise
 
 
 def _fetch_image_files(name, architecture, fmt, stream_base_url, keyring, insecure, fetch_retries, quiet,
-                       flatcar, directory, force) -> list:
+                       flatcar, directory, force, catalog) -> list:
     import os
 
     from . import fetch as fetching
     from . import images
-    from .images._catalog import _packaged
 
     retries = fetching.parse_retries(fetch_retries)
     get_bytes = fetching.metadata_fetcher(retries)
     ring = fetching.Keyring.from_files(keyring) if keyring else None
-    if flatcar:
+    entry = _alias_entry(name, catalog)
+    if entry is not None or catalog is not None:
+        artifacts = images.resolve(name, architecture, format=fmt, base_url=stream_base_url, get_bytes=get_bytes,
+                                   catalog=catalog)
+    elif flatcar:
         artifacts = images.resolve("flatcar", architecture, stream=name, format=fmt, base_url=stream_base_url,
                                    get_bytes=get_bytes)
-    elif name in _packaged():
-        artifacts = images.resolve(name, architecture, format=fmt)
     else:
         from .images._stream import STREAMS
 
@@ -824,6 +912,7 @@ def embed(
     insecure: bool = False,
     fetch_retries: int = 5,
     quiet: bool = False,
+    catalog: str | None = None,
 ) -> int:
     """``butane-py embed``: from a Butane (or Ignition) file to a bootable live ISO or PXE set."""
     import os
@@ -843,6 +932,21 @@ def embed(
             raise UsageError(f"with --flatcar, --pxe takes no value (got {pxe!r})")
         if dest_karg_append and dest_device is None:
             raise UsageError("--dest-karg-append needs --dest-device (the disk to install to)")
+        entries = None
+        if catalog is not None:
+            from .images import load_catalog
+
+            entries = load_catalog(catalog)
+        # A Flatcar alias is a Flatcar image (an OEM initrd, no ISO embedding); Ubuntu has no
+        # live image to embed into.
+        source_name = iso if iso is not None else pxe
+        entry = None if flatcar is not None or _local_image(source_name) else _alias_entry(source_name, entries)
+        if entry is not None and entry.distribution == "ubuntu":
+            raise UsageError(f"{source_name} is an Ubuntu image: embed works on Fedora CoreOS and Flatcar live images")
+        if entry is not None and entry.distribution == "flatcar":
+            if iso is not None:
+                raise emb.NoEmbedAreaError(emb._live.FLATCAR_HINT)
+            flatcar, pxe = pxe, ""
         if output == "-":
             from .embed._write import check_not_tty
 
@@ -853,12 +957,12 @@ def embed(
             network_keyfiles=list(network_keyfile or []), ignition_ca=list(ignition_ca or []),
             live_karg_append=list(kargs_append or []),
         )
-        fetch_args = (architecture, stream_base_url, keyring, insecure, fetch_retries, quiet)
+        fetch_args = (architecture, stream_base_url, keyring, insecure, fetch_retries, quiet, entries)
         if iso is not None:
             if _local_image(iso):
                 source = iso
             else:
-                [(_, source)] = _fetch_image(iso, architecture, "iso", *fetch_args[1:], False, None)
+                [(_, source)] = _fetch_image(iso, architecture, "iso", *fetch_args[1:6], False, None, catalog=entries)
             if output != "-" and os.path.exists(output) and os.path.samefile(output, source):
                 raise UsageError("the output must not be the source image (it is never modified)")
             emb.customize(source, custom, output, force)
@@ -915,7 +1019,7 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
     from .errors import UsageError
     from .io import write_output
 
-    architecture, stream_base_url, keyring, insecure, fetch_retries, quiet = fetch_args
+    architecture, stream_base_url, keyring, insecure, fetch_retries, quiet, entries = fetch_args
     if flatcar is not None:
         if custom.installs or custom.network_keyfiles or custom.ignition_ca:
             raise UsageError("--dest-device, --network-keyfile and --ignition-ca are for CoreOS live images, not Flatcar")
@@ -923,7 +1027,7 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
         _refuse_existing(oem, force)
         oem_bytes = emb.flatcar_oem_initrd(custom.config)
         fetched = _fetch_image(flatcar, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
-                               quiet, True, output, force)
+                               quiet, True, output, force, entries)
         write_output(oem, oem_bytes)
         files = {art.name: path for art, path in fetched}
         _check_pxe_set(files, flatcar)
@@ -944,7 +1048,7 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
     else:
         custom.check_inputs()  # unreadable keyfiles or CAs fail before the download
         fetched = _fetch_image(source, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
-                               quiet, False, output, force)
+                               quiet, False, output, force, entries)
         files = {art.name: path for art, path in fetched}
         _check_pxe_set(files, source)
         rootfs_url = next((art.url for art, _ in fetched if art.name == "rootfs"), None)
@@ -993,6 +1097,14 @@ def _initramfs_features(path: str) -> dict:
     except ValueError as exc:
         raise ImageFormatError(f"cannot parse etc/coreos/features.json in {path}: {exc}") from None
     return features if isinstance(features, dict) else {}
+
+
+def _alias_entry(name: str, catalog=None):
+    """The catalog entry ``name`` names (in ``catalog``, a user's loaded catalog, when given,
+    else in the bundled one), or None."""
+    from .images import catalog as bundled
+
+    return (bundled() if catalog is None else catalog).get(name)
 
 
 def _local_image(source: str) -> bool:

@@ -12,6 +12,8 @@ Offline, Fedora CoreOS entries can be built from saved stream documents:
 
 Entries whose metadata cannot be read are written as absent (with the reason), never with
 guessed digests. Flatcar publishes no SHA-256, so its entries carry the SHA-512 from .DIGESTS.
+Ubuntu entries are pinned only from signed simplestreams metadata verified with
+--ubuntu-keyring (their SHA-256 is then the proof: Ubuntu publishes no per-image signature).
 """
 
 from __future__ import annotations
@@ -111,20 +113,28 @@ def build(args: argparse.Namespace) -> dict:
     for release in UBUNTU_RELEASES:
         alias = f"ubuntu-{release}"
         source = _simplestreams.DEFAULT_MIRROR + _simplestreams.INDEX_PATH
-        if args.offline:
+        if args.offline or not args.ubuntu_keyring:
             out[alias] = _catalog.absent_entry(
                 "ubuntu",
                 release,
                 source,
                 "cloud",
                 "disk1.img",
-                "not verified (offline)",
+                "not verified (offline)" if args.offline else "not verified (no --ubuntu-keyring)",
             )
             continue
         try:
+            from butane_py._openpgp import verify_cleartext
+            from butane_py.fetch import Keyring
+
+            ring = Keyring.from_files(args.ubuntu_keyring)
             per_arch = {}
             for arch in ("x86_64", "aarch64"):
-                art, _ = images.fetch_latest(release, arch)
+                art, verified = images.fetch_latest(
+                    release, arch, signed=True, verify=lambda data: verify_cleartext(data, ring)
+                )
+                if not verified:
+                    raise images.ImageError("simplestreams metadata not verified")
                 per_arch[arch] = [art]
             version = per_arch["x86_64"][0].release
             out[alias] = _catalog.entry_from_artifacts(
@@ -176,6 +186,13 @@ def main(argv: list[str] | None = None) -> int:
         "--fcos-base",
         default="https://builds.coreos.fedoraproject.org/streams/",
         help="Fedora CoreOS stream base URL",
+    )
+    parser.add_argument(
+        "--ubuntu-keyring",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="the Ubuntu cloud image signing key(s); without it Ubuntu entries stay unpinned",
     )
     args = parser.parse_args(argv)
 

@@ -504,8 +504,16 @@ def test_catalog_fcos_entries_match_the_real_stream(stream):
             "sha256: must be 64",
         ),
         (
-            lambda e: e["architectures"]["x86_64"][0].update(url="http://insecure/x"),
-            "url: must be an https URL",
+            lambda e: e["architectures"]["x86_64"][0].update(url="file:///etc/passwd"),
+            "url: must be an http(s) URL",
+        ),
+        (
+            lambda e: e["architectures"]["x86_64"][0].update(url="https://x/\u202eosi.exe"),
+            "url: must be an http(s) URL",
+        ),
+        (
+            lambda e: e["architectures"]["x86_64"][0].pop("signature"),
+            "signature: required for fcos",
         ),
         (lambda e: e.pop("snapshot"), "missing snapshot"),
         (lambda e: e["architectures"]["x86_64"][0].pop("sha256"), "needs sha256"),
@@ -523,8 +531,6 @@ def test_catalog_validator_catches(mutate, problem):
 def test_resolve_alias_errors():
     with pytest.raises(images.NotPinnedError, match="nothing pinned for aarch64"):
         images.resolve("fcos-stable", "aarch64")
-    with pytest.raises(images.NotPinnedError, match="no pinned files"):
-        images.resolve("flatcar-stable", "x86_64")
     with pytest.raises(images.ImageError, match="format 'raw.xz', not 'iso'"):
         images.resolve("fcos-stable", "x86_64", format="iso")
     with pytest.raises(images.UnknownChoiceError, match="fcos-stable-pxe"):

@@ -91,3 +91,32 @@ def test_documented_local_hooks_work(tmp_path, precommit_home) -> None:
     p = subprocess.run(["pre-commit", "run", "--all-files"], cwd=repo, capture_output=True, text=True, env=env,
                        timeout=300)
     assert p.returncode == 0 and p.stdout.count("Passed") == 2, p.stdout + p.stderr
+
+
+def test_documented_portable_hook_argument(tmp_path, precommit_home) -> None:
+    """The `args: [--portable]` configuration of docs/precommit.md, copied as is, fails a config
+    that uses butane-py's own sections, at the key, and passes one that does not."""
+    import re
+    import sys
+
+    text = (ROOT / "docs" / "precommit.md").read_text()
+    config = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "args: [--portable]" in b)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    shim = bindir / "butane-py"
+    shim.write_text(f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m butane_py \"$@\"\n")
+    shim.chmod(0o755)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    repo_with(repo, {".pre-commit-config.yaml": config, "good.bu": GOOD_BU,
+                     "ext.bu": GOOD_BU + "sysctl:\n  vm.swappiness: 10\n"})
+    env = dict(os.environ, PRE_COMMIT_HOME=str(precommit_home), PATH=f"{bindir}:{os.environ['PATH']}")
+    p = subprocess.run(["pre-commit", "run", "--all-files"], cwd=repo, capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "ext.bu:3:1: error: sysctl is a butane-py extension" in p.stdout
+    assert "checked 2 files: 1 failed" in p.stdout
+    (repo / "ext.bu").unlink()
+    p = subprocess.run(["pre-commit", "run", "--all-files"], cwd=repo, capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert p.returncode == 0 and "Passed" in p.stdout, p.stdout + p.stderr

@@ -7,7 +7,7 @@ Metadata documents are read through an injectable ``get_bytes(url) -> bytes`` ca
 
 from __future__ import annotations
 
-from ._catalog import CatalogEntry, CatalogFile, catalog, validate_catalog
+from ._catalog import CatalogEntry, CatalogFile, catalog, load_catalog, lock, validate_catalog
 from ._common import (
     ARCHITECTURES,
     Artifact,
@@ -31,6 +31,7 @@ from ._flatcar import (
 )
 from ._simplestreams import (
     Item,
+    Verify,
     clearsigned_text,
     fetch_latest,
     fetch_product,
@@ -86,6 +87,9 @@ __all__ = [
     "parse_digests",
     "parse_version_txt",
     "resolve",
+    "resolve_live",
+    "load_catalog",
+    "lock",
     "sha512_for",
     "stream_url",
     "printable",
@@ -110,22 +114,30 @@ def resolve(
     format: str | None = None,
     get_bytes: GetBytes | None = None,
     base_url: str | None = None,
+    verify: Verify | None = None,
+    catalog: dict[str, CatalogEntry] | None = None,
 ) -> list[Artifact]:
     """Resolve an image name or catalog alias to the files to download.
 
-    * a catalog alias (``fcos-stable``, ``fcos-stable-iso``, ...) → the pinned files; no network.
-      ``stream``/``platform``/``format`` must then be None or agree with the entry.
+    * a catalog alias (``fcos-stable``, ``fcos-stable-iso``, ...; of ``catalog`` when given,
+      else of the bundled catalog) → its pinned files, with no network; an alias that pins
+      nothing is resolved live through its source, as below (``base_url`` and ``verify``
+      apply). ``stream``/``platform``/``format`` must then be None or agree with the entry.
+      With ``catalog``, only its aliases are accepted.
     * ``fcos`` → live stream metadata (``stream`` default stable, ``platform`` metal,
       ``format`` raw.xz; ``base_url`` overrides the stream base).
     * ``flatcar`` → channel ``stream`` (default stable), ``format`` default pxe, SHA-512 from
       ``.DIGESTS``; ``base_url`` overrides the channel's board URL.
     * ``ubuntu`` → simplestreams; ``stream`` is the release (``24.04`` or ``noble``), ``format``
-      the ftype (default ``disk1.img``); ``base_url`` overrides the mirror root.
+      the ftype (default ``disk1.img``); ``base_url`` overrides the mirror root. With
+      ``verify`` (see :mod:`._simplestreams`) only signed metadata is read, and each file's
+      SHA-256 is its proof.
     """
     from ._catalog import _packaged, lookup
 
-    if name in _packaged():
-        entry = lookup(name)
+    entries = _packaged() if catalog is None else catalog
+    if name in entries or catalog is not None:
+        entry = lookup(name, entries)
         for label, want, have in (
             ("stream", stream, entry.stream),
             ("platform", platform, entry.platform),
@@ -133,9 +145,11 @@ def resolve(
         ):
             if want is not None and want != have:
                 raise ImageError(
-                    f"catalog alias {name!r} is {label} {have!r}, not {want!r}"
+                    printable(f"catalog alias {name!r} is {label} {have!r}, not {want!r}")
                 )
-        return entry.artifacts(arch)
+        if entry.pinned:
+            return entry.artifacts(arch)
+        return resolve_live(entry, arch, get_bytes=get_bytes, base_url=base_url, verify=verify)[0]
     dist = DISTRIBUTION_NAMES.get(name)
     if dist == "fcos":
         s = fetch_stream(
@@ -165,6 +179,43 @@ def resolve(
             format or DEFAULT_FTYPE,
             mirror=base_url or DEFAULT_MIRROR,
             get_bytes=get_bytes,
+            signed=verify is not None,
+            verify=verify,
         )
         return [art]
     raise UnknownChoiceError("image", name, [*DISTRIBUTION_NAMES, *_packaged()])
+
+
+def resolve_live(
+    entry: CatalogEntry,
+    arch: str | None = None,
+    *,
+    get_bytes: GetBytes | None = None,
+    base_url: str | None = None,
+    verify: Verify | None = None,
+) -> tuple[list[Artifact], str]:
+    """A catalog entry's files as its source offers them now, whatever it pins, and the URL
+    of the metadata they were read from. Each file's cache key carries the resolved release."""
+    from ._flatcar import channel_base_url
+    from ._simplestreams import DEFAULT_MIRROR, INDEX_PATH, SIGNED_INDEX_PATH
+
+    dist = entry.distribution
+    arts = resolve(
+        dist,
+        arch,
+        stream=entry.stream,
+        platform=entry.platform if dist != "ubuntu" else None,
+        format=entry.format,
+        get_bytes=get_bytes,
+        base_url=base_url,
+        verify=verify,
+    )
+    if dist == "fcos":
+        source = stream_url(entry.stream, base_url or DEFAULT_STREAM_BASE)
+    elif dist == "flatcar":
+        source = base_url or channel_base_url(entry.stream, arch)
+    else:
+        source = (base_url or DEFAULT_MIRROR).rstrip("/") + "/" + (
+            SIGNED_INDEX_PATH if verify is not None else INDEX_PATH
+        )
+    return arts, source

@@ -4,13 +4,20 @@ Shape::
 
     {"format": "butane-py-catalog:1",
      "images": {ALIAS: {"distribution": "fcos"|"flatcar"|"ubuntu", "stream": str,
-                        "version": str|null, "snapshot": "YYYY-MM-DD"|null, "source": https URL,
+                        "version": str|null, "snapshot": "YYYY-MM-DD"|null, "source": URL,
                         "platform": str, "format": str,
                         "absent": null | "why no files are pinned",
                         "architectures": {ARCH: [{"name", "url", "sha256", "sha512"?, "signature"?}]}}}}
 
-An entry whose files could not be verified has ``"absent"`` set and no architectures; no
-digest is ever written that was not read from the distribution's own metadata.
+An entry whose files could not be verified has ``"absent"`` set and no architectures: it is
+resolved live through its source at each use. No digest is ever written that was not read
+from the distribution's own metadata. The same shape is the user's own catalog
+(``butane-py images lock``, ``--catalog FILE``).
+
+URLs may be http: the pinned digest (and, for Fedora CoreOS and Flatcar, the detached
+signature every file must name) is what proves a file. Ubuntu publishes no per-image
+signature; an Ubuntu file's pinned SHA-256, written only from verified simplestreams
+metadata, is its proof.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from typing import Any
 from ._common import (
     ARCHITECTURES,
     Artifact,
+    GetBytes,
     ImageError,
     MetadataError,
     NotPinnedError,
@@ -31,12 +39,17 @@ from ._common import (
     cache_key,
     filename_from_url,
     normalize_arch,
+    parse_json,
+    printable,
 )
 
 CATALOG_FORMAT = "butane-py-catalog:1"
 _HEX = re.compile(r"^[0-9a-f]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DISTRIBUTIONS = ("fcos", "flatcar", "ubuntu")
+#: A catalog file larger than this is refused before it is parsed (a lock of every alias
+#: is a few hundred KiB).
+MAX_CATALOG_BYTES = 16 << 20
 _ENTRY_KEYS = (
     "distribution",
     "stream",
@@ -72,6 +85,11 @@ class CatalogEntry:
     absent: str | None
     architectures: dict[str, tuple[CatalogFile, ...]]
 
+    @property
+    def pinned(self) -> bool:
+        """Whether files are pinned; an unpinned alias is resolved live through its source."""
+        return self.absent is None
+
     def artifacts(self, arch: str | None = None) -> list[Artifact]:
         arch = normalize_arch(arch)
         if self.absent is not None:
@@ -98,6 +116,9 @@ class CatalogEntry:
                     sha512=f.sha512,
                     signature_url=f.signature_url,
                     distribution=self.distribution,
+                    # Only Ubuntu files may lack a signature (validate_catalog): their pinned
+                    # SHA-256 came from verified simplestreams metadata and is the proof.
+                    signed_digest=f.signature_url is None,
                 )
             )
         return out
@@ -133,8 +154,8 @@ def validate_catalog(doc: Any) -> list[str]:
         for key in ("stream", "platform", "format", "source"):
             if not isinstance(e.get(key), str) or not e.get(key):
                 problems.append(f"{where}.{key}: must be a non-empty string")
-        if isinstance(e.get("source"), str) and not e["source"].startswith("https://"):
-            problems.append(f"{where}.source: must be an https URL")
+        if isinstance(e.get("source"), str) and not _is_http(e["source"]):
+            problems.append(f"{where}.source: must be an http(s) URL")
         arches = e.get("architectures")
         if not isinstance(arches, dict):
             problems.append(f"{where}.architectures: must be an object")
@@ -168,10 +189,8 @@ def validate_catalog(doc: Any) -> list[str]:
                     continue
                 if not isinstance(f.get("name"), str) or not f.get("name"):
                     problems.append(f"{fw}.name: missing")
-                if not (
-                    isinstance(f.get("url"), str) and f["url"].startswith("https://")
-                ):
-                    problems.append(f"{fw}.url: must be an https URL")
+                if not _is_http(f.get("url")):
+                    problems.append(f"{fw}.url: must be an http(s) URL")
                 for algo, n in (("sha256", 64), ("sha512", 128)):
                     v = f.get(algo)
                     if v is not None and not (
@@ -185,20 +204,24 @@ def validate_catalog(doc: Any) -> list[str]:
                 if e.get("distribution") == "fcos" and f.get("sha256") is None:
                     problems.append(f"{fw}.sha256: required for fcos")
                 sig = f.get("signature")
-                if sig is not None and not (
-                    isinstance(sig, str) and sig.startswith("https://")
-                ):
-                    problems.append(f"{fw}.signature: must be an https URL")
+                if sig is not None and not _is_http(sig):
+                    problems.append(f"{fw}.signature: must be an http(s) URL")
+                if sig is None and e.get("distribution") in ("fcos", "flatcar"):
+                    problems.append(f"{fw}.signature: required for {e['distribution']}")
                 for key in f:
                     if key not in ("name", "url", "sha256", "sha512", "signature"):
                         problems.append(f"{fw}: unknown key {key}")
     return problems
 
 
-def parse_catalog(doc: Any) -> dict[str, CatalogEntry]:
+def _is_http(url: Any) -> bool:
+    return isinstance(url, str) and url.startswith(("https://", "http://")) and url.isprintable()
+
+
+def parse_catalog(doc: Any, what: str = "catalog") -> dict[str, CatalogEntry]:
     problems = validate_catalog(doc)
     if problems:
-        raise MetadataError("catalog is malformed: " + "; ".join(problems[:5]))
+        raise MetadataError(printable(f"{what} is malformed: " + "; ".join(problems[:5])))
     out: dict[str, CatalogEntry] = {}
     for alias, e in doc["images"].items():
         arches = {
@@ -247,11 +270,85 @@ def catalog() -> dict[str, CatalogEntry]:
     return dict(_packaged())
 
 
-def lookup(alias: str) -> CatalogEntry:
-    entries = _packaged()
+def load_catalog(path: str) -> dict[str, CatalogEntry]:
+    """A user's catalog file (``butane-py images lock`` writes them), keyed by alias."""
+    from ..errors import InputError
+    from ..io import os_reason
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_CATALOG_BYTES + 1)
+    except OSError as exc:
+        raise InputError(printable(f"cannot read catalog {path}: {os_reason(exc)}")) from None
+    if len(data) > MAX_CATALOG_BYTES:
+        raise InputError(printable(f"catalog {path} is larger than {MAX_CATALOG_BYTES >> 20} MiB"))
+    return parse_catalog(parse_json(data, printable(f"catalog {path}")), printable(f"catalog {path}"))
+
+
+def lookup(alias: str, entries: dict[str, CatalogEntry] | None = None) -> CatalogEntry:
+    """The entry of ``alias`` in ``entries`` (default: the pinned catalog)."""
+    entries = _packaged() if entries is None else entries
     if alias not in entries:
         raise UnknownChoiceError("image alias", alias, entries, "in the catalog")
     return entries[alias]
+
+
+def lock(
+    aliases: list[str],
+    entries: dict[str, CatalogEntry],
+    architectures: list[str] | None = None,
+    *,
+    snapshot: str,
+    get_bytes: GetBytes | None = None,
+    base_url: str | None = None,
+    verify: Any = None,
+) -> dict[str, Any]:
+    """A catalog document pinning each alias as its source offers it now (live resolution,
+    whatever the entry pins). Without ``architectures``, every architecture the source
+    offers. Ubuntu entries need verified (signed) simplestreams metadata: ``verify``."""
+    from . import resolve_live
+
+    memo: dict[str, bytes] = {}
+
+    def get_once(url: str) -> bytes:  # one stream document serves every architecture
+        if url not in memo:
+            from ._common import call_fetcher
+
+            memo[url] = call_fetcher(get_bytes, url)
+        return memo[url]
+
+    out: dict[str, Any] = {}
+    for alias in aliases:
+        entry = lookup(alias, entries)
+        per_arch: dict[str, list[Artifact]] = {}
+        first_source = ""
+        for arch in architectures or ARCHITECTURES:
+            try:
+                arts, source = resolve_live(
+                    entry, arch, get_bytes=get_once, base_url=base_url, verify=verify
+                )
+            except UnknownChoiceError:
+                if architectures:
+                    raise
+                continue  # the source does not offer this architecture
+            if entry.distribution == "ubuntu" and not all(a.signed_digest for a in arts):
+                raise ImageError(
+                    f"{alias}: the simplestreams metadata was not verified, so its SHA-256 cannot be "
+                    "pinned; give the Ubuntu cloud image keyring with --keyring"
+                )
+            per_arch[normalize_arch(arch)] = arts
+            first_source = first_source or source
+        if not per_arch:
+            raise ImageError(f"{alias}: the source offers no architecture for it")
+        version = max(a.release for arts in per_arch.values() for a in arts)
+        out[alias] = entry_from_artifacts(
+            entry.distribution, entry.stream, version, snapshot, first_source, entry.platform, entry.format, per_arch
+        )
+    doc = {"format": CATALOG_FORMAT, "images": out}
+    problems = validate_catalog(doc)
+    if problems:
+        raise MetadataError(printable("the resolved files cannot be pinned: " + "; ".join(problems[:5])))
+    return doc
 
 
 def entry_from_artifacts(
@@ -274,8 +371,9 @@ def entry_from_artifacts(
                 f["sha256"] = a.sha256
             if a.sha512:
                 f["sha512"] = a.sha512
-            if a.signature_url:
-                f["signature"] = a.signature_url
+            if a.signature_url or distribution != "ubuntu":
+                # what fetch checks when the metadata names no signature
+                f["signature"] = a.signature_url or a.url + ".sig"
             files.append(f)
         arches[arch] = files
     if not arches:
