@@ -37,7 +37,8 @@ def lint(cfg: dict) -> Report:
                 r.warn(("ignition", "security", "tls", "certificate_authorities", i, "inline"), problem)
     for i, f in enumerate((cfg.get("storage") or {}).get("files") or ()):
         path, mode = f.get("path", ""), f.get("mode")
-        if path.startswith(NM_DIR + "/") and path.endswith(".nmconnection") and (mode is None or mode & 0o7777 != 0o600):
+        keyfile = path.startswith(NM_DIR + "/") and path.endswith(".nmconnection")
+        if keyfile and (mode is None or mode & 0o7777 != 0o600):
             at = ("storage", "files", i, "mode" if mode is not None else "path")
             r.warn(at, "NetworkManager ignores a keyfile unless its mode is 0600")
     for i, unit in enumerate((cfg.get("systemd") or {}).get("units") or ()):
