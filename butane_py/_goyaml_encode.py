@@ -25,9 +25,7 @@ _MAX_SIMPLE_KEY = 128  # longer keys (in UTF-8 bytes) are written as "? key"
 _PLAIN, _SINGLE, _DOUBLE, _LITERAL = range(4)
 
 _BREAKS = frozenset("\r\n\x85\u2028\u2029")
-_BLANKZ = frozenset(" \t\0") | _BREAKS
 _FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
-_FLOW_INDICATORS = frozenset(",?[]{}")
 # Strings YAML 1.1 readers take for floats or booleans; yaml.v3 quotes them though it reads them as strings.
 _BASE60_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 _OLD_BOOLS = frozenset(("y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
@@ -45,11 +43,18 @@ def encode(doc: Any) -> str:
     return "".join(e.out)
 
 
-def _printable(c: str) -> bool:
-    # yaml.v3 tests UTF-8 lead bytes: characters outside the BMP are never printable.
-    o = ord(c)
-    return (c == "\n" or 0x20 <= o <= 0x7E or 0xA0 <= o <= 0xD7FF
-            or (0xE000 <= o <= 0xFFFD and o != 0xFEFF))
+# Characters yaml.v3 writes as they are (tab aside): LF, printable ASCII, and the BMP from
+# U+00A0 except surrogates, U+FEFF, U+FFFE and U+FFFF. It tests UTF-8 lead bytes, so
+# characters outside the BMP are never printable.
+_SPECIAL = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
+_BREAK = re.compile("[\r\n\x85\u2028\u2029]")
+_BREAK_SPACE = re.compile("[\r\n\x85\u2028\u2029] ")
+_SPACE_BREAK = re.compile(" [\r\n\x85\u2028\u2029]")
+# Indicators after the first character: ": " (or ":" at the end) and " #".
+_LATER_INDICATOR = re.compile("(?<=.):(?:[ \t]|\\Z)|[ \t\0\r\n\x85\u2028\u2029]#", re.S)
+_NEEDS_ESCAPE = re.compile("([^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]|[\"\\\\])")
+_BREAK_SPLIT = re.compile("([\r\n\x85\u2028\u2029])")
+_SINGLE_TOKEN = re.compile("[\r\n\x85\u2028\u2029]|[^\r\n\x85\u2028\u2029 ]+| +")
 
 
 class _Scalar:
@@ -61,43 +66,19 @@ class _Scalar:
         if not s:
             self.multiline, self.block_plain, self.single, self.block = False, True, True, False
             return
-        block_ind = s.startswith(("---", "..."))
-        line_breaks = special = tabs = False
-        leading = s[0] == " " or s[0] in _BREAKS
+        first, follow = s[0], s[1:2]
+        indicators = (s.startswith(("---", "...")) or first in _FIRST_INDICATORS
+                      or (first in "?:-" and follow in ("", " ", "\t")) or bool(_LATER_INDICATOR.search(s)))
+        line_breaks = bool(_BREAK.search(s))
+        special = bool(_SPECIAL.search(s))
+        tabs = "\t" in s
+        space_break = bool(_SPACE_BREAK.search(s))
+        break_space = bool(_BREAK_SPACE.search(s))
+        leading = first == " " or first in _BREAKS
         trailing_space = s[-1] == " "
-        trailing_break = s[-1] in _BREAKS
-        break_space = space_break = False
-        prev_space = prev_break = False
-        preceded_by_ws = True
-        n = len(s)
-        for i, c in enumerate(s):
-            followed_by_ws = i + 1 >= n or s[i + 1] in " \t"
-            if i == 0:
-                if c in _FIRST_INDICATORS:
-                    block_ind = True
-                elif c in "?:-" and followed_by_ws:
-                    block_ind = True
-            elif c == ":" and followed_by_ws or c == "#" and preceded_by_ws:
-                block_ind = True
-            if c == "\t":
-                tabs = True
-            elif not _printable(c):
-                special = True
-            if c == " ":
-                if prev_break:
-                    break_space = True
-                prev_space, prev_break = True, False
-            elif c in _BREAKS:
-                line_breaks = True
-                if prev_space:
-                    space_break = True
-                prev_space, prev_break = False, True
-            else:
-                prev_space = prev_break = False
-            preceded_by_ws = c in _BLANKZ
         self.multiline = line_breaks
-        self.block_plain = not (leading or trailing_space or trailing_break or break_space or space_break
-                                or tabs or special or line_breaks or block_ind)
+        self.block_plain = not (leading or trailing_space or s[-1] in _BREAKS or break_space or space_break
+                                or tabs or special or line_breaks or indicators)
         self.single = not (break_space or space_break or tabs or special)
         self.block = not (trailing_space or space_break or special)
 
@@ -112,7 +93,7 @@ def _wanted_style(s: str) -> int:
 
 
 def _go_float(f: float) -> str:
-    """strconv.FormatFloat(f, 'g', -1, 64): shortest digits, exponent form from 1e21 down to 1e6."""
+    """strconv.FormatFloat(f, 'g', -1, 64): shortest digits; exponent form below 1e-4 and from 1e6."""
     if math.isnan(f):
         return ".nan"
     if math.isinf(f):
@@ -323,18 +304,19 @@ class _Emitter:
     def single_quoted(self, s: str) -> None:
         self.indicator("'", True, False, False)
         breaks = False
-        for c in s:
-            if c == " ":
-                self.put(c)
-            elif c in _BREAKS:
-                if not breaks and c == "\n":
+        for m in _SINGLE_TOKEN.finditer(s):
+            tok = m.group()
+            if tok[0] == " ":
+                self.put(tok)
+            elif tok in _BREAKS:
+                if not breaks and tok == "\n":
                     self.put_break()
-                self.write_break(c)
+                self.write_break(tok)
                 breaks = True
             else:
                 if breaks:
                     self.write_indent()
-                self.put("''" if c == "'" else c)
+                self.put(tok.replace("'", "''"))
                 self.indention = False
                 breaks = False
         self.indicator("'", False, False, False)
@@ -344,16 +326,13 @@ class _Emitter:
         self.indicator('"', True, False, False)
         # yaml.v3 tests for a byte order mark at the start of the value, not at each
         # character: a value that starts with one has every character escaped.
-        bom = s.startswith("\ufeff")
-        for c in s:
-            if bom or not _printable(c) or c in _BREAKS or c == '"' or c == "\\":
-                esc = _ESCAPES.get(c)
-                if esc is None:
-                    o = ord(c)
-                    esc = "x%02X" % o if o <= 0xFF else ("u%04X" % o if o <= 0xFFFF else "U%08X" % o)
-                self.put("\\" + esc)
-            else:
-                self.put(c)
+        if s.startswith("\ufeff"):
+            self.put("".join(_escape(c) for c in s))
+        else:
+            parts = _NEEDS_ESCAPE.split(s)  # text and, at odd places, characters to escape
+            table = {c: _escape(c) for c in set(parts[1::2])}
+            parts[1::2] = [table[c] for c in parts[1::2]]
+            self.put("".join(parts))
         self.indicator('"', False, False, False)
         self.whitespace = self.indention = False
 
@@ -366,17 +345,31 @@ class _Emitter:
         elif len(s) == 1 or s[-2] in _BREAKS:
             self.indicator("+", False, False, False)
         self.whitespace = True
-        breaks = True
-        for c in s:
-            if c in _BREAKS:
-                self.write_break(c)
-                breaks = True
-            else:
-                if breaks:
-                    self.write_indent()
-                self.put(c)
-                self.indention = False
-                breaks = False
+        # Lines alternate with breaks; a break is copied as it is (LF included) and starts a
+        # new line, where only a non-empty line gets its indentation.
+        parts = _BREAK_SPLIT.split(s)
+        if parts[0]:
+            self.write_indent()  # ends the header line
+            self.put(parts[0])
+        pad = " " * self.indent
+        out = self.out
+        for i in range(1, len(parts), 2):
+            out.append(parts[i])
+            if parts[i + 1]:
+                out.append(pad)
+                out.append(parts[i + 1])
+        if len(parts) > 1:
+            last = parts[-1]
+            self.column = len(pad) + len(last) if last else 0
+        self.indention = not parts[-1]
+
+
+def _escape(c: str) -> str:
+    esc = _ESCAPES.get(c)
+    if esc is None:
+        o = ord(c)
+        esc = "x%02X" % o if o <= 0xFF else ("u%04X" % o if o <= 0xFFFF else "U%08X" % o)
+    return "\\" + esc
 
 
 def _clean(s: str) -> str:
