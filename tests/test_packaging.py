@@ -200,10 +200,14 @@ def test_runtime_dependencies_are_what_the_code_imports() -> None:
 
 
 def _tree(n):
-    if n is None:
-        return None
-    kids = [_tree(x) for kv in n.value for x in kv] if n.kind == "map" or isinstance(n.value, list) and n.value \
-        and isinstance(n.value[0], tuple) else [_tree(x) for x in n.value] if isinstance(n.value, list) else n.value
+    from butane_py._goyaml import NODE_MAP, SEQ
+
+    if n.kind is NODE_MAP:
+        kids = [_tree(x) for kv in n.value for x in kv]
+    elif n.kind is SEQ:
+        kids = [_tree(x) for x in n.value]
+    else:
+        kids = n.value
     return (n.kind, n.tag, n.style, n.line, n.column, n.anchor, kids)
 
 
