@@ -220,7 +220,7 @@ def images_list_cmd(
     "digests per architecture, date) for reproducible builds: pass it to --catalog.\n\n"
     "Example: butane-py images lock fcos-stable-iso flatcar-stable-pxe -o images.lock.json"))
 def images_lock_cmd(
-    aliases: Optional[list[str]] = typer.Argument(None, metavar="[ALIAS...]",
+    aliases: Optional[list[str]] = typer.Argument(None, metavar="ALIAS",
                                                   help="Aliases to pin (default with --catalog: all of its aliases)."),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE",
                                          help="Write here (atomically); standard output if omitted."),

@@ -18,6 +18,7 @@ import pytest
 from butane_py import embed
 
 from ._isos import pristine, working_copy
+from ._rss import measured, read_kib
 from .conftest import ROOT
 from .test_cli_download import VERIFY, site  # noqa: F401 - site is a fixture
 from .test_embed_cli import BUTANE, X86, one_line_error, run, sha
@@ -212,21 +213,12 @@ def bomb(tmp_path_factory) -> Path:
     return path
 
 
-# Runs argv and prints its peak RSS. The high-water mark survives fork and exec, so a child of
-# the (large) test process would report the test process's size: a small parent measures.
-_MEASURE = """
-import resource, subprocess, sys
-p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-sys.exit(p.returncode)
-"""
-
-
-def peak_rss(*args: str) -> tuple[int, bytes, int]:
+def peak_rss(tmp_path: Path, *args: str) -> tuple[int, bytes, int]:
     """(exit code, stderr, peak RSS in MiB) of a child run."""
-    p = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-m", "butane_py", *args],
+    rss_file = tmp_path / "rss"
+    p = subprocess.run(measured([sys.executable, "-m", "butane_py", *args], rss_file),
                        capture_output=True, env=ENV, timeout=300)
-    return p.returncode, p.stderr, int(p.stdout) // 1024
+    return p.returncode, p.stderr, read_kib(rss_file) // 1024
 
 
 def test_xz_bomb_in_the_embed_area(bomb: Path, iso_cache, tmp_path: Path) -> None:
@@ -235,12 +227,12 @@ def test_xz_bomb_in_the_embed_area(bomb: Path, iso_cache, tmp_path: Path) -> Non
     data = bomb.read_bytes()
     assert len(data) < length
     patch(iso, offset, data)
-    code, err, rss = peak_rss("iso", "ignition", "show", str(iso))
+    code, err, rss = peak_rss(tmp_path, "iso", "ignition", "show", str(iso))
     assert code == 1 and err.startswith(b"Error: ") and b"unpacks to more than 32 MiB" in err, err
     assert rss < 200, f"{rss} MiB"
-    code, err, rss = peak_rss("iso", "kargs", "show", str(iso))  # needs no embed area at all
+    code, err, rss = peak_rss(tmp_path, "iso", "kargs", "show", str(iso))  # needs no embed area at all
     assert code == 0 and rss < 200, (err, rss)
-    code, err, rss = peak_rss("pxe", "ignition", "unwrap", str(bomb))
+    code, err, rss = peak_rss(tmp_path, "pxe", "ignition", "unwrap", str(bomb))
     assert code == 1 and b"past 32 MiB" in err and rss < 200, (err, rss)
     assert run("iso", "reset", str(iso)).returncode == 0  # the area is zeroed, never decoded
     assert sha(iso) == sha(pristine(X86, iso_cache))

@@ -30,6 +30,7 @@ import pysequoia
 import pytest
 
 from ._httpserver import TestServer
+from ._rss import measured, read_kib
 from .conftest import ROOT, SHARED
 
 VERIFY = SHARED / "fixtures" / "coreos-installer" / "verify"
@@ -274,8 +275,12 @@ def run(*args: str, cache: Path, logs: Path, prefix: tuple[str, ...] = (), timeo
                **env_extra)
     with open(logs / "out", "w+") as out, open(logs / "err", "w+") as err:
         start = time.monotonic()
-        child = subprocess.Popen([*prefix, sys.executable, "-m", "butane_py", *args], stdout=out, stderr=err,
-                                 stdin=subprocess.DEVNULL, env=env)
+        argv = [sys.executable, "-m", "butane_py", *args]
+        rss_file = logs / "rss"
+        rss_file.unlink(missing_ok=True)
+        if send is None:  # a signal must reach butane-py itself, not the measuring parent
+            argv = measured(argv, rss_file)
+        child = subprocess.Popen([*prefix, *argv], stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         timer = threading.Timer(timeout, child.kill)
         timer.start()
         if send is not None:
@@ -285,13 +290,14 @@ def run(*args: str, cache: Path, logs: Path, prefix: tuple[str, ...] = (), timeo
                     p.name.endswith(".part") and p.stat().st_size > 0 for p in where.rglob(".butane-py-*")):
                 time.sleep(0.05)
             child.send_signal(signum)
-        _, status, usage = os.wait4(child.pid, 0)
+        _, status, _ = os.wait4(child.pid, 0)
         timer.cancel()
         child.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - start
         out.seek(0)
         err.seek(0)
-        return Run(child.returncode, out.read(), err.read(), usage.ru_maxrss, seconds)
+        rss = read_kib(rss_file) if rss_file.exists() else 0
+        return Run(child.returncode, out.read(), err.read(), rss, seconds)
 
 
 def snapshot(*dirs: Path) -> dict[str, tuple[int, int]]:
