@@ -15,6 +15,8 @@ from ._spec import Spec
 
 # -- messages ----------------------------------------------------------------------------
 ERR_DUPLICATE = "duplicate entry defined"
+ERR_INVALID_VERSION = "invalid config version (couldn't parse)"
+ERR_UNKNOWN_VERSION = "unsupported config version"
 ERR_COMPRESSION = "invalid compression method"
 ERR_FILE_USED_SYMLINK = "file path includes link in config"
 ERR_DIR_USED_SYMLINK = "directory path includes link in config"
@@ -229,8 +231,13 @@ def config_rule(spec: Spec, cfg: dict, path: tuple, r: Report) -> None:
 
 
 def ignition_rule(spec: Spec, ign: dict, path: tuple, r: Report) -> None:
-    # The version was checked before decoding; the rule can no longer fire.
-    pass
+    # A whole config's version was checked before decoding, so this fires only for a config
+    # inlined in Butane's ignition.config, which is decoded whatever its version says.
+    sv = go.semver_parse(ign.get("version", ""))
+    if sv is None:
+        r.error(path + ("version",), ERR_INVALID_VERSION)
+    elif sv != spec.semver:
+        r.error(path + ("version",), ERR_UNKNOWN_VERSION)
 
 
 def ignition_config_rule(spec: Spec, ic: dict, path: tuple, r: Report) -> None:

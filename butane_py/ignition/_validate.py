@@ -13,12 +13,10 @@ from typing import Any
 from .. import _gojson
 from ..report import Entry, Key, Kind, Report, format_path
 from ._decode import Decoder, DecodeTypeError, decode_version
-from ._rules import IGNORE_DUPLICATES, ITEM_KEYS, MERGED_KEYS, RULES, ERR_DUPLICATE
+from ._rules import ERR_DUPLICATE, ERR_INVALID_VERSION, ERR_UNKNOWN_VERSION, IGNORE_DUPLICATES, ITEM_KEYS, MERGED_KEYS, RULES
 from ._spec import BY_SEMVER, FieldType, Spec
 
 ERR_EMPTY = "not a config (empty)"
-ERR_INVALID_VERSION = "invalid config version (couldn't parse)"
-ERR_UNKNOWN_VERSION = "unsupported config version"
 
 _MISSING = object()
 
@@ -128,6 +126,11 @@ class _Walker:
         for fname, ft in st.fields:
             sub = v.get(fname)
             if sub is None:
+                if ft.kind != "struct" or ft.pointer:
+                    continue
+                # Go validates a struct that is not behind a pointer even when it is absent
+                # (a config inlined in Butane may lack its "ignition" section).
+                self.struct({}, ft.struct, path + (fname,), _MISSING)  # type: ignore[arg-type]
                 continue
             child = _MISSING if children is None else children.get(fname, _MISSING)
             self.value(sub, ft, path + (fname,), child)
