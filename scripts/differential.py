@@ -201,8 +201,13 @@ def main(argv=None):
     modes = parse_modes(args.modes, bool(args.files))
     inputs = collect(args.paths)
     tasks = [(p, m, f) for p in inputs for m, f in modes.items()]
+    results = [None] * len(tasks)
     with cf.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        results = list(pool.map(lambda t: compare(args, *t), tasks))
+        futures = {pool.submit(compare, args, *t): i for i, t in enumerate(tasks)}
+        for done, fut in enumerate(cf.as_completed(futures), 1):
+            results[futures[fut]] = fut.result()
+            if done % max(1, len(tasks) // 20) == 0:  # long runs: show they are moving
+                print(f"{done}/{len(tasks)} runs compared", file=sys.stderr, flush=True)
 
     counts = {m: collections.Counter() for m in modes}
     for r in results:
