@@ -227,8 +227,10 @@ def main(argv=None):
         dump = {"configs": len(inputs), "counts": {m: dict(c) for m, c in counts.items()},
                 "differences": [dict(r, a=[r["a"][0], text(r["a"][1]), text(r["a"][2])],
                                      b=[r["b"][0], text(r["b"][1]), text(r["b"][2])]) for r in diffs]}
-        with open(args.json, "w") as f:
+        tmp = f"{args.json}.tmp{os.getpid()}"  # a whole report or none
+        with open(tmp, "w") as f:
             json.dump(dump, f, indent=1, ensure_ascii=False)
+        os.replace(tmp, args.json)
     return 1 if diffs else 0
 
 
