@@ -201,8 +201,13 @@ def main(argv=None):
     modes = parse_modes(args.modes, bool(args.files))
     inputs = collect(args.paths)
     tasks = [(p, m, f) for p in inputs for m, f in modes.items()]
+    results = [None] * len(tasks)
     with cf.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        results = list(pool.map(lambda t: compare(args, *t), tasks))
+        futures = {pool.submit(compare, args, *t): i for i, t in enumerate(tasks)}
+        for done, fut in enumerate(cf.as_completed(futures), 1):
+            results[futures[fut]] = fut.result()
+            if done % max(1, len(tasks) // 20) == 0:  # long runs: show they are moving
+                print(f"{done}/{len(tasks)} runs compared", file=sys.stderr, flush=True)
 
     counts = {m: collections.Counter() for m in modes}
     for r in results:
@@ -222,8 +227,10 @@ def main(argv=None):
         dump = {"configs": len(inputs), "counts": {m: dict(c) for m, c in counts.items()},
                 "differences": [dict(r, a=[r["a"][0], text(r["a"][1]), text(r["a"][2])],
                                      b=[r["b"][0], text(r["b"][1]), text(r["b"][2])]) for r in diffs]}
-        with open(args.json, "w") as f:
+        tmp = f"{args.json}.tmp{os.getpid()}"  # a whole report or none
+        with open(tmp, "w") as f:
             json.dump(dump, f, indent=1, ensure_ascii=False)
+        os.replace(tmp, args.json)
     return 1 if diffs else 0
 
 

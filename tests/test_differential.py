@@ -118,3 +118,18 @@ def test_stderr_key() -> None:
     r1, r2 = b"error at $.a, line 1 col 1: x\n", b"warning at $.b, line 2 col 1: y\n"
     assert key(r1 + r2 + tail) == key(r2 + r1 + tail)
     assert key(r1 + r2) != key(r1 + r1)
+
+
+def test_generated_configs_are_reproducible_and_cover_every_version() -> None:
+    yaml = __import__("pytest").importorskip("yaml")
+    spec = importlib.util.spec_from_file_location("gen_configs", ROOT / "scripts" / "gen_configs.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    seen = set()
+    for i in range(len(gen.VERSIONS)):
+        text = gen.generate("t", i, mistakes=0)
+        assert text == gen.generate("t", i, mistakes=0)
+        doc = yaml.safe_load(text)
+        seen.add((doc["variant"], doc["version"]))
+    assert seen == {(v, ver) for v, ver, _ in gen.VERSIONS}
+    assert len({gen.generate(s, 0) for s in ("a", "b", "c", "d")}) > 1
