@@ -15,7 +15,7 @@ from .. import _goyaml
 from ..ignition._validate import _MISSING, _Walker, context_mismatch
 from ..report import Entry, Key, Report
 from . import _extensions, _fcos, _filters, _openshift
-from ._schema import Base
+from ._schema import NAMED_LISTS, Base
 from ._translate import (
     ERR_MOUNT_UNIT_NO_FORMAT,
     ERR_MOUNT_UNIT_NO_PATH,
@@ -144,6 +144,8 @@ class _ButaneWalker:
                 sub = {}
             child = self.ctx.child(node, fname) if (self.ctx and node is not None) else None
             base = expr.lstrip("*")
+            if base in NAMED_LISTS:
+                base = "[]" + NAMED_LISTS[base]
             if base.startswith("[]"):
                 item = base[2:]
                 if item in self.structs:
@@ -241,8 +243,11 @@ def variant_structs(vv: VariantVersion, extensions: bool = True) -> dict:
 def _go_type(vv: VariantVersion, structs: dict):
     from ._schema import _go_struct
 
-    extra = {k: v for k, v in structs.items() if k not in vv.base.structs or k == "Config"}
-    return _go_struct("Config", structs, vv.base.name, vv.pkg, extra, {})
+    pkgs = {k: vv.pkg for k in structs if k not in vv.base.structs or k == "Config"}
+    if vv.variant == "openshift":
+        # The fcos structs openshift embeds keep the fcos package's name (v1_5.BootDevice).
+        pkgs.update(dict.fromkeys(_fcos.extra_structs(vv.features), vv.fcos_pkg))
+    return _go_struct("Config", structs, vv.base.name, pkgs, {})
 
 
 def translate_bytes(

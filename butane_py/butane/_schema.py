@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Mapping
 
 from .._gotypes import BOOL_T, INT_T, STRING_T, GoType, ptr, slice_of
-from ..ignition._spec import BY_VERSION, FieldType, Fields, Spec
+from ..ignition._spec import BUTANE_V3_7_EXP, BY_VERSION, FieldType, Fields, Spec
 
 _SNAKE = re.compile(r"(MiB|[A-Z])")
 
@@ -61,37 +61,41 @@ class Base:
         structs = dict(self.structs)
         structs.update(extra)
         cache: dict[str, GoType] = {}
-        return _go_struct(name, structs, self.name, pkg or self.name, extra, cache)
+        return _go_struct(name, structs, self.name, {k: pkg or self.name for k in extra}, cache)
 
 
+# Named list types of structs: the name → the item struct.
+NAMED_LISTS = {"HTTPHeaders": "HTTPHeader"}
 _NAMED = {"Device", "Group", "KernelArgument", "SSHAuthorizedKey", "FilesystemOption", "RaidOption", "LuksOption",
           "MountOption", "NoProxyItem", "OpenOption"}
 
 
-def _go_struct(name: str, structs: Mapping[str, Fields], base_pkg: str, pkg: str, extra: Mapping, cache: dict) -> GoType:
+def _go_struct(name: str, structs: Mapping[str, Fields], base_pkg: str, pkgs: Mapping[str, str],
+               cache: dict) -> GoType:
+    """``pkgs``: the Go package of each struct not defined by the base (``base_pkg``)."""
     key = name
     if key in cache:
         return cache[key]
-    own = pkg if name in extra else base_pkg
+    own = pkgs.get(name, base_pkg)
     fields = []
     for fname, expr in structs[name]:
-        fields.append((fname, _go_expr(expr, structs, base_pkg, pkg, extra, cache)))
+        fields.append((fname, _go_expr(expr, structs, base_pkg, pkgs, cache)))
     t = GoType("struct", f"{own}.{name}", None, tuple(fields))
     cache[key] = t
     return t
 
 
-def _go_expr(expr: str, structs, base_pkg: str, pkg: str, extra, cache) -> GoType:
+def _go_expr(expr: str, structs, base_pkg: str, pkgs: Mapping[str, str], cache) -> GoType:
     if expr.startswith("*"):
-        return ptr(_go_expr(expr[1:], structs, base_pkg, pkg, extra, cache))
+        return ptr(_go_expr(expr[1:], structs, base_pkg, pkgs, cache))
     if expr in ("map[string]string", "map[string]any"):
         from .._gotypes import ANY_T, MAP
 
         return GoType(MAP, expr.replace("any", "interface {}"), STRING_T if expr.endswith("string") else ANY_T)
-    if expr == "HTTPHeaders":
-        return slice_of(_go_expr("HTTPHeader", structs, base_pkg, pkg, extra, cache), f"{base_pkg}.HTTPHeaders")
+    if expr in NAMED_LISTS:
+        return slice_of(_go_expr(NAMED_LISTS[expr], structs, base_pkg, pkgs, cache), f"{base_pkg}.{expr}")
     if expr.startswith("[]"):
-        return slice_of(_go_expr(expr[2:], structs, base_pkg, pkg, extra, cache))
+        return slice_of(_go_expr(expr[2:], structs, base_pkg, pkgs, cache))
     if expr == "string":
         return STRING_T
     if expr == "int":
@@ -100,7 +104,7 @@ def _go_expr(expr: str, structs, base_pkg: str, pkg: str, extra, cache) -> GoTyp
         return BOOL_T
     if expr in _NAMED:
         return GoType("string", f"{base_pkg}.{expr}")
-    return _go_struct(expr, structs, base_pkg, pkg, extra, cache)
+    return _go_struct(expr, structs, base_pkg, pkgs, cache)
 
 
 # Butane keeps plain string lists where Ignition has named string types (only type-error
@@ -142,7 +146,7 @@ def _insert_after(fields: Fields, after: str, new: Fields) -> Fields:
 
 
 def _make_base(name: str, spec_version: str, features: set[str]) -> Base:
-    spec = BY_VERSION[spec_version]
+    spec = BUTANE_SPECS.get(spec_version) or BY_VERSION[spec_version]
     b = Base(name, spec, features=frozenset(features))
     s = b.structs
     over: dict[str, Fields] = {}
@@ -170,6 +174,8 @@ def _make_base(name: str, spec_version: str, features: set[str]) -> Base:
     return Base(name, spec, over, frozenset(features))
 
 
+# Where the Ignition that the reference Butane vendors differs from ignition-validate's.
+BUTANE_SPECS = {"3.7.0-experimental": BUTANE_V3_7_EXP}
 _F2 = {"resource_local", "trees", "mount_units"}
 BASES: dict[str, Base] = {
     "v0_1": _make_base("v0_1", "3.0.0", set()),

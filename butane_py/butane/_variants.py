@@ -19,6 +19,7 @@ class VariantVersion:
     features: frozenset[str] = frozenset()
     # Ignition fields this variant refuses: dotted path → message.
     filters: tuple[tuple[str, str], ...] = ()
+    fcos_pkg: str = ""  # openshift: the package of the fcos version it builds on ("v1_5")
 
     @property
     def ignore_zero(self) -> frozenset[str]:
@@ -92,8 +93,9 @@ _OPENSHIFT = [
     ("4.23.0-experimental", "1.8.0-experimental", _OS_4_20 | {"grub_contents"}),
 ]
 _FCOS = {version: (base, pkg, feats) for variant, version, base, pkg, feats in _TABLE if variant == "fcos"}
+_OPENSHIFT_FCOS_PKG = {}
 for os_version, fcos_version, os_features in _OPENSHIFT:
-    base, _, fcos_features = _FCOS[fcos_version]
+    base, _OPENSHIFT_FCOS_PKG[os_version], fcos_features = _FCOS[fcos_version]
     pkg = "v" + os_version.replace(".0-experimental", "_exp").replace(".0", "").replace(".", "_")
     _TABLE.append(("openshift", os_version, base, pkg, set(fcos_features) | os_features))
 
@@ -109,7 +111,8 @@ def _filters(variant: str, version: str, features: set) -> tuple:
 
 REGISTRY: dict[tuple[str, str], VariantVersion] = {
     (variant, version): VariantVersion(
-        variant, version, BASES[base], pkg, frozenset(features), _filters(variant, version, features)
+        variant, version, BASES[base], pkg, frozenset(features), _filters(variant, version, features),
+        _OPENSHIFT_FCOS_PKG.get(version, "") if variant == "openshift" else "",
     )
     for variant, version, base, pkg, features in _TABLE
 }

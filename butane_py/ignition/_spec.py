@@ -379,6 +379,11 @@ V3_7_EXP = V3_6.derive(
     fs_virtiofs=True,
 )
 
+# The reference Butane (v0.29.0) vendors Ignition v2.26.0, whose 3.7.0-experimental is 3.6.0
+# under a new version string (no virtiofs yet). Butane translation validates against it, so
+# that butane-py refuses what the reference refuses.
+BUTANE_V3_7_EXP = V3_6.derive("3.7.0-experimental")
+
 SPECS: tuple[Spec, ...] = (V3_0, V3_1, V3_2, V3_3, V3_4, V3_5, V3_6, V3_7_EXP)
 BY_VERSION: dict[str, Spec] = {s.version: s for s in SPECS}
 BY_SEMVER: dict[tuple, Spec] = {s.semver: s for s in SPECS}
