@@ -62,14 +62,15 @@ def test_hooks_pass_on_good_files(tmp_path, precommit_home) -> None:
         assert "Passed" in p.stdout
 
 
-def test_documented_local_hooks_work(tmp_path, precommit_home) -> None:
-    """The `repo: local` configuration of docs/precommit.md, copied as is, checks a repository."""
+def _documented_repo(tmp_path, precommit_home, marker: str, files: dict):
+    """A git repository with the docs/precommit.md YAML block containing ``marker`` as its
+    configuration, and a function that runs ``pre-commit run --all-files`` in it with this
+    checkout's butane-py first on PATH (`language: system` runs the one on PATH)."""
     import re
     import sys
 
     text = (ROOT / "docs" / "precommit.md").read_text()
-    config = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "repo: local" in b)
-    # `language: system` runs the butane-py on PATH: make that this checkout's.
+    config = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if marker in b)
     bindir = tmp_path / "bin"
     bindir.mkdir()
     shim = bindir / "butane-py"
@@ -77,46 +78,40 @@ def test_documented_local_hooks_work(tmp_path, precommit_home) -> None:
     shim.chmod(0o755)
     repo = tmp_path / "repo"
     repo.mkdir()
-    repo_with(repo, {".pre-commit-config.yaml": config, "good.bu": GOOD_BU, "bad.bu": BAD_BU,
-                     "good.ign": GOOD_IGN, "bad.ign": BAD_IGN})
+    repo_with(repo, {".pre-commit-config.yaml": config, **files})
     env = dict(os.environ, PRE_COMMIT_HOME=str(precommit_home), PATH=f"{bindir}:{os.environ['PATH']}")
-    p = subprocess.run(["pre-commit", "run", "--all-files"], cwd=repo, capture_output=True, text=True, env=env,
-                       timeout=300)
+
+    def run() -> subprocess.CompletedProcess:
+        return subprocess.run(["pre-commit", "run", "--all-files"], cwd=repo, capture_output=True, text=True,
+                              env=env, timeout=300)
+
+    return repo, run
+
+
+def test_documented_local_hooks_work(tmp_path, precommit_home) -> None:
+    """The `repo: local` configuration of docs/precommit.md, copied as is, checks a repository."""
+    repo, run = _documented_repo(tmp_path, precommit_home, "repo: local",
+                                 {"good.bu": GOOD_BU, "bad.bu": BAD_BU, "good.ign": GOOD_IGN, "bad.ign": BAD_IGN})
+    p = run()
     assert p.returncode == 1, p.stdout + p.stderr
     assert "bad.bu:5:13: error: path not absolute ($.storage.files.0.path)" in p.stdout
     assert "bad.ign:1:67: error: path not absolute" in p.stdout
     assert p.stdout.count("Failed") == 2, p.stdout
     (repo / "bad.bu").unlink()
     (repo / "bad.ign").unlink()
-    p = subprocess.run(["pre-commit", "run", "--all-files"], cwd=repo, capture_output=True, text=True, env=env,
-                       timeout=300)
+    p = run()
     assert p.returncode == 0 and p.stdout.count("Passed") == 2, p.stdout + p.stderr
 
 
 def test_documented_portable_hook_argument(tmp_path, precommit_home) -> None:
     """The `args: [--portable]` configuration of docs/precommit.md, copied as is, fails a config
     that uses butane-py's own sections, at the key, and passes one that does not."""
-    import re
-    import sys
-
-    text = (ROOT / "docs" / "precommit.md").read_text()
-    config = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "args: [--portable]" in b)
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    shim = bindir / "butane-py"
-    shim.write_text(f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m butane_py \"$@\"\n")
-    shim.chmod(0o755)
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    repo_with(repo, {".pre-commit-config.yaml": config, "good.bu": GOOD_BU,
-                     "ext.bu": GOOD_BU + "sysctl:\n  vm.swappiness: 10\n"})
-    env = dict(os.environ, PRE_COMMIT_HOME=str(precommit_home), PATH=f"{bindir}:{os.environ['PATH']}")
-    p = subprocess.run(["pre-commit", "run", "--all-files"], cwd=repo, capture_output=True, text=True, env=env,
-                       timeout=300)
+    repo, run = _documented_repo(tmp_path, precommit_home, "args: [--portable]",
+                                 {"good.bu": GOOD_BU, "ext.bu": GOOD_BU + "sysctl:\n  vm.swappiness: 10\n"})
+    p = run()
     assert p.returncode == 1, p.stdout + p.stderr
     assert "ext.bu:3:1: error: sysctl is a butane-py extension" in p.stdout
     assert "checked 2 files: 1 failed" in p.stdout
     (repo / "ext.bu").unlink()
-    p = subprocess.run(["pre-commit", "run", "--all-files"], cwd=repo, capture_output=True, text=True, env=env,
-                       timeout=300)
+    p = run()
     assert p.returncode == 0 and "Passed" in p.stdout, p.stdout + p.stderr
