@@ -31,10 +31,10 @@ import pytest
 
 from ._httpserver import TestServer
 from ._rss import measured, read_kib
-from .conftest import ROOT, SHARED
+from .conftest import ROOT, THIRD_PARTY
 
-VERIFY = SHARED / "fixtures" / "coreos-installer" / "verify"
-STREAM = SHARED / "fixtures" / "stream-metadata" / "fcos-stream.json"
+VERIFY = THIRD_PARTY / "coreos-installer" / "verify"
+STREAM = THIRD_PARTY / "stream-metadata" / "fcos-stream.json"
 KEY = str(VERIFY / "test-key.pub.asc")
 BUTANE = b"variant: fcos\nversion: 1.5.0\n"
 PRODUCT = "com.ubuntu.cloud:server:24.04:amd64"

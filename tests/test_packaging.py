@@ -145,6 +145,17 @@ def test_tests_run_from_the_unpacked_sdist(dists, tmp_path) -> None:
     assert " passed" in p.stdout.splitlines()[-1]
 
 
+def test_only_the_conformance_corpora_come_from_shared() -> None:
+    """Tests read the project's own fixtures, and the corpora only behind need_conformance()
+    (which skips them in one line), so that a clone alone runs every other test."""
+    for path in (ROOT / "tests").glob("test_*.py"):
+        if path.name == "test_packaging.py":
+            continue
+        text = path.read_text()
+        assert "SHARED" not in text, f"{path.name} reads ../shared directly"
+        assert "CONFORMANCE" not in text or "need_conformance(" in text, f"{path.name} needs the corpora"
+
+
 HELP = [["--help"], ["validate", "--help"], ["check", "--help"], ["schema", "--help"], ["images", "--help"],
         ["embed", "--help"], ["iso", "--help"], ["iso", "kargs", "--help"], ["pxe", "--help"], ["download", "--help"]]
 
