@@ -7,7 +7,8 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from butane_py.ignition._schema import all_butane_schemas, all_schemas  # noqa: E402
+from butane_py.butane._jsonschema import all_butane_schemas  # noqa: E402
+from butane_py.ignition._jsonschema import all_schemas  # noqa: E402
 
 
 def main() -> None:

@@ -211,7 +211,7 @@ def test_runtime_dependencies_are_what_the_code_imports() -> None:
 
 
 def _tree(n):
-    from butane_py._goyaml import NODE_MAP, SEQ
+    from butane_py._go.yaml import NODE_MAP, SEQ
 
     if n.kind is NODE_MAP:
         kids = [_tree(x) for kv in n.value for x in kv]
@@ -227,7 +227,7 @@ def test_installed_clib_drives_the_fast_yaml_path() -> None:
     import _ruamel_yaml
     import ruamel.yaml.events
 
-    from butane_py import _goyaml
+    from butane_py._go import yaml as _goyaml
 
     data = b"a: &x [1, '2', \"3\", {k: *x}]\nb: {<<: *x}\nc: |\n  lit\nd: >-\n  fold\n" * 3
     assert _goyaml._fast_ok(data)
@@ -242,7 +242,7 @@ def test_fast_yaml_path_is_safe_across_threads() -> None:
     import _ruamel_yaml
     import ruamel.yaml.events
 
-    from butane_py import _goyaml
+    from butane_py._go import yaml as _goyaml
 
     data = b"".join(b"k%d: [a, {b: c}, 'd']\n" % i for i in range(400))
     want = _tree(_goyaml._parse_slow(data))

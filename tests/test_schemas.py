@@ -8,7 +8,8 @@ import jsonschema
 import pytest
 
 from butane_py.ignition import VERSIONS, parse_config
-from butane_py.ignition._schema import all_butane_schemas, all_schemas, butane_schema, schema_for
+from butane_py.butane._jsonschema import all_butane_schemas, butane_schema
+from butane_py.ignition._jsonschema import all_schemas, schema_for
 
 from .conftest import CONFORMANCE, ROOT, need_conformance
 

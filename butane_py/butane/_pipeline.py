@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import _goyaml
+from .._go import yaml as _goyaml
 from ..ignition._validate import _MISSING, _Walker, context_mismatch
 from ..report import Entry, Key, Report
 from . import _extensions, _fcos, _filters, _openshift
@@ -262,7 +262,7 @@ def translate_bytes(
     version, variant = stub.get("version", ""), stub.get("variant", "")
     if variant == "":
         return Result(None, report, ERR_NO_VARIANT)
-    from ..ignition._goport import semver_parse
+    from .._go.semver import semver_parse
 
     sv = semver_parse(version)
     if sv is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Mapping
 
-from .._gotypes import BOOL_T, INT_T, STRING_T, GoType, ptr, slice_of
+from .._go.types import BOOL_T, INT_T, STRING_T, GoType, ptr, slice_of
 from ..ignition._spec import BUTANE_V3_7_EXP, BY_VERSION, FieldType, Fields, Spec
 
 _SNAKE = re.compile(r"(MiB|[A-Z])")
@@ -89,7 +89,7 @@ def _go_expr(expr: str, structs, base_pkg: str, pkgs: Mapping[str, str], cache) 
     if expr.startswith("*"):
         return ptr(_go_expr(expr[1:], structs, base_pkg, pkgs, cache))
     if expr in ("map[string]string", "map[string]any"):
-        from .._gotypes import ANY_T, MAP
+        from .._go.types import ANY_T, MAP
 
         return GoType(MAP, expr.replace("any", "interface {}"), STRING_T if expr.endswith("string") else ANY_T)
     if expr in NAMED_LISTS:

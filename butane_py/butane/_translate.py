@@ -16,7 +16,8 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .._godata import data_url_escape, make_data_url
+from .._go.dataurl import escape as data_url_escape
+from ._dataurl import make_data_url
 from ..ignition._merge import CHILD, Transcript, merge as ignition_merge
 from ..ignition._spec import FieldType, Spec
 from ..report import Entry, Report
@@ -516,9 +517,9 @@ def validate_embedded_ignition(spec: Spec, c: tuple, raw: bytes) -> tuple[Report
     Returns its findings and whether it parsed. The findings keep paths relative to the
     embedded config, as the reference's do (and are then placed in the YAML by them).
     """
-    from .. import _gojson
+    from .._go import json as _gojson
     from ..ignition._decode import Decoder, DecodeTypeError
-    from ..ignition._goport import semver_parse
+    from .._go.semver import semver_parse
     from ..ignition._validate import _type_entry, check
 
     r = Report()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._gojson import Num, Occurrence
+from .._go.json import Num, Occurrence
 from ._spec import FieldType, Spec, StructType
 
 INT64_MIN = -(1 << 63)

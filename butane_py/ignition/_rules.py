@@ -10,7 +10,13 @@ import re
 from typing import Any, Callable
 
 from ..report import Report
-from . import _goport as go
+from .._go.arn import arn_is_arn, arn_parse
+from .._go.dataurl import dataurl_error
+from .._go.path import path_clean, path_ext, path_join
+from .._go.semver import semver_parse
+from .._go.strconv import go_quote
+from .._go import systemd as _systemd
+from .._go.url import url_parse, url_query_values
 from ._spec import Spec
 
 # -- messages ----------------------------------------------------------------------------
@@ -128,13 +134,13 @@ def path_error(p: str) -> str | None:
         return ERR_NO_PATH
     if not p.startswith("/"):
         return ERR_PATH_RELATIVE
-    if go.path_clean(p) != p:
+    if path_clean(p) != p:
         return ERR_DIRTY_PATH
     return None
 
 
 def url_error(spec: Spec, s: str) -> str | None:
-    u = go.url_parse(s)
+    u = url_parse(s)
     if u is None:
         return ERR_INVALID_URL
     scheme = u.scheme
@@ -144,10 +150,10 @@ def url_error(spec: Spec, s: str) -> str | None:
         return _version_id_error(u.raw_query)
     if scheme == "arn":
         full = scheme + ":" + u.opaque
-        if not go.arn_is_arn(full):
+        if not arn_is_arn(full):
             return ERR_S3_ARN
         try:
-            _, service, _, _, resource = go.arn_parse(full)
+            _, service, _, _, resource = arn_parse(full)
         except ValueError as exc:
             return str(exc)
         if service != "s3":
@@ -160,14 +166,14 @@ def url_error(spec: Spec, s: str) -> str | None:
             return ERR_S3_ARN
         return _version_id_error(u.raw_query)
     if scheme == "data":
-        return go.dataurl_error(s)
+        return dataurl_error(s)
     return None
 
 
 def _version_id_error(raw_query: str) -> str | None:
     if "versionId" not in raw_query:
         return None
-    values = go.url_query_values(raw_query).get("versionId")
+    values = url_query_values(raw_query).get("versionId")
     if values is not None and (not values or values[0] == ""):
         return ERR_S3_VERSION_ID
     return None
@@ -204,8 +210,8 @@ def unit_options(contents: str | None) -> tuple[list | None, str | None]:
     if contents is None:
         return [], None
     try:
-        return go.unit_options(contents), None
-    except go.UnitParseError as exc:
+        return _systemd.unit_options(contents), None
+    except _systemd.UnitParseError as exc:
         return None, f"invalid unit content: {exc}"
 
 
@@ -233,7 +239,7 @@ def config_rule(spec: Spec, cfg: dict, path: tuple, r: Report) -> None:
 def ignition_rule(spec: Spec, ign: dict, path: tuple, r: Report) -> None:
     # A whole config's version was checked before decoding, so this fires only for a config
     # inlined in Butane's ignition.config, which is decoded whatever its version says.
-    sv = go.semver_parse(ign.get("version", ""))
+    sv = semver_parse(ign.get("version", ""))
     if sv is None:
         r.error(path + ("version",), ERR_INVALID_VERSION)
     elif sv != spec.semver:
@@ -274,7 +280,7 @@ def resource_rule(spec: Spec, res: dict, path: tuple, r: Report) -> None:
         if _empty(src):
             err: str | None = ERR_INVALID_URL
         else:
-            u = go.url_parse(src)  # type: ignore[arg-type]
+            u = url_parse(src)  # type: ignore[arg-type]
             if u is None:
                 err = ERR_INVALID_URL
             else:
@@ -294,7 +300,7 @@ def proxy_rule(spec: Spec, p: dict, path: tuple, r: Report) -> None:
         s = p.get(key)
         if s is None:
             continue
-        u = go.url_parse(s)
+        u = url_parse(s)
         if u is None:
             r.error(path + (key,), ERR_INVALID_URL)
         elif u.scheme not in ("http", "https"):
@@ -525,7 +531,7 @@ def clevis_custom_rule(spec: Spec, cu: dict, path: tuple, r: Report) -> None:
 
 
 def tang_rule(spec: Spec, t: dict, path: tuple, r: Report) -> None:
-    u = go.url_parse(t.get("url", ""))
+    u = url_parse(t.get("url", ""))
     if u is None:
         r.error(path + ("url",), ERR_INVALID_URL)
     elif u.scheme not in ("http", "https"):
@@ -534,7 +540,7 @@ def tang_rule(spec: Spec, t: dict, path: tuple, r: Report) -> None:
         r.error(path + ("thumbprint",), ERR_TANG_THUMBPRINT)
     adv = t.get("advertisement")
     if spec.features.tang_advertisement and not _empty(adv):
-        from .._gojson_errors import json_valid_any
+        from .._go.json_errors import json_valid_any
 
         if not json_valid_any(adv.encode("utf-8", "surrogatepass")):  # type: ignore[union-attr]
             r.error(path + ("advertisement",), ERR_TANG_ADVERTISEMENT)
@@ -560,7 +566,7 @@ def raid_rule(spec: Spec, ra: dict, path: tuple, r: Report) -> None:
 
 def unit_rule(spec: Spec, u: dict, path: tuple, r: Report) -> None:
     name = u.get("name", "")
-    if go.path_ext(name) not in UNIT_SUFFIXES:
+    if path_ext(name) not in UNIT_SUFFIXES:
         r.error(path + ("name",), ERR_SYSTEMD_EXT)
     contents = u.get("contents")
     opts, err = unit_options(contents)
@@ -568,13 +574,13 @@ def unit_rule(spec: Spec, u: dict, path: tuple, r: Report) -> None:
     _on(r, at, err)
     if u.get("enabled") is True and not _empty(contents) and opts is not None:
         if not any(section == "Install" for section, _, _ in opts):
-            r.warn(at, f"unit {go.go_quote(name)} is enabled, but has no install section so enable does nothing")
+            r.warn(at, f"unit {go_quote(name)} is enabled, but has no install section so enable does nothing")
 
 
 def dropin_rule(spec: Spec, d: dict, path: tuple, r: Report) -> None:
     _, err = unit_options(d.get("contents"))
     _on(r, path + ("contents",), err)
-    if go.path_ext(d.get("name", "")) != ".conf":
+    if path_ext(d.get("name", "")) != ".conf":
         r.error(path + ("name",), ERR_SYSTEMD_DROPIN_EXT)
 
 
@@ -598,7 +604,7 @@ def systemd_rule(spec: Spec, s: dict, path: tuple, r: Report) -> None:
         if not any(section == "Install" for section, _, _ in opts):  # type: ignore[union-attr]
             r.warn(
                 path + ("units", i, "contents"),
-                f"template unit {go.go_quote(template)} for {go.go_quote(name)} doesn't have Install section",
+                f"template unit {go_quote(template)} for {go_quote(name)} doesn't have Install section",
             )
 
 
@@ -627,9 +633,9 @@ def storage_rule(spec: Spec, s: dict, path: tuple, r: Report) -> None:
             target = ""
         if l1.get("hard") is not True:
             continue
-        resolved = go.path_clean(target)
+        resolved = path_clean(target)
         if not resolved.startswith("/"):
-            resolved = go.path_join(p1, target)
+            resolved = path_join(p1, target)
         for d in dirs:
             if resolved == d.get("path", ""):
                 r.error(path + ("links", i), ERR_HARD_LINK_TO_DIR)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import _gojson
+from .._go import json as _gojson
 from ..report import Entry, Key, Kind, Report, format_path
 from ._decode import Decoder, DecodeTypeError, decode_version
 from ._rules import ERR_DUPLICATE, ERR_INVALID_VERSION, ERR_UNKNOWN_VERSION, IGNORE_DUPLICATES, ITEM_KEYS, MERGED_KEYS, RULES
@@ -42,7 +42,7 @@ def _syntax_entry(data: bytes, message: str, offset: int) -> Entry:
 
 
 def _type_entry(data: bytes, locator: _gojson.Locator, err: DecodeTypeError, root: str) -> Entry:
-    from .._gojson_errors import type_error
+    from .._go.json_errors import type_error
 
     start, _ = locator.value_start(err.pointer)
     start_byte = locator.byte_offset(start)
@@ -70,7 +70,7 @@ def _parse_tree(data: bytes, text: str, value: Any, report: Report) -> ParseResu
     except DecodeTypeError as exc:
         report.entries.append(_type_entry(data, locator, exc, "versionStub"))
         return ParseResult(report)
-    from ._goport import semver_parse
+    from .._go.semver import semver_parse
 
     sv = semver_parse(version)
     if sv is None:

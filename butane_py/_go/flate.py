@@ -41,7 +41,6 @@ bound on Go's output size already shows that gzip cannot win (see
 
 from __future__ import annotations
 
-import base64
 import math
 import struct
 import zlib
@@ -50,7 +49,7 @@ from collections import Counter
 from itertools import accumulate, compress, groupby, islice
 from operator import eq, mul, ne
 
-__all__ = ["go_gzip", "go_deflate", "data_url_escape", "make_data_url"]
+__all__ = ["b64_len", "go_deflate", "go_gzip", "gzip_may_win"]
 
 # ---------------------------------------------------------------------------
 # Constants of the Go implementation (compress/flate, level 9)
@@ -1358,29 +1357,16 @@ def go_gzip(data: bytes) -> bytes:
 
 
 # ---------------------------------------------------------------------------
-# dataurl.Escape and MakeDataURL
+# Whether gzip can win MakeDataURL's length contest, without compressing
 # ---------------------------------------------------------------------------
 
-_UNRESERVED = (b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-               b"-_.!~*'()")
-_ESCAPE_TABLE = tuple(chr(b) if b in _UNRESERVED else "%%%02X" % b for b in range(256))
-
-
-def data_url_escape(data: bytes) -> str:
-    """``dataurl.Escape``: RFC 2396 unreserved bytes as-is, others as %XX."""
-    data = bytes(data)
-    if not data.translate(None, _UNRESERVED):
-        return data.decode("ascii")
-    return "".join(map(_ESCAPE_TABLE.__getitem__, data))
-
-
-def _b64_len(n: int) -> int:
+def b64_len(n: int) -> int:
     return 4 * ((n + 2) // 3)
 
 
 def _gz_opaque_len(deflate_len: int) -> int:
     """len(";base64," + base64(gzip)) for a deflate stream of that length."""
-    return 8 + _b64_len(10 + deflate_len + 8)
+    return 8 + b64_len(10 + deflate_len + 8)
 
 
 # The largest input for which _deflate_lower_bound applies: the compressor
@@ -1554,7 +1540,7 @@ def _flog2(f: int) -> float:
     return f * math.log2(f)
 
 
-def _gzip_may_win(data: bytes, opaque_len: int) -> bool:
+def gzip_may_win(data: bytes, opaque_len: int) -> bool:
     """False when Go's gzip output provably cannot beat ``opaque_len``
     (MakeDataURL requires len(gz) + len("gzip") < len(opaque)).
 
@@ -1574,31 +1560,3 @@ def _gzip_may_win(data: bytes, opaque_len: int) -> bool:
         if _gz_opaque_len(est + (est >> 3) + 16) + 4 < opaque_len:
             return True
     return _gz_opaque_len(_deflate_lower_bound(data)) + 4 < opaque_len
-
-
-def make_data_url(contents: bytes, current_compression: str | None,
-                  allow_compression: bool) -> tuple[str, str | None]:
-    """Butane's ``MakeDataURL(contents, currentCompression, allowCompression)``.
-
-    Returns ``(uri, compression)``: ``compression`` is ``""`` when
-    ``current_compression`` is None or empty (``"gzip"`` if gzip was chosen),
-    and None when the user specified a compression (Go returns a nil
-    pointer then).  ``uri`` is ``url.URL{Scheme: "data", Opaque: ...}.String()``,
-    i.e. ``"data:" + opaque``.
-    """
-    contents = bytes(contents)
-    n = len(contents)
-    user_compressed = bool(current_compression)
-    compression: str | None = None if user_compressed else ""
-    reserved = len(contents.translate(None, _UNRESERVED))
-    esc_len = 1 + n + 2 * reserved
-    b64_len = 8 + _b64_len(n)
-    use_b64 = b64_len < esc_len
-    opaque_len = b64_len if use_b64 else esc_len
-    if not user_compressed and allow_compression and _gzip_may_win(contents, opaque_len):
-        gz = go_gzip(contents)
-        if 8 + _b64_len(len(gz)) + 4 < opaque_len:
-            return "data:;base64," + base64.b64encode(gz).decode("ascii"), "gzip"
-    if use_b64:
-        return "data:;base64," + base64.b64encode(contents).decode("ascii"), compression
-    return "data:," + data_url_escape(contents), compression

@@ -12,9 +12,9 @@ import random
 
 import pytest
 
-from butane_py import _goyaml
-from butane_py._goyaml_encode import _key_less, encode
-from butane_py._gotypes import ANY_T
+from butane_py._go import yaml as _goyaml
+from butane_py._go.yaml_encode import _key_less, encode
+from butane_py._go.types import ANY_T
 
 PIECES = ["a", "Z", " ", "  ", "\t", "\n", "\n\n", "\r", "\r\n", "-", "?", ":", "#", "'", '"', "*", "&", "!", "%",
           "@", "`", "[", "]", "{", "}", ",", "|", ">", "\\", "~", "0", "12", "_", ".", "e", "é", "\xa0", "\ufeff",

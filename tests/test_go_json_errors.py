@@ -1,6 +1,6 @@
-"""Tests for butane_py._gojson_errors against golden data produced by go1.27.3.
+"""Tests for butane_py._go.json_errors against golden data produced by go1.27.3.
 
-Golden files (fixtures/gojson/*.json) are lists of records.  The input is
+Golden files (fixtures/go/json/*.json) are lists of records.  The input is
 given as "input" (text, UTF-8 encoded for the test), "input_b64" (raw bytes)
 or "input_parts" ([[text, repeat], ...] concatenated, for huge inputs).
 
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from butane_py import _gojson_errors as g
-from butane_py._gojson_errors import (
+from butane_py._go import json_errors as g
+from butane_py._go.json_errors import (
     go_equal_fold_ascii,
     go_unquote,
     json_valid_any,
@@ -31,7 +31,7 @@ from butane_py._gojson_errors import (
     type_error,
 )
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gojson"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "go" / "json"
 
 
 def _input(rec: dict) -> bytes:

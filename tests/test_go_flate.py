@@ -1,7 +1,7 @@
-"""Golden tests for butane_py._godata (Go's gzip/flate level 9, dataurl.Escape
+"""Golden tests for butane_py._go.flate (Go's gzip/flate level 9, dataurl.Escape
 and Butane's MakeDataURL).
 
-Every expected value in fixtures/godata/ was produced by real Go: Butane's
+Every expected value in fixtures/go/flate/ was produced by real Go: Butane's
 vendored packages and compress/gzip, compress/flate, encoding/base64 and
 net/url of go1.27.3 (a throwaway program calling
 ``gzip.NewWriterLevel(&buf, gzip.BestCompression)`` + ``Write`` + ``Close``,
@@ -30,9 +30,10 @@ from typing import Any
 
 import pytest
 
-from butane_py import _godata
+from butane_py._go import dataurl, flate
+from butane_py.butane import _dataurl
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "godata"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "go" / "flate"
 
 _M64 = (1 << 64) - 1
 
@@ -191,27 +192,27 @@ def _check_gzip(case: dict[str, Any], got: bytes) -> None:
 def test_go_gzip(case: dict[str, Any]) -> None:
     data = case_input(case)
     assert len(data) == case["input_len"]
-    got = _godata.go_gzip(data)
+    got = flate.go_gzip(data)
     _check_gzip(case, got)
     # It is a valid gzip stream of the input, as a sanity check.
     assert zlib.decompress(got, 31) == data
 
 
 def test_go_gzip_header_and_trailer() -> None:
-    got = _godata.go_gzip(b"")
+    got = flate.go_gzip(b"")
     # magic, CM=8, FLG=0, MTIME=0, XFL=2 (BestCompression), OS=255
     assert got[:10] == bytes.fromhex("1f8b08000000000002ff")
     # empty input: one empty final fixed block, then CRC-32 and ISIZE = 0
     assert got[10:] == bytes.fromhex("0300") + bytes(8)
     data = b"butane\n" * 3
-    got = _godata.go_gzip(data)
+    got = flate.go_gzip(data)
     assert got[-8:-4] == zlib.crc32(data).to_bytes(4, "little")
     assert got[-4:] == len(data).to_bytes(4, "little")
 
 
 def test_go_deflate_is_gzip_body() -> None:
     data = b"storage:\n  files:\n    - path: /etc/motd\n" * 40
-    assert _godata.go_gzip(data)[10:-8] == _godata.go_deflate(data)
+    assert flate.go_gzip(data)[10:-8] == flate.go_deflate(data)
 
 
 # ---------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def test_go_deflate_is_gzip_body() -> None:
 
 @pytest.mark.parametrize("case", _load("escape.json"))
 def test_data_url_escape(case: dict[str, Any]) -> None:
-    assert _godata.data_url_escape(case_input(case)) == case["escaped"]
+    assert dataurl.escape(case_input(case)) == case["escaped"]
 
 
 # ---------------------------------------------------------------------------
@@ -240,7 +241,7 @@ def _check_url(case: dict[str, Any], got: tuple[str, str | None]) -> None:
 @pytest.mark.parametrize("case", _load("data_url.json"))
 def test_make_data_url(case: dict[str, Any]) -> None:
     data = case_input(case)
-    got = _godata.make_data_url(data, case["current_compression"], case["allow_compression"])
+    got = _dataurl.make_data_url(data, case["current_compression"], case["allow_compression"])
     _check_url(case, got)
 
 
@@ -249,9 +250,9 @@ def test_make_data_url(case: dict[str, Any]) -> None:
 def test_make_data_url_skip_rule_is_transparent(case: dict[str, Any], monkeypatch) -> None:
     """The lower-bound shortcut must never change the result: with it
     disabled (gzip always computed) the same URL comes out."""
-    monkeypatch.setattr(_godata, "_gzip_may_win", lambda data, opaque_len: True)
+    monkeypatch.setattr(_dataurl, "gzip_may_win", lambda data, opaque_len: True)
     data = case_input(case)
-    got = _godata.make_data_url(data, case["current_compression"], case["allow_compression"])
+    got = _dataurl.make_data_url(data, case["current_compression"], case["allow_compression"])
     _check_url(case, got)
 
 
@@ -263,30 +264,30 @@ def test_make_data_url_skip_rule_is_transparent(case: dict[str, Any], monkeypatc
 @pytest.mark.parametrize("case", _load("corpus.json"))
 def test_corpus(case: dict[str, Any]) -> None:
     data = case_input(case)
-    _check_gzip(case, _godata.go_gzip(data))
-    _check_url(case, _godata.make_data_url(data, None, True))
-    if len(data) <= _godata._BOUND_MAX:
-        assert _godata._deflate_lower_bound(data) <= len(_godata.go_deflate(data))
+    _check_gzip(case, flate.go_gzip(data))
+    _check_url(case, _dataurl.make_data_url(data, None, True))
+    if len(data) <= flate._BOUND_MAX:
+        assert flate._deflate_lower_bound(data) <= len(flate.go_deflate(data))
 
 
 def test_make_data_url_semantics() -> None:
     # No compression requested by the user: compression is "" (not nil).
-    assert _godata.make_data_url(b"hello world\n", None, True) == ("data:,hello%20world%0A", "")
-    assert _godata.make_data_url(b"hello world\n", "", True) == ("data:,hello%20world%0A", "")
+    assert _dataurl.make_data_url(b"hello world\n", None, True) == ("data:,hello%20world%0A", "")
+    assert _dataurl.make_data_url(b"hello world\n", "", True) == ("data:,hello%20world%0A", "")
     # User-specified compression: nil, and the contents are never gzipped.
-    uri, compression = _godata.make_data_url(b"a" * 1000, "gzip", True)
+    uri, compression = _dataurl.make_data_url(b"a" * 1000, "gzip", True)
     assert compression is None and uri == "data:," + "a" * 1000
     # Compression not allowed.
-    uri, compression = _godata.make_data_url(b"a" * 1000, None, False)
+    uri, compression = _dataurl.make_data_url(b"a" * 1000, None, False)
     assert compression == "" and uri == "data:," + "a" * 1000
     # Allowed and worthwhile.
-    uri, compression = _godata.make_data_url(b"a" * 1000, None, True)
+    uri, compression = _dataurl.make_data_url(b"a" * 1000, None, True)
     assert compression == "gzip" and uri.startswith("data:;base64,H4sI")
     # Ties between the escaped and the base64 form go to the escaped form
     # (5 reserved bytes: both opaque forms are 16 characters long).
-    assert _godata.make_data_url(b"\x00" * 5, None, False) == ("data:,%00%00%00%00%00", "")
-    assert _godata.make_data_url(b"\x00" * 9, None, False) == ("data:;base64,AAAAAAAAAAAA", "")
-    assert _godata.make_data_url(b"", None, True) == ("data:,", "")
+    assert _dataurl.make_data_url(b"\x00" * 5, None, False) == ("data:,%00%00%00%00%00", "")
+    assert _dataurl.make_data_url(b"\x00" * 9, None, False) == ("data:;base64,AAAAAAAAAAAA", "")
+    assert _dataurl.make_data_url(b"", None, True) == ("data:,", "")
 
 
 # ---------------------------------------------------------------------------
@@ -294,11 +295,11 @@ def test_make_data_url_semantics() -> None:
 
 
 @pytest.mark.parametrize("case", [c for c in _load("gzip.json")
-                                  if c.values[0]["input_len"] <= _godata._BOUND_MAX])
+                                  if c.values[0]["input_len"] <= flate._BOUND_MAX])
 def test_deflate_lower_bound_is_sound(case: dict[str, Any]) -> None:
     data = case_input(case)
-    bound = _godata._deflate_lower_bound(data)
-    actual = len(_godata.go_deflate(data))
+    bound = flate._deflate_lower_bound(data)
+    actual = len(flate.go_deflate(data))
     assert 2 <= bound <= actual
 
 
@@ -308,6 +309,6 @@ def test_deflate_lower_bound_is_useful() -> None:
                  b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGnE2gWz0X3b4L1kq0x2GgC5lQ8mPn3yQ9h2"
                  b"fbc8dEw7 core@example.com\n",
                  "äöüß ünïcödé text, not ASCII at all\n".encode()):
-        uri, compression = _godata.make_data_url(line, None, True)
+        uri, compression = _dataurl.make_data_url(line, None, True)
         assert compression == ""
-        assert not _godata._gzip_may_win(line, len(uri) - len("data:"))
+        assert not flate.gzip_may_win(line, len(uri) - len("data:"))

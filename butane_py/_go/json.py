@@ -8,7 +8,7 @@ errors can quote them as Go does.
 Positions are needed only for findings, so they are computed lazily: :class:`Locator`
 re-scans just the containers on the way to a path, indexing each one once.
 Where the stdlib refuses input (syntax errors, NaN, a BOM), Go's exact message and
-offset come from :mod:`butane_py._gojson_errors`.
+offset come from :mod:`butane_py._go.json_errors`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import threading
 from json import decoder as _jd
 from typing import Any, Callable, Sequence, TypeVar
 
-from .report import Key
+from ..report import Key
 
 T = TypeVar("T")
 
@@ -80,7 +80,7 @@ def parse(data: bytes) -> tuple[str, Any, bool]:
     try:
         value = _DECODER.decode(text)
     except (ValueError, RecursionError):
-        from ._gojson_errors import syntax_error
+        from .json_errors import syntax_error
 
         err = syntax_error(data)
         if err is not None:

@@ -1,6 +1,6 @@
-"""Golden tests for butane_py.ignition._goport.
+"""Golden tests for the small Go packages in butane_py._go (net/url, dataurl, path, semver, ARNs, strconv.Quote, the systemd unit parser).
 
-Every expected value in fixtures/goport/ was produced by running the real Go
+Every expected value in fixtures/go/small/ was produced by running the real Go
 code (net/url, path, strconv, dataurl v1.0.0, aws arn, go-semver v0.3.1,
 go-systemd v22.7.0 as vendored by Ignition, built with go1.27.3 and
 ignition's go.mod, i.e. DefaultGODEBUG urlstrictcolons=0).
@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from butane_py.ignition import _goport as go
+from butane_py._go import arn, dataurl, path, semver, strconv, systemd, url
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "goport"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "go" / "small"
 
 
 def _load(name: str) -> list[Any]:
@@ -43,38 +43,38 @@ def _input(case: dict[str, Any]) -> Any:
 
 @pytest.mark.parametrize("case", _load("url_parse.json"))
 def test_url_parse(case: dict[str, Any]) -> None:
-    got = go.url_parse(_input(case))
+    got = url.url_parse(_input(case))
     assert (None if got is None else got._asdict()) == case["expected"]
 
 
 @pytest.mark.parametrize("case", _load("url_query_values.json"))
 def test_url_query_values(case: dict[str, Any]) -> None:
-    assert go.url_query_values(_input(case)) == case["expected"]
+    assert url.url_query_values(_input(case)) == case["expected"]
 
 
 @pytest.mark.parametrize("case", _load("dataurl_error.json"))
 def test_dataurl_error(case: dict[str, Any]) -> None:
-    assert go.dataurl_error(_input(case)) == case["expected"]
+    assert dataurl.dataurl_error(_input(case)) == case["expected"]
 
 
 @pytest.mark.parametrize("case", _load("arn.json"))
 def test_arn_is_arn(case: dict[str, Any]) -> None:
-    assert go.arn_is_arn(_input(case)) is case["is_arn"]
+    assert arn.arn_is_arn(_input(case)) is case["is_arn"]
 
 
 @pytest.mark.parametrize("case", _load("arn.json"))
 def test_arn_parse(case: dict[str, Any]) -> None:
     if case["error"] is None:
-        assert list(go.arn_parse(_input(case))) == case["parts"]
+        assert list(arn.arn_parse(_input(case))) == case["parts"]
     else:
         with pytest.raises(ValueError) as exc:
-            go.arn_parse(_input(case))
+            arn.arn_parse(_input(case))
         assert str(exc.value) == case["error"]
 
 
 @pytest.mark.parametrize("case", _load("semver_parse.json"))
 def test_semver_parse(case: dict[str, Any]) -> None:
-    got = go.semver_parse(_input(case))
+    got = semver.semver_parse(_input(case))
     if case["expected"] is None:
         assert got is None
     else:
@@ -84,41 +84,41 @@ def test_semver_parse(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", _load("path.json"))
 def test_path_clean(case: dict[str, Any]) -> None:
-    assert go.path_clean(_input(case)) == case["clean"]
+    assert path.path_clean(_input(case)) == case["clean"]
 
 
 @pytest.mark.parametrize("case", _load("path.json"))
 def test_path_is_abs(case: dict[str, Any]) -> None:
-    assert go.path_is_abs(_input(case)) is case["is_abs"]
+    assert path.path_is_abs(_input(case)) is case["is_abs"]
 
 
 @pytest.mark.parametrize("case", _load("path.json"))
 def test_path_ext(case: dict[str, Any]) -> None:
-    assert go.path_ext(_input(case)) == case["ext"]
+    assert path.path_ext(_input(case)) == case["ext"]
 
 
 @pytest.mark.parametrize("case", _load("path.json"))
 def test_path_dir(case: dict[str, Any]) -> None:
-    assert go.path_dir(_input(case)) == case["dir"]
+    assert path.path_dir(_input(case)) == case["dir"]
 
 
 @pytest.mark.parametrize("case", _load("path_join.json"))
 def test_path_join(case: dict[str, Any]) -> None:
-    assert go.path_join(*_input(case)) == case["expected"]
+    assert path.path_join(*_input(case)) == case["expected"]
 
 
 @pytest.mark.parametrize("case", _load("go_quote.json"))
 def test_go_quote(case: dict[str, Any]) -> None:
-    assert go.go_quote(_input(case)) == case["expected"]
+    assert strconv.go_quote(_input(case)) == case["expected"]
 
 
 @pytest.mark.parametrize("case", _load("unit_options.json"))
 def test_unit_options(case: dict[str, Any]) -> None:
     expected = case["expected"]
     if "error" in expected:
-        with pytest.raises(go.UnitParseError) as exc:
-            go.unit_options(_input(case))
+        with pytest.raises(systemd.UnitParseError) as exc:
+            systemd.unit_options(_input(case))
         assert str(exc.value) == expected["error"]
     else:
         want = [[_text(field) for field in opt] for opt in expected["options"]]
-        assert [list(o) for o in go.unit_options(_input(case))] == want
+        assert [list(o) for o in systemd.unit_options(_input(case))] == want

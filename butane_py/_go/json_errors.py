@@ -136,7 +136,8 @@ from __future__ import annotations
 import json as _json
 import re as _re
 import sys as _sys
-from ._goutf8 import RUNE_ERROR as _RUNE_ERROR, decode_rune as _decode_rune, full_rune as _full_rune, is_print as _is_print
+from .strings import SPACE_SET as _GO_SPACE
+from .utf8 import RUNE_ERROR as _RUNE_ERROR, decode_rune as _decode_rune, full_rune as _full_rune, is_print as _is_print
 
 __all__ = [
     "syntax_error",
@@ -152,10 +153,6 @@ MAX_DEPTH = 10000
 
 _EOF_MSG = "unexpected end of JSON input"
 
-_GO_SPACE = frozenset(
-    (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2028, 0x2029,
-     0x202F, 0x205F, 0x3000) + tuple(range(0x2000, 0x200B))
-)
 
 def _iter_runes(b: bytes):
     """Yield (rune, size) pairs the way Go ranges over a string."""

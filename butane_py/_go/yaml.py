@@ -2,7 +2,7 @@
 
 ``parse`` builds yaml.v3's node tree of the first document (positions as ``yaml.Node``
 reports them), ``decode`` applies yaml.v3's ``Decode`` rules for a Go target type described
-by :class:`~butane_py._gotypes.GoType`, ``stub_decode`` is Butane's version/variant probe.
+by :class:`~butane_py._go.types.GoType`, ``stub_decode`` is Butane's version/variant probe.
 
 Parsing uses libyaml's C parser (the one in ruamel.yaml.clib) when the input has nothing on
 which that libyaml and yaml.v3 are known to differ; otherwise — and for every input libyaml
@@ -25,7 +25,7 @@ import sys
 import threading
 import unicodedata
 
-from ._gotypes import ANY, ANY_T, BOOL, INT, MAP, PTR, SLICE, STRING, STRING_T, STRUCT, GoType
+from .types import ANY, ANY_T, BOOL, INT, MAP, PTR, SLICE, STRING, STRING_T, STRUCT, GoType
 
 # ruamel.yaml.clib's extension module, driven below with its event classes swapped for ours.
 # That is not its public interface (ruamel.yaml.cyaml.CParser is, but building ruamel's event

@@ -1,6 +1,6 @@
-"""butane_py._goyaml against golden data recorded from Go (gopkg.in/yaml.v3 as vendored in Butane).
+"""butane_py._go.yaml against golden data recorded from Go (gopkg.in/yaml.v3 as vendored in Butane).
 
-The fixtures in fixtures/goyaml/ were produced by a Go program decoding each input with
+The fixtures in fixtures/go/yaml/ were produced by a Go program decoding each input with
 yaml.v3: ``yaml.Unmarshal`` into Butane's ``commonFields`` stub ("stub"), into a
 ``yaml.Node`` ("node": every node's kind, tag, style, value, line, column, anchor),
 ``yaml.NewDecoder(...).Decode`` into the struct types of types.json ("dec") and into an
@@ -18,12 +18,12 @@ import time
 
 import pytest
 
-from butane_py import _goyaml as g
-from butane_py._gotypes import ANY_T, BOOL_T, INT_T, STRING_T, GoType, ptr, slice_of
+from butane_py._go import yaml as g
+from butane_py._go.types import ANY_T, BOOL_T, INT_T, STRING_T, GoType, ptr, slice_of
 
 from .conftest import ROOT
 
-FIX = ROOT / "fixtures" / "goyaml"
+FIX = ROOT / "fixtures" / "go" / "yaml"
 KIND = {"map": 4, "seq": 2, "scalar": 8, "alias": 16}
 
 

@@ -15,7 +15,7 @@ import re
 from functools import cmp_to_key
 from typing import Any
 
-from ._goyaml import _plain_tag
+from .yaml import _plain_tag
 
 __all__ = ["encode"]
 

@@ -1,0 +1,401 @@
+"""github.com/vincent-petithory/dataurl v1.0.0: ``DecodeString`` (lex.go, dataurl.go)
+and ``Escape`` (rfc2396.go).
+
+:func:`dataurl_error` gives the error text Ignition reports for a bad data URL, or None.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Optional
+
+# ---------------------------------------------------------------------------
+# github.com/vincent-petithory/dataurl (v1.0.0) DecodeString
+# ---------------------------------------------------------------------------
+
+_TSPECIALS = frozenset('()<>@,;:\\"/[]?=')
+_BAD_B64_RUNE = re.compile(r"[^A-Za-z0-9+/=\n]")
+_BAD_URL_RUNE = re.compile(r'[^!$-;=?-Z_a-z~]')
+_B64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_EOF = ""
+
+
+class _DataURLError(Exception):
+    pass
+
+
+# A lexer state: returns the next state, or None when lexing is complete.
+_Step = Optional[Callable[[], "_Step"]]
+
+
+def _is_token(c: str) -> bool:
+    # ASCII, not a control, not whitespace, not a tspecial.  The lexer's EOF
+    # value (-1) also counts as a token rune; callers test EOF first where Go does.
+    if c == _EOF:
+        return True
+    o = ord(c)
+    return 0x20 < o < 0x7F and c not in _TSPECIALS
+
+
+_BAD_PCT_STR = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_HEX_CHARS = "0123456789abcdefABCDEF"
+
+
+def _rfc2396_unescape_error(s: str) -> str | None:
+    """Error text of dataurl.Unescape, or None."""
+    m = _BAD_PCT_STR.search(s)
+    bad = m.start() if m else len(s)
+    # The rune loop stops at the first non-ASCII rune or malformed escape.
+    na = _NON_ASCII.search(s, 0, bad)
+    if na:
+        return "rfc2396: non-ASCII char detected"
+    if not m:
+        return None
+    tail = s[bad + 1 : bad + 3]
+    for k in range(2):
+        if k >= len(tail):
+            return "rfc2396: unexpected end of unescape sequence"
+        if tail[k] not in _HEX_CHARS:
+            # The message formats the '%' rune, not the offending byte.
+            return "rfc2396: invalid char 0x25 in unescape sequence"
+    return None  # unreachable: the regex only matches malformed escapes
+
+
+_B64_VALID = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+# Complete 4-character quanta, with the newlines the decoder skips.
+_B64_QUANTA = re.compile(r"(?:\n*[A-Za-z0-9+/]\n*[A-Za-z0-9+/]\n*[A-Za-z0-9+/]\n*[A-Za-z0-9+/])*")
+
+
+def _base64_error(src: str) -> str | None:
+    """Error text of base64.StdEncoding.DecodeString, or None."""
+    # Newlines are skipped everywhere, so validity is that of the stripped text.
+    if _B64_VALID.fullmatch(src.replace("\n", "").replace("\r", "")):
+        return None
+    n = len(src)
+    # Replay decodeQuantum from the first quantum that is not 4 plain digits.
+    si = _B64_QUANTA.match(src).end()
+    while si < n:
+        j = 0
+        while j < 4:
+            if si == n:
+                if j == 0:
+                    return None
+                return "illegal base64 data at input byte %d" % (si - j)
+            c = src[si]
+            si += 1
+            if c in _B64_ALPHABET:
+                j += 1
+                continue
+            if c == "\n" or c == "\r":
+                continue
+            if c != "=" or j < 2:
+                return "illegal base64 data at input byte %d" % (si - 1)
+            if j == 2:
+                while si < n and src[si] in "\r\n":
+                    si += 1
+                if si == n:
+                    return "illegal base64 data at input byte %d" % n
+                if src[si] != "=":
+                    return "illegal base64 data at input byte %d" % (si - 1)
+                si += 1
+            while si < n and src[si] in "\r\n":
+                si += 1
+            if si < n:
+                return "illegal base64 data at input byte %d" % si
+            return None
+    return None
+
+
+def _unquote_ok(s: str) -> bool:
+    """Whether strconv.Unquote succeeds on a double-quoted ASCII string ``s``."""
+    end = s.find('"', 1)
+    if end < 0:
+        return False
+    end += 1
+    head = s[:end]
+    if "\\" not in head and "\n" not in head:
+        # no escapes: fine iff the first inner quote closes the whole string
+        return end == len(s)
+    i, n = 1, len(s)
+    while i < n and s[i] != '"':
+        c = s[i]
+        if c == "\n":
+            return False
+        if c != "\\":
+            i += 1
+            continue
+        if i + 1 >= n:
+            return False
+        e = s[i + 1]
+        i += 2
+        if e in "abfnrtv\\\"":
+            continue
+        if e in "xuU":
+            k = 2 if e == "x" else 4 if e == "u" else 8
+            digits = s[i : i + k]
+            if len(digits) < k or any(d not in "0123456789abcdefABCDEF" for d in digits):
+                return False
+            i += k
+            if e != "x":
+                v = int(digits, 16)
+                if v > 0x10FFFF or 0xD800 <= v <= 0xDFFF:
+                    return False
+            continue
+        if "0" <= e <= "7":
+            digits = s[i : i + 2]
+            if len(digits) < 2 or any(not "0" <= d <= "7" for d in digits):
+                return False
+            if int(e + digits, 8) > 255:
+                return False
+            i += 2
+            continue
+        return False
+    return i == n - 1
+
+
+class _DataURLLexer:
+    """The dataurl lexer fused with its parser: each item is handled as it is emitted."""
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self.start = 0
+        self.pos = 0
+        self.width = 0
+        self.seen_base64 = False
+        self.unquote = False
+        self.reader: str | None = None
+
+    def next(self) -> str:
+        if self.pos >= len(self.s):
+            self.width = 0
+            return _EOF
+        c = self.s[self.pos]
+        self.width = 1
+        self.pos += 1
+        return c
+
+    def backup(self) -> None:
+        self.pos -= self.width
+
+    def emit(self, kind: str) -> None:
+        val = self.s[self.start : self.pos]
+        self.start = self.pos
+        # parser side
+        if kind == "lquote":
+            self.unquote = True
+        elif kind == "paramval":
+            if self.unquote:
+                self.unquote = False
+                if not _unquote_ok('"' + val + '"'):
+                    raise _DataURLError("invalid syntax")
+            else:
+                err = _rfc2396_unescape_error(val)
+                if err:
+                    raise _DataURLError(err)
+        elif kind == "base64":
+            self.reader = "base64"
+        elif kind == "comma":
+            if self.reader is None:
+                self.reader = "ascii"
+        elif kind == "data":
+            err = _base64_error(val) if self.reader == "base64" else _rfc2396_unescape_error(val)
+            if err:
+                raise _DataURLError(err)
+
+    def run(self) -> None:
+        if not self.s.startswith("data:"):
+            raise _DataURLError("missing data prefix")
+        self.pos = 5
+        self.emit("prefix")
+        state: _Step = self.after_data_prefix
+        while state is not None:
+            state = state()
+
+    # Each state returns the next state or raises _DataURLError.
+    def after_data_prefix(self) -> _Step:
+        c = self.next()
+        step = self._delimited(c)
+        if step is not None:
+            return step
+        if c in "xX":
+            if self.next() == "-":
+                return self.in_media_type_x
+            return self.in_media_type
+        if _is_token(c):
+            return self.in_media_type
+        raise _DataURLError("invalid character after data prefix")
+
+    def in_media_type_x(self) -> _Step:
+        while True:
+            c = self.next()
+            if c == "/":
+                self.backup()
+                return self.media_type
+            if c == _EOF:
+                raise _DataURLError("missing media type slash")
+            if not _is_token(c):
+                raise _DataURLError("invalid character for media type")
+
+    def in_media_type(self) -> _Step:
+        while True:
+            c = self.next()
+            if c == "/":
+                self.backup()
+                t = self.s[self.start : self.pos]
+                if not t.startswith(("text", "image", "audio", "video", "application", "message", "multipart")):
+                    raise _DataURLError("invalid media type")
+                return self.media_type
+            if c == _EOF:
+                raise _DataURLError("missing media type slash")
+            if not _is_token(c):
+                raise _DataURLError("invalid character for media type")
+
+    def media_type(self) -> _Step:
+        if self.pos > self.start:
+            self.emit("type")
+        self.next()
+        self.emit("slash")
+        self._token_run("incomplete media type", "invalid character for media subtype")
+        if self.pos > self.start:
+            self.emit("subtype")
+        # What may follow a subtype is what may follow a parameter value.
+        return self.after_param_val
+
+    def param_semicolon(self) -> _Step:
+        self.next()
+        self.emit("semicolon")
+        c = self.next()
+        if c == _EOF or c == "=" or c == ",":
+            raise _DataURLError("unterminated parameter sequence")
+        if not _is_token(c):
+            raise _DataURLError("invalid character for parameter attribute")
+        self.backup()
+        while True:
+            c = self.next()
+            if c == "=":
+                self.backup()
+                return self.param_attr
+            if c == ",":
+                self.backup()
+                return self.base64_enc
+            if c == _EOF:
+                raise _DataURLError("unterminated parameter sequence")
+            if not _is_token(c):
+                raise _DataURLError("invalid character for parameter attribute")
+
+    def base64_enc(self) -> _Step:
+        if self.pos > self.start:
+            v = self.s[self.start : self.pos]
+            if v != "base64":
+                raise _DataURLError("expected base64, got " + v)
+            self.seen_base64 = True
+            self.emit("base64")
+        return self.data_comma
+
+    def param_attr(self) -> _Step:
+        if self.pos > self.start:
+            self.emit("attr")
+        self.next()
+        self.emit("equal")
+        c = self.next()
+        if c == '"':
+            self.emit("lquote")
+            return self.in_quoted_val
+        if c == _EOF:
+            raise _DataURLError("missing comma before data")
+        if not _is_token(c):
+            raise _DataURLError("invalid character for parameter value")
+        self._token_run("missing comma before data", "invalid character for parameter value")
+        if self.pos > self.start:
+            self.emit("paramval")
+        return self.after_param_val
+
+    def _token_run(self, at_eof: str, bad_char: str) -> None:
+        """Consume token characters up to (not including) the next ``;`` or ``,``."""
+        while True:
+            c = self.next()
+            if c == ";" or c == ",":
+                self.backup()
+                return
+            if c == _EOF:
+                raise _DataURLError(at_eof)
+            if not _is_token(c):
+                raise _DataURLError(bad_char)
+
+    def in_quoted_val(self) -> _Step:
+        while True:
+            c = self.next()
+            if c == _EOF:
+                raise _DataURLError("unclosed quoted string")
+            if c == "\\":
+                # Any ASCII rune (or EOF, which compares below MaxASCII) is accepted.
+                e = self.next()
+                if e != _EOF and ord(e) > 0x7F:
+                    raise _DataURLError("invalid escaped character")
+                continue
+            if c == '"':
+                self.backup()
+                break
+            if ord(c) > 0x7F:
+                raise _DataURLError("invalid character for parameter value")
+        if self.pos > self.start:
+            self.emit("paramval")
+        self.next()
+        self.emit("rquote")
+        return self.after_param_val
+
+    def after_param_val(self) -> _Step:
+        step = self._delimited(self.next())
+        if step is None:
+            raise _DataURLError("expected semicolon or comma")
+        return step
+
+    def _delimited(self, c: str) -> _Step:
+        """The step a ``;`` or ``,`` leads to (left unread), or None for anything else."""
+        if c == ";":
+            self.backup()
+            return self.param_semicolon
+        if c == ",":
+            self.backup()
+            return self.data_comma
+        if c == _EOF:
+            raise _DataURLError("missing comma before data")
+        return None
+
+    def data_comma(self) -> _Step:
+        self.next()
+        self.emit("comma")
+        bad = _BAD_B64_RUNE if self.seen_base64 else _BAD_URL_RUNE
+        if bad.search(self.s, self.pos):
+            raise _DataURLError("invalid data character")
+        self.pos = len(self.s)
+        if self.pos > self.start:
+            self.emit("data")
+        return None
+
+
+def dataurl_error(s: str) -> str | None:
+    """Error message of dataurl.DecodeString(s), or None if it decodes."""
+    try:
+        _DataURLLexer(s).run()
+    except _DataURLError as exc:
+        return str(exc)
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Escape (rfc2396.go)
+# ---------------------------------------------------------------------------
+
+UNRESERVED = (b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+               b"-_.!~*'()")
+_ESCAPE_TABLE = tuple(chr(b) if b in UNRESERVED else "%%%02X" % b for b in range(256))
+
+
+def escape(data: bytes) -> str:
+    """``dataurl.Escape``: RFC 2396 unreserved bytes as-is, others as %XX."""
+    data = bytes(data)
+    if not data.translate(None, UNRESERVED):
+        return data.decode("ascii")
+    return "".join(map(_ESCAPE_TABLE.__getitem__, data))
