@@ -33,8 +33,7 @@ KEYS = ROOT / "fixtures" / "third_party" / "coreos-installer" / "verify"
 CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
-from butane_py.fetch import verify_file
-from butane_py._openpgp import Keyring
+from butane_py.fetch import Keyring, verify_file
 ring = Keyring.from_files([sys.argv[2]])
 sig = open(sys.argv[4], "rb").read()
 t0 = time.perf_counter()

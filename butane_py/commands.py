@@ -440,7 +440,7 @@ def _simplestreams_verify(ring):
     against it; an image's SHA-256 from them is then its proof. None without a key."""
     if ring is None:
         return None
-    from ._openpgp import verify_cleartext
+    from .fetch import verify_cleartext
 
     return lambda data: verify_cleartext(data, ring)
 

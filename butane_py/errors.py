@@ -40,3 +40,19 @@ class ParseError(ConfigError):
 
 class ValidationError(ConfigError):
     """The config parsed but has errors."""
+
+
+# The image layer's errors live here, below both images and fetch: fetch refuses an unsafe
+# local name with UnsafeNameError, which users catch as images.MetadataError.
+
+
+class ImageError(ButanePyError):
+    """Base class for everything the image layer refuses."""
+
+
+class MetadataError(ImageError):
+    """A metadata document could not be fetched or does not have the expected shape."""
+
+
+class UnsafeNameError(MetadataError):
+    """A name that would become a local path is not a plain file name."""

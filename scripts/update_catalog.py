@@ -124,8 +124,7 @@ def build(args: argparse.Namespace) -> dict:
             )
             continue
         try:
-            from butane_py._openpgp import verify_cleartext
-            from butane_py.fetch import Keyring
+            from butane_py.fetch import Keyring, verify_cleartext
 
             ring = Keyring.from_files(args.ubuntu_keyring)
             per_arch = {}

@@ -1,4 +1,4 @@
-"""Tests for butane_py.fetch and butane_py._openpgp against a loopback HTTP server."""
+"""Tests for butane_py.fetch, its OpenPGP checks included, against a loopback HTTP server."""
 
 from __future__ import annotations
 
@@ -15,16 +15,9 @@ import pytest
 from pysequoia.packet import PacketPile, Tag
 
 from butane_py import fetch as F
-from butane_py._openpgp import (
-    BadSignatureError,
-    Keyring,
-    KeyringError,
-    MalformedSignatureError,
-    UnknownKeyError,
-    load_signature,
-    verify_detached_file,
-)
 from butane_py.errors import ButanePyError
+from butane_py.fetch import BadSignatureError, Keyring, KeyringError, MalformedSignatureError, UnknownKeyError
+from butane_py.fetch._openpgp import load_signature, verify_detached_file
 
 from ._httpserver import TestServer
 from .conftest import THIRD_PARTY
@@ -267,7 +260,7 @@ def test_500_exhausts_retries(server, out, ring):
 def test_backoff_doubles(server, out, ring, monkeypatch):
     server.fail_500["/image.raw"] = 3
     delays = []
-    monkeypatch.setattr(F.time, "sleep", lambda s: delays.append(s))
+    monkeypatch.setattr(time, "sleep", lambda s: delays.append(s))
     F.fetch(
         server.url("image.raw"),
         out / "image.raw",
@@ -601,7 +594,7 @@ def test_keyring_errors(tmp_path):
 
 @pytest.fixture
 def force_pipe(monkeypatch):
-    import butane_py._openpgp as O
+    import butane_py.fetch._openpgp as O
 
     monkeypatch.setattr(O, "MMAP_LIMIT", 0)
 
@@ -750,7 +743,7 @@ def test_broken_cache_metadata_is_a_miss(server, site, tmp_path, out, ring, meta
 def test_infinite_retries(server, site, out, ring, monkeypatch):
     _, data = site
     server.fail_500["/image.raw"] = 12
-    monkeypatch.setattr(F.time, "sleep", lambda s: None)
+    monkeypatch.setattr(time, "sleep", lambda s: None)
     res = F.fetch(server.url("image.raw"), out / "image.raw", keyring=ring, fetch_retries=None, **FAST)
     assert res.path.read_bytes() == data
     assert F.parse_retries("infinite") is None and F.parse_retries("7") == 7

@@ -31,6 +31,8 @@ import butane_py
 from butane_py import embed, fetch, ignition
 from butane_py.embed._iso9660 import IsoFs
 from butane_py.errors import ButanePyError
+from butane_py.fetch._cache import _meta_path, _sig_path
+from butane_py.fetch._verify import _cache_lookup
 
 from ._isos import LIVE_ISOS, pristine
 from .conftest import ROOT
@@ -376,9 +378,9 @@ def test_cache_listing_and_lookup(cache_root, entries) -> None:
             st_ = entry.stat()
             meta = dict(meta, size=st_.st_size, mtime_ns=st_.st_mtime_ns)
         raw = meta if isinstance(meta, bytes) else json.dumps(meta).encode()
-        fetch._meta_path(entry).write_bytes(raw)
+        _meta_path(entry).write_bytes(raw)
         if sig is not None:
-            fetch._sig_path(entry).write_bytes(sig)
+            _sig_path(entry).write_bytes(sig)
         made.append(entry)
     try:
         fetch.list_cache(base)
@@ -388,7 +390,7 @@ def test_cache_listing_and_lookup(cache_root, entries) -> None:
         for insecure, signed_digest, reverify in ((True, False, False), (False, False, True), (True, False, True),
                                                   (False, True, True)):
             try:
-                fetch._cache_lookup(entry, RING, None, None, insecure, signed_digest, reverify, "x")
+                _cache_lookup(entry, RING, None, None, insecure, signed_digest, reverify, "x")
             except ButanePyError:
                 pass
     try:
@@ -420,7 +422,7 @@ def test_cli_cache_list(tmp_path_factory, entries) -> None:
         if isinstance(meta, dict):
             st_ = entry.stat()
             meta = json.dumps(dict(meta, size=st_.st_size, mtime_ns=st_.st_mtime_ns)).encode()
-        fetch._meta_path(entry).write_bytes(meta)
+        _meta_path(entry).write_bytes(meta)
     before = _snapshot(base)
     env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1", BUTANE_PY_CACHE=str(base))
     p = subprocess.run([sys.executable, "-m", "butane_py", "cache", "list"], capture_output=True, env=env, timeout=120)

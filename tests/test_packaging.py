@@ -125,7 +125,7 @@ def test_installed_wheel_works_on_its_own(dists, tmp_path) -> None:
     here = _run([sys.executable, "-m", "butane_py", "hello.bu"], cwd=work, env=dict(_env(), PYTHONPATH=str(ROOT)))
     assert json.loads(p.stdout) == json.loads(here.stdout)
     assert json.loads(p.stdout)["storage"]["files"][0]["path"] == "/etc/hostname"
-    p = _run([str(py), "-c", "from butane_py._openpgp import Keyring; print(len(Keyring.bundled().certs))"], cwd=work)
+    p = _run([str(py), "-c", "from butane_py.fetch import Keyring; print(len(Keyring.bundled().certs))"], cwd=work)
     assert int(p.stdout) >= 2
 
 

@@ -7,19 +7,17 @@ Metadata documents are read through an injectable ``get_bytes(url) -> bytes`` ca
 
 from __future__ import annotations
 
+from ..errors import ImageError, MetadataError, UnsafeNameError
+from ..fetch._names import safe_name
 from ._catalog import CatalogEntry, CatalogFile, catalog, load_catalog, lock, validate_catalog
 from ._common import (
     ARCHITECTURES,
     Artifact,
     GetBytes,
-    ImageError,
-    MetadataError,
     NotPinnedError,
     UnknownChoiceError,
-    UnsafeNameError,
     normalize_arch,
     printable,
-    safe_name,
 )
 from ._flatcar import (
     FlatcarVersion,

@@ -28,16 +28,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ..errors import ImageError, MetadataError
+from ..fetch._names import filename_from_url
 from ._common import (
     ARCHITECTURES,
     Artifact,
     GetBytes,
-    ImageError,
-    MetadataError,
     NotPinnedError,
     UnknownChoiceError,
     cache_key,
-    filename_from_url,
     normalize_arch,
     parse_json,
     printable,

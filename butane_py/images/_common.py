@@ -1,4 +1,4 @@
-"""Shared pieces of the image layer: errors, the resolved-artifact record, architectures, fetchers."""
+"""Shared pieces of the image layer: choice errors, the resolved-artifact record, architectures, fetchers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import platform as _platform
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..errors import ButanePyError
+from ..errors import ButanePyError, ImageError, MetadataError
+from ..fetch._names import safe_name
 
 #: A metadata fetcher: takes a URL, returns the whole body. Anything it raises is wrapped in
 #: :class:`MetadataError`. Tests pass a dict lookup or a loopback HTTP client here.
@@ -32,10 +33,6 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
-class ImageError(ButanePyError):
-    """Base class for everything the image layer refuses."""
-
-
 class UnknownChoiceError(ImageError):
     """An architecture, platform, format, channel, release or alias that the source does not offer.
 
@@ -53,14 +50,6 @@ class UnknownChoiceError(ImageError):
         place = f" {where}" if where else ""
         offered = ", ".join(printable(a) for a in self.available) if self.available else "none"
         super().__init__(printable(f"unknown {kind} {value!r}{place}; available: {offered}"))
-
-
-class MetadataError(ImageError):
-    """A metadata document could not be fetched or does not have the expected shape."""
-
-
-class UnsafeNameError(MetadataError):
-    """A name that would become a local path is not a plain file name."""
 
 
 class NotPinnedError(ImageError):
@@ -101,41 +90,6 @@ class Artifact:
     #: The digests were read from metadata verified with the keyring: they are the proof,
     #: no detached signature is needed (simplestreams).
     signed_digest: bool = False
-
-
-#: The longest file name Linux file systems take, in bytes.
-NAME_MAX = 255
-
-
-def safe_name(value: str, what: str = "name") -> str:
-    """``value`` if it can be one local path component; :class:`UnsafeNameError` otherwise.
-
-    Server-controlled strings (file names, releases, versions) become file and cache
-    directory names: refuse separators, dot names, control and invisible or bidirectional
-    characters (which could disguise what is printed) and names the file system cannot hold.
-    """
-    if (
-        not value
-        or value in (".", "..")
-        or "/" in value
-        or "\\" in value
-        or not value.isprintable()
-        or len(value.encode("utf-8", "surrogatepass")) > NAME_MAX
-    ):
-        shown = value if len(value) <= 80 else value[:80] + "..."
-        raise UnsafeNameError(f"refusing {what} {shown!r}: not a plain file name of at most {NAME_MAX} bytes")
-    return value
-
-
-def filename_from_url(url: str) -> str:
-    """The last path segment of a URL, percent-decoded once (query and fragment ignored); it
-    must be a plain file name (see :func:`safe_name`)."""
-    from urllib.parse import unquote, urlsplit
-
-    segment = urlsplit(url).path.rsplit("/", 1)[-1]
-    if not segment:
-        raise UnsafeNameError(f"URL has no file name: {url!r}")
-    return safe_name(unquote(segment, errors="surrogateescape"), "file name")
 
 
 def safe_segment(value: str) -> str:

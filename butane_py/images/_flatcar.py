@@ -23,10 +23,10 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from ..errors import MetadataError
 from ._common import (
     Artifact,
     GetBytes,
-    MetadataError,
     UnknownChoiceError,
     cache_key,
     call_fetcher,

@@ -1,7 +1,7 @@
 """Ubuntu simplestreams: ``streams/v1/index.json`` and its ``products:1.0`` documents.
 
 Signed documents (``.sjson``, OpenPGP clearsigned) are NOT verified here: pass ``verify``, a
-callable that takes the signed bytes and returns the verified cleartext (``_openpgp``
+callable that takes the signed bytes and returns the verified cleartext (``fetch.verify_cleartext``
 provides the OpenPGP check), or accept the result's ``verified=False``. With ``verify``, a
 document that is not clearsigned is refused, and the artifact's SHA-256 (read from verified
 metadata) is marked as its proof (``Artifact.signed_digest``): Ubuntu publishes no per-image
@@ -14,16 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import MetadataError
+from ..fetch._names import safe_name
 from ._common import (
     Artifact,
     GetBytes,
-    MetadataError,
     UnknownChoiceError,
     cache_key,
     call_fetcher,
     normalize_arch,
     parse_json,
-    safe_name,
 )
 
 DEFAULT_MIRROR = "https://cloud-images.ubuntu.com/releases/"

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import MetadataError
+from ..fetch._names import filename_from_url
 from ._common import (
     Artifact,
     GetBytes,
-    MetadataError,
     UnknownChoiceError,
     cache_key,
     call_fetcher,
-    filename_from_url,
     normalize_arch,
     parse_json,
     safe_segment,

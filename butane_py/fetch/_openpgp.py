@@ -22,47 +22,16 @@ from pathlib import Path
 import pysequoia
 from pysequoia.packet import PacketPile, Tag
 
-from .errors import ButanePyError
-
-__all__ = [
-    "BadSignatureError",
-    "Keyring",
-    "KeyringError",
-    "MalformedSignatureError",
-    "SignatureError",
-    "SignatureInfo",
-    "UnknownKeyError",
-    "VerificationError",
-    "load_signature",
-    "verify_detached_file",
-]
+from ._errors import (
+    BadSignatureError,
+    KeyringError,
+    MalformedSignatureError,
+    UnknownKeyError,
+    VerificationError,
+)
 
 #: Bundled keys (package data, ``butane_py/data/keys``).
 BUNDLED_KEY_FILES = ("fedora-coreos-signing-keys.asc", "flatcar-image-signing-key.asc")
-
-
-class VerificationError(ButanePyError):
-    """Downloaded data failed a check (digest or signature)."""
-
-
-class SignatureError(VerificationError):
-    """An OpenPGP signature check failed."""
-
-
-class BadSignatureError(SignatureError):
-    """The signature was made by a known key but does not match the data."""
-
-
-class UnknownKeyError(SignatureError):
-    """The signature was made by a key that is not in the keyring."""
-
-
-class MalformedSignatureError(SignatureError):
-    """The signature data cannot be parsed as an OpenPGP signature."""
-
-
-class KeyringError(ButanePyError):
-    """A keyring file cannot be read or holds no usable certificate."""
 
 
 def _first_line(exc: BaseException) -> str:
