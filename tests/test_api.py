@@ -114,6 +114,49 @@ def test_embed_names() -> None:
     assert embed.AreaFullError.exit_code == 1
 
 
+def test_fetch_names() -> None:
+    from butane_py import fetch
+
+    assert sorted(fetch.__all__) == [
+        "BadSignatureError", "CacheEntry", "CacheError", "Cleaned", "DecompressionError", "DigestMismatchError",
+        "DownloadError", "FetchError", "FetchResult", "InputError", "Keyring", "KeyringError",
+        "MalformedSignatureError", "MissingSignatureError", "SignatureError", "SignatureInfo", "UnknownKeyError",
+        "VerificationError", "cache_path", "clean_cache", "decompress_file", "default_cache_dir", "fetch",
+        "filename_from_url", "get_metadata", "list_cache", "metadata_fetcher", "metadata_timeout", "parse_retries",
+        "verify_cleartext", "verify_file",
+    ]
+    for name in fetch.__all__:
+        assert getattr(fetch, name) is not None
+    assert fetch.InputError is butane_py.InputError
+    for error in (fetch.FetchError, fetch.VerificationError, fetch.KeyringError):
+        assert issubclass(error, butane_py.errors.ButanePyError) and error.exit_code == 1
+    assert issubclass(fetch.MissingSignatureError, fetch.SignatureError)
+    assert issubclass(fetch.SignatureError, fetch.VerificationError)
+
+
+def test_images_names() -> None:
+    from butane_py import fetch, images
+
+    assert sorted(images.__all__) == [
+        "ARCHITECTURES", "Artifact", "CatalogEntry", "CatalogFile", "CloudImage", "DEFAULT_FORMAT",
+        "DEFAULT_PLATFORM", "DEFAULT_STREAM", "DEFAULT_STREAM_BASE", "FlatcarVersion", "GetBytes", "ImageError",
+        "Item", "MetadataError", "NotPinnedError", "Stream", "StreamRow", "UnknownChoiceError", "UnsafeNameError",
+        "catalog", "clearsigned_text", "fetch_flatcar", "fetch_latest", "fetch_product", "fetch_stream",
+        "flatcar_artifacts", "flatten_products", "latest_item", "load_catalog", "load_document", "load_stream",
+        "lock", "normalize_arch", "parse_digests", "parse_version_txt", "printable", "resolve", "resolve_live",
+        "safe_name", "sha512_for", "stream_url", "validate_catalog",
+    ]
+    for name in images.__all__:
+        assert getattr(images, name) is not None
+    # fetch refuses unsafe names with the images layer's error: one class, wherever it is caught.
+    assert issubclass(images.UnsafeNameError, images.MetadataError)
+    assert issubclass(images.MetadataError, images.ImageError)
+    assert issubclass(images.ImageError, butane_py.errors.ButanePyError)
+    assert images.UnsafeNameError.exit_code == 1
+    with pytest.raises(images.UnsafeNameError):
+        fetch.filename_from_url("https://example.com/a%2Fb")
+
+
 def test_edit_kargs_order() -> None:
     """Deletions, then appends, then replacements; whole arguments only."""
     from butane_py.embed import edit_kargs
