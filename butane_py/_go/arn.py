@@ -1,4 +1,8 @@
-"""github.com/aws/aws-sdk-go-v2 v1.41.1, ``aws/arn`` (arn.go): IsARN and Parse."""
+"""Package ``github.com/aws/aws-sdk-go-v2/aws/arn`` of aws-sdk-go-v2 v1.41.1 (as vendored in
+Butane v0.29.0): ``IsARN`` and ``Parse``, which Ignition uses for ``arn:`` resource URLs.
+
+Go source: ``aws/arn/arn.go``.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,13 @@ from __future__ import annotations
 # ---------------------------------------------------------------------------
 
 
+# arn.go: IsARN
 def arn_is_arn(s: str) -> bool:
     """arn.IsARN."""
     return s.startswith("arn:") and s.count(":") >= 5
 
 
+# arn.go: Parse
 def arn_parse(s: str) -> tuple[str, str, str, str, str]:
     """arn.Parse: (partition, service, region, account_id, resource); ValueError with Go's text."""
     if not s.startswith("arn:"):

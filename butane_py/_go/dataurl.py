@@ -1,7 +1,20 @@
-"""github.com/vincent-petithory/dataurl v1.0.0: ``DecodeString`` (lex.go, dataurl.go)
-and ``Escape`` (rfc2396.go).
+"""Package ``github.com/vincent-petithory/dataurl`` v1.0.0 (as vendored in Butane v0.29.0):
+``DecodeString``, with which Ignition checks ``data:`` URLs, and ``Escape``, with which Butane
+writes them.
 
 :func:`dataurl_error` gives the error text Ignition reports for a bad data URL, or None.
+
+Go source:
+
+- ``lex.go``: the lexer, one state function (``lexAfterDataPrefix``, ``lexInParamAttr``, …)
+  per step. :class:`_DataURLLexer` keeps its states as methods, each marked with the state
+  functions it covers; states that only emit and move on are merged into their neighbour.
+- ``dataurl.go``: ``parser.parse`` (fused into ``_DataURLLexer.emit``: each item is checked
+  as it is emitted) and ``DecodeString``; the data readers it calls are ``Unescape``
+  (``rfc2396.go``) and ``base64.StdEncoding.DecodeString`` (Go 1.27
+  ``src/encoding/base64/base64.go``); quoted parameter values go through ``strconv.Unquote``
+  (``src/strconv/quote.go``).
+- ``rfc2396.go``: ``Escape``, ``isUnreserved`` and ``Unescape``.
 """
 
 from __future__ import annotations
@@ -13,6 +26,7 @@ from typing import Callable, Optional
 # github.com/vincent-petithory/dataurl (v1.0.0) DecodeString
 # ---------------------------------------------------------------------------
 
+# lex.go: isTSpecialRune, isBase64Rune, isURLCharRune
 _TSPECIALS = frozenset('()<>@,;:\\"/[]?=')
 _BAD_B64_RUNE = re.compile(r"[^A-Za-z0-9+/=\n]")
 _BAD_URL_RUNE = re.compile(r'[^!$-;=?-Z_a-z~]')
@@ -28,6 +42,7 @@ class _DataURLError(Exception):
 _Step = Optional[Callable[[], "_Step"]]
 
 
+# lex.go: isTokenRune
 def _is_token(c: str) -> bool:
     # ASCII, not a control, not whitespace, not a tspecial.  The lexer's EOF
     # value (-1) also counts as a token rune; callers test EOF first where Go does.
@@ -37,6 +52,7 @@ def _is_token(c: str) -> bool:
     return 0x20 < o < 0x7F and c not in _TSPECIALS
 
 
+# rfc2396.go: Unescape
 _BAD_PCT_STR = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _HEX_CHARS = "0123456789abcdefABCDEF"
@@ -62,6 +78,7 @@ def _rfc2396_unescape_error(s: str) -> str | None:
     return None  # unreachable: the regex only matches malformed escapes
 
 
+# base64.go: Encoding.DecodeString, decodeQuantum (Go 1.27 encoding/base64)
 _B64_VALID = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 # Complete 4-character quanta, with the newlines the decoder skips.
 _B64_QUANTA = re.compile(r"(?:\n*[A-Za-z0-9+/]\n*[A-Za-z0-9+/]\n*[A-Za-z0-9+/]\n*[A-Za-z0-9+/])*")
@@ -107,6 +124,7 @@ def _base64_error(src: str) -> str | None:
     return None
 
 
+# quote.go: Unquote, unquote (Go 1.27 strconv)
 def _unquote_ok(s: str) -> bool:
     """Whether strconv.Unquote succeeds on a double-quoted ASCII string ``s``."""
     end = s.find('"', 1)
@@ -154,6 +172,7 @@ def _unquote_ok(s: str) -> bool:
     return i == n - 1
 
 
+# lex.go: lexer (next, backup, emit) + dataurl.go: parser.parse
 class _DataURLLexer:
     """The dataurl lexer fused with its parser: each item is handled as it is emitted."""
 
@@ -181,7 +200,7 @@ class _DataURLLexer:
     def emit(self, kind: str) -> None:
         val = self.s[self.start : self.pos]
         self.start = self.pos
-        # parser side
+        # parser side (dataurl.go: parser.parse)
         if kind == "lquote":
             self.unquote = True
         elif kind == "paramval":
@@ -203,6 +222,7 @@ class _DataURLLexer:
             if err:
                 raise _DataURLError(err)
 
+    # lex.go: lexer.run, lexBeforeDataPrefix, lexDataPrefix
     def run(self) -> None:
         if not self.s.startswith("data:"):
             raise _DataURLError("missing data prefix")
@@ -213,6 +233,7 @@ class _DataURLLexer:
             state = state()
 
     # Each state returns the next state or raises _DataURLError.
+    # lex.go: lexAfterDataPrefix
     def after_data_prefix(self) -> _Step:
         c = self.next()
         step = self._delimited(c)
@@ -226,6 +247,7 @@ class _DataURLLexer:
             return self.in_media_type
         raise _DataURLError("invalid character after data prefix")
 
+    # lex.go: lexXTokenMediaType
     def in_media_type_x(self) -> _Step:
         while True:
             c = self.next()
@@ -237,6 +259,7 @@ class _DataURLLexer:
             if not _is_token(c):
                 raise _DataURLError("invalid character for media type")
 
+    # lex.go: lexInDiscreteMediaType (isDiscreteType, isCompositeType)
     def in_media_type(self) -> _Step:
         while True:
             c = self.next()
@@ -251,6 +274,7 @@ class _DataURLLexer:
             if not _is_token(c):
                 raise _DataURLError("invalid character for media type")
 
+    # lex.go: lexMediaType, lexMediaSep, lexAfterMediaSep, lexMediaSubType
     def media_type(self) -> _Step:
         if self.pos > self.start:
             self.emit("type")
@@ -262,6 +286,7 @@ class _DataURLLexer:
         # What may follow a subtype is what may follow a parameter value.
         return self.after_param_val
 
+    # lex.go: lexParamSemicolon, lexAfterParamSemicolon, lexInParamAttr
     def param_semicolon(self) -> _Step:
         self.next()
         self.emit("semicolon")
@@ -284,6 +309,7 @@ class _DataURLLexer:
             if not _is_token(c):
                 raise _DataURLError("invalid character for parameter attribute")
 
+    # lex.go: lexBase64Enc
     def base64_enc(self) -> _Step:
         if self.pos > self.start:
             v = self.s[self.start : self.pos]
@@ -293,6 +319,7 @@ class _DataURLLexer:
             self.emit("base64")
         return self.data_comma
 
+    # lex.go: lexParamAttr, lexParamEqual, lexAfterParamEqual, lexInParamVal, lexParamVal
     def param_attr(self) -> _Step:
         if self.pos > self.start:
             self.emit("attr")
@@ -311,6 +338,7 @@ class _DataURLLexer:
             self.emit("paramval")
         return self.after_param_val
 
+    # lex.go: the token loops of lexAfterMediaSep and lexInParamVal
     def _token_run(self, at_eof: str, bad_char: str) -> None:
         """Consume token characters up to (not including) the next ``;`` or ``,``."""
         while True:
@@ -323,6 +351,7 @@ class _DataURLLexer:
             if not _is_token(c):
                 raise _DataURLError(bad_char)
 
+    # lex.go: lexInQuotedStringParamVal, lexEscapedChar, lexQuotedStringParamVal
     def in_quoted_val(self) -> _Step:
         while True:
             c = self.next()
@@ -345,12 +374,14 @@ class _DataURLLexer:
         self.emit("rquote")
         return self.after_param_val
 
+    # lex.go: lexAfterParamVal, lexAfterMediaSubType
     def after_param_val(self) -> _Step:
         step = self._delimited(self.next())
         if step is None:
             raise _DataURLError("expected semicolon or comma")
         return step
 
+    # lex.go: the ';', ',' and eof cases of lexAfterDataPrefix and lexAfterParamVal
     def _delimited(self, c: str) -> _Step:
         """The step a ``;`` or ``,`` leads to (left unread), or None for anything else."""
         if c == ";":
@@ -363,6 +394,7 @@ class _DataURLLexer:
             raise _DataURLError("missing comma before data")
         return None
 
+    # lex.go: lexDataComma, lexData, lexBase64Data
     def data_comma(self) -> _Step:
         self.next()
         self.emit("comma")
@@ -375,6 +407,7 @@ class _DataURLLexer:
         return None
 
 
+# dataurl.go: DecodeString
 def dataurl_error(s: str) -> str | None:
     """Error message of dataurl.DecodeString(s), or None if it decodes."""
     try:
@@ -385,7 +418,7 @@ def dataurl_error(s: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------
-# Escape (rfc2396.go)
+# rfc2396.go: Escape, isUnreserved
 # ---------------------------------------------------------------------------
 
 UNRESERVED = (b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"

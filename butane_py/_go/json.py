@@ -1,4 +1,5 @@
-"""JSON as the reference reads it, at C speed where possible.
+"""JSON as the reference reads it, at C speed where possible: Go 1.27's ``encoding/json``
+for what is accepted, and Ignition's context tree for where things are.
 
 The document is parsed once with the stdlib's C scanner into a light tree: objects are
 tuples of ``(key, value)`` pairs (order and duplicate keys kept, as Go's decoder sees
@@ -9,6 +10,18 @@ Positions are needed only for findings, so they are computed lazily: :class:`Loc
 re-scans just the containers on the way to a path, indexing each one once.
 Where the stdlib refuses input (syntax errors, NaN, a BOM), Go's exact message and
 offset come from :mod:`butane_py._go.json_errors`.
+
+Go source:
+
+- Acceptance, nesting limit and U+FFFD replacement: Go 1.27 ``encoding/json.Unmarshal``
+  (``src/encoding/json/v2_decode.go``: ``Unmarshal``; ``jsontext/state.go``:
+  ``maxNestingDepth``), which is v2-backed in Go 1.27 (see :mod:`.json_errors`).
+- Positions: ``github.com/coreos/go-json`` v0.0.0-20230131223807-18775e0fb4fb (``decode.go``:
+  ``Node``, ``objectNode``, ``arrayNode``, ``literalNode`` record where each value and key
+  starts) turned into a tree by ``github.com/coreos/vcontext`` v0.0.0-20230201181013-d72178a18687
+  (``json/json.go``: ``UnmarshalToContext``, ``fromJsonNode``; ``tree/tree.go``: ``MapNode.Get``,
+  ``SliceNode.Get``, ``FixLineColumn``; ``report/report.go``: ``Correlate``,
+  ``getDeepestNode``), all as vendored in Butane v0.29.0.
 """
 
 from __future__ import annotations
@@ -24,6 +37,7 @@ from ..report import Key
 
 T = TypeVar("T")
 
+# jsontext/state.go: maxNestingDepth
 # Go's decoder nests at most this deep.
 MAX_DEPTH = 10000
 
@@ -69,6 +83,7 @@ def decode_text(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
+# v2_decode.go: Unmarshal (accept or reject; syntax errors from json_errors)
 def parse(data: bytes) -> tuple[str, Any, bool]:
     """Parse ``data`` as Go would accept it; raise :class:`JSONSyntaxError` if Go would not.
 
@@ -147,6 +162,8 @@ class Occurrence(tuple):
         return tuple.__new__(cls, (key, n))
 
 
+# go-json decode.go: objectNode, arrayNode, literalNode; vcontext json.go: fromJsonNode,
+# tree.go: MapNode.Get, SliceNode.Get; report.go: getDeepestNode
 class Locator:
     """Maps paths to source positions the way the reference's context tree does.
 
@@ -273,6 +290,7 @@ class Locator:
             return pos + 1
         return pos
 
+    # tree.go: FixLineColumn (lines and byte columns, both from 1)
     def line_col(self, index: int) -> tuple[int, int]:
         """1-based line and byte column of the character at ``index``."""
         text = self.text
@@ -296,6 +314,8 @@ class Locator:
         return self.line_col(self.marker(path))
 
 
+# vcontext tree.go: FixLineColumn of the marker Ignition's util.HandleParseErrors makes
+# (ignition config/util/parsingErrors.go) from an error's Offset
 def offset_line_col(data: bytes, offset: int) -> tuple[int, int]:
     """Line and column of byte ``offset`` as the reference prints it (0, 0 past the end)."""
     if offset < 0 or offset >= len(data):

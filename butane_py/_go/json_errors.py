@@ -6,8 +6,30 @@ layer over ``encoding/json/v2`` + ``jsontext`` running with the v1 option set
 MergeWithLegacySemantics, ReportErrorsWithLegacySemantics, ...).  This module
 reproduces the messages and byte offsets that stack produces.  Everything
 stated here was checked against go1.27.3: see the golden files in
-fixtures/gojson/ (all expected values come from real Go) and
-tests/test_gojson_errors.py.
+fixtures/go/json/ (all expected values come from real Go) and
+tests/test_go_json_errors.py.
+
+Go source (Go 1.27, ``src/encoding/json/``)
+-------------------------------------------
+* ``v2_decode.go``: ``Unmarshal`` → ``v2/arshal.go``: ``Unmarshal``,
+  ``unmarshalDecode`` (with legacy semantics the whole value is checked
+  first, by ``jsontext/decode.go``: ``CheckNextValue``); errors go through
+  ``v2_inject.go``: ``transformUnmarshalError`` and ``v2_scanner.go``:
+  ``transformSyntacticError`` / ``syntaxErrorReplacer`` (v1 wording).
+* ``jsontext/decode.go``: ``CheckNextValue``, ``checkEOF``,
+  ``consumeValue``, ``consumeObject``, ``consumeArray``, ``consumeString``,
+  ``consumeNumber``, ``consumeLiteral`` (the order of checks, hence which
+  error wins); ``jsontext/state.go``: ``maxNestingDepth``, ``errMaxDepth``.
+* ``internal/jsonwire/decode.go``: ``ConsumeString``, ``ConsumeNumber``,
+  ``ConsumeLiteral``; ``internal/jsonwire/wire.go``: ``QuoteRune``,
+  ``NewInvalidCharacterError``, ``NewInvalidEscapeSequenceError``,
+  ``InvalidTextError.Error``.
+* ``v2_decode.go``: ``UnmarshalTypeError.Error``; ``v2_inject.go``:
+  ``transformUnmarshalError`` (Value, Struct, Field); ``v2/fields.go``:
+  ``structField.matchFoldedName`` (v1 case folding);
+  ``internal/jsonwire/decode.go``: ``AppendUnquote`` (object names).
+* ``src/strconv/quote.go``: ``Quote`` and ``appendEscapedRune``, for the
+  quoted parts of messages.
 
 API
 ---
@@ -166,6 +188,7 @@ def _iter_runes(b: bytes):
 
 # ---------------------------------------------------------------------------
 # strconv quoting.
+# quote.go: appendEscapedRune, Quote; jsonwire/wire.go: QuoteRune, InvalidTextError.Error
 
 _SIMPLE_ESC = {0x07: "\\a", 0x08: "\\b", 0x0C: "\\f", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x0B: "\\v"}
 
@@ -219,6 +242,7 @@ def _invalid_text(label: str, what: bytes, where: str) -> str:
     return "invalid " + label + " " + shown + (" " + where if where else "")
 
 
+# v2_scanner.go: transformSyntacticError, syntaxErrorReplacer (v1 wording)
 # The v1 wrapper cuts " (expecting ...)" (unless the message is about a
 # literal) and then renames a few phrases.  We only ever produce the "where"
 # phrases below, so the rewritten forms are spelled out directly.
@@ -232,6 +256,7 @@ _W_STRING = "in string"  # "in string (expecting non-control character)"
 _W_TOP = "after top-level value"
 
 
+# jsonwire/wire.go: NewInvalidCharacterError, NewInvalidEscapeSequenceError
 def _bad_char(data: bytes, p: int, where: str) -> tuple[str, int]:
     """An 'invalid character' error for the rune at data[p:]; Offset is past it."""
     _, size = _decode_rune(data, p)
@@ -246,6 +271,7 @@ def _bad_escape(data: bytes, p: int, q: int) -> tuple[str, int]:
 
 # ---------------------------------------------------------------------------
 # Exact (slow-path) scanner.
+# jsontext/decode.go: consume*; internal/jsonwire/decode.go: Consume*
 
 _WS = _re.compile(rb"[ \t\r\n]*")
 _STR_BODY = _re.compile(rb'[^"\\\x00-\x1f]*')
@@ -271,6 +297,7 @@ _DIGITS = frozenset(b"-0123456789")
 _S_VALUE, _S_KEY, _S_AFTER = 0, 1, 2
 
 
+# jsonwire/decode.go: ConsumeString (ConsumeStringResumable)
 def _string_end(data: bytes, pos: int):
     """Scan the JSON string starting at data[pos] == '"'.
 
@@ -321,6 +348,7 @@ def _string_end(data: bytes, pos: int):
         return "invalid character " + _quote_rune_bytes(data[i : i + 1]) + " " + _W_STRING, i + 1
 
 
+# jsonwire/decode.go: ConsumeNumber (ConsumeNumberResumable)
 def _number_end(data: bytes, pos: int):
     """Scan the JSON number at data[pos] (a '-' or digit)."""
     n = len(data)
@@ -349,6 +377,7 @@ def _number_end(data: bytes, pos: int):
 _LITERALS = {0x6E: b"null", 0x74: b"true", 0x66: b"false"}
 
 
+# jsonwire/decode.go: ConsumeLiteral
 def _literal_end(data: bytes, pos: int, lit: bytes):
     if data.startswith(lit, pos):
         return pos + len(lit)
@@ -365,6 +394,7 @@ def _literal_end(data: bytes, pos: int, lit: bytes):
     raise AssertionError("unreachable")
 
 
+# jsontext/decode.go: CheckNextValue, consumeValue, consumeObject, consumeArray, checkEOF
 def _scan(data: bytes, check_float: bool = False):
     """Exact replica of Go's v1 syntax check.
 
@@ -538,6 +568,7 @@ def _python_accepts(data: bytes, check_float: bool) -> bool | None:
 # Public API.
 
 
+# v2/arshal.go: unmarshalDecode → jsontext/decode.go: CheckNextValue; v2_inject.go: transformUnmarshalError
 def syntax_error(data: bytes) -> tuple[str, int] | None:
     """The (message, Offset) of the *json.SyntaxError json.Unmarshal reports.
 
@@ -554,6 +585,7 @@ def syntax_error(data: bytes) -> tuple[str, int] | None:
     return r
 
 
+# v2/arshal_any.go: unmarshalValueAny (numbers go through strconv.ParseFloat)
 def json_valid_any(data: bytes) -> bool:
     """True exactly when ``var v any; json.Unmarshal(data, &v)`` returns nil.
 
@@ -603,6 +635,7 @@ def _pointer_token(tok) -> str:
     return tok.replace("~", "~0").replace("/", "~1")
 
 
+# v2_inject.go: transformUnmarshalError; v2_decode.go: UnmarshalTypeError.Error
 def type_error(
     data: bytes,
     start: int,
@@ -662,6 +695,7 @@ _UNESC = {0x22: '"', 0x5C: "\\", 0x2F: "/", 0x62: "\b", 0x66: "\f", 0x6E: "\n", 
 _PLAIN_RUN = _re.compile(rb'[\x20-\x21\x23-\x5b\x5d-\x7f]*')
 
 
+# jsonwire/decode.go: AppendUnquote (object names in Field and for field matching)
 def go_unquote(raw: bytes) -> str:
     """Unquote a (syntactically valid) JSON string the way Go does.
 
@@ -713,6 +747,7 @@ def go_unquote(raw: bytes) -> str:
     raise ValueError("unterminated JSON string")
 
 
+# v2/fields.go: structField.matchFoldedName → strings.EqualFold
 def go_equal_fold_ascii(key: str, name: str) -> bool:
     """strings.EqualFold(key, name) for an ASCII-only ``name``.
 

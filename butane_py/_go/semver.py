@@ -1,4 +1,9 @@
-"""github.com/coreos/go-semver v0.3.1, ``semver.NewVersion`` (semver/semver.go)."""
+"""Package ``github.com/coreos/go-semver/semver`` of go-semver v0.3.1 (as vendored in Butane
+v0.29.0): ``NewVersion``, with which Butane and Ignition parse config versions.
+
+Go source: ``semver/semver.go``: ``NewVersion`` and ``Version.Set`` (with ``splitOff``,
+``validateIdentifier`` and its ``reIdentifier``, and ``strconv.ParseInt`` for the numbers).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ _DECIMAL = re.compile(r"[0-9]+")
 _INT64_MAX = (1 << 63) - 1
 
 
+# semver.go: NewVersion, Version.Set
 def semver_parse(s: str) -> tuple[int, int, int, str, str] | None:
     """semver.NewVersion: (major, minor, patch, prerelease, metadata) or None on error.
 

@@ -1,4 +1,9 @@
-"""``strconv.Quote`` (Go 1.27, src/strconv/quote.go): what ``%q`` prints."""
+"""Go's ``strconv.Quote`` (Go 1.27): what ``%q`` prints (unit names in Ignition's warnings,
+go-systemd's errors).
+
+Go source: ``src/strconv/quote.go``: ``Quote`` → ``appendQuotedWith`` → ``appendEscapedRune``
+(``IsPrint`` comes from :mod:`.utf8`).
+"""
 
 from __future__ import annotations
 
@@ -25,10 +30,11 @@ _QUOTE_SIMPLE = {
 _SAFE_ASCII = re.compile(r'[ !#-\[\]-~]*\Z')
 
 
+# quote.go: Quote, appendQuotedWith, appendEscapedRune
 def go_quote(s: str | bytes) -> str:
     """strconv.Quote (what %q prints for a string or byte slice).
 
-    ``str`` input is first encoded as described in the module docstring, so
+    ``str`` input is first encoded as :func:`.strings.to_bytes` describes, so
     U+DC80..U+DCFF print as the raw byte they stand for (``\\x80``...).
     """
     if isinstance(s, str):

@@ -1,4 +1,8 @@
-"""Go strings as bytes, and ``unicode.IsSpace`` / ``strings.TrimSpace`` (Go 1.27).
+"""Go strings as bytes, and the white space of ``unicode.IsSpace`` (Go 1.27).
+
+Go source: ``src/unicode/graphic.go``: ``IsSpace`` (the set :data:`SPACES`, which is also what
+``strings.TrimSpace`` in ``src/strings/strings.go`` trims). The rest is no Go package: it
+models how a Go ``string`` holds bytes, for the other modules of this package.
 
 Inputs here are Python ``str``; they are encoded to UTF-8 before any byte-level processing.
 Lone surrogates are mapped as follows: U+DC80..U+DCFF stand for the raw byte 0x80..0xFF
@@ -16,7 +20,7 @@ from .utf8 import decode_rune as _decode_rune
 # Shared helpers: str <-> Go byte strings, UTF-8 decoding, unicode.IsSpace
 # ---------------------------------------------------------------------------
 
-# unicode.IsSpace: Latin-1 spaces plus the White_Space property above U+00FF.
+# graphic.go: IsSpace: Latin-1 spaces plus the White_Space property above U+00FF.
 # (Python's str.isspace also accepts U+001C..U+001F, so it cannot be used.)
 SPACES = (
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"

@@ -1,7 +1,14 @@
-"""github.com/coreos/go-systemd/v22 v22.7.0, ``unit.DeserializeOptions`` (unit/deserialize.go).
+"""Package ``github.com/coreos/go-systemd/v22/unit`` of go-systemd v22.7.0 (as vendored in
+Butane v0.29.0): ``DeserializeOptions``, with which Ignition checks unit and dropin contents.
 
 The lexer follows deserialize.go state by state, over a model of ``bufio.Reader`` so that
 the line-length errors come at the byte where Go's come.
+
+Go source: ``unit/deserialize.go``: ``DeserializeOptions``, ``lexer.lex`` (the line-length
+check), ``lexer.toEOL`` and one lexer state function per branch of :func:`unit_options`;
+Go 1.27 ``src/bufio/bufio.go``: ``Reader.ReadRune``, ``UnreadRune``, ``ReadBytes``
+(``collectFragments``, ``ReadSlice``), ``fill`` and ``Buffered`` for :class:`_BufReader`;
+``strings.TrimSpace`` / ``bytes.TrimSpace`` for :func:`_strip_go`.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ class UnitParseError(ValueError):
     """unit.DeserializeOptions failed; str(exc) is Go's error text."""
 
 
+# deserialize.go: SYSTEMD_LINE_MAX; bufio.go: defaultBufSize
 _LINE_MAX = 2048
 _BUF_SIZE = 4096  # bufio default buffer size
 _NAME_END = re.compile(rb"[=\n\r]")
@@ -35,6 +43,7 @@ _S_OPTION_NAME = 5
 _S_OPTION_VALUE = 6
 
 
+# bufio.go: Reader
 class _BufReader:
     """Position bookkeeping of a bufio.Reader (4096 bytes) over strings.Reader.
 
@@ -53,6 +62,7 @@ class _BufReader:
         self.w = 0
         self.last = 0
 
+    # bufio.go: Reader.ReadRune (fill)
     def read_rune(self) -> int:
         """ReadRune; returns -1 at EOF."""
         r, w, data = self.r, self.w, self.data
@@ -70,9 +80,11 @@ class _BufReader:
         self.last = size
         return c
 
+    # bufio.go: Reader.UnreadRune
     def unread_rune(self) -> None:
         self.r -= self.last
 
+    # bufio.go: Reader.ReadBytes, collectFragments, ReadSlice
     def read_bytes(self, delim: int) -> tuple[bytes, bool]:
         """ReadBytes(delim): (bytes, hit_eof)."""
         start, n = self.r, self.n
@@ -90,6 +102,7 @@ class _BufReader:
             else:
                 w = min(r + _BUF_SIZE, n)
 
+    # deserialize.go: lexer.toEOL
     def to_eol(self) -> tuple[bytes, bool]:
         line, eof = self.read_bytes(0x0A)
         if line.endswith(b"\r"):
@@ -98,6 +111,7 @@ class _BufReader:
             line = line[:-1]
         return line, eof
 
+    # deserialize.go: the ReadRune loop of lexOptionNameFunc
     def read_option_name(self) -> bytes:
         """ReadRune until '=': returns the bytes before it; errors as the lexer reports them."""
         data, n = self.data, self.n
@@ -132,10 +146,12 @@ class _BufReader:
         return data[start:e]
 
 
+# strings.go: TrimSpace (bytes.go: TrimSpace for byte slices)
 def _strip_go(s: str) -> str:
     return s.strip(SPACES)
 
 
+# deserialize.go: DeserializeOptions, deserializeAll, lexer.lex
 def unit_options(content: str) -> list[tuple[str, str, str]]:
     """unit.DeserializeOptions: (section, name, value) triples; UnitParseError with Go's text."""
     data = to_bytes(content)
@@ -148,10 +164,12 @@ def unit_options(content: str) -> list[tuple[str, str, str]]:
     name = ""
     partial: list[str] = []
     while True:
+        # deserialize.go: lexer.lex: Buffered() >= SYSTEMD_LINE_MAX, Peek, ErrLineTooLong
         if check and br.w - br.r >= _LINE_MAX:
             r = br.r
             if data.find(b"\n", r, r + _LINE_MAX) < 0 and data.find(b"\r", r, r + _LINE_MAX) < 0:
                 raise UnitParseError("line too long (max 2048 bytes)")
+        # deserialize.go: lexNextSectionOrOptionFunc
         if state == _S_NEXT_SECTION_OR_OPTION:
             c = br.read_rune()
             if c < 0:
@@ -165,10 +183,12 @@ def unit_options(content: str) -> list[tuple[str, str, str]]:
             else:
                 br.unread_rune()
                 state = _S_OPTION_NAME
+        # deserialize.go: lexOptionNameFunc
         elif state == _S_OPTION_NAME:
             name = _strip_go(runes_str(br.read_option_name()))
             partial = []
             state = _S_OPTION_VALUE
+        # deserialize.go: lexOptionValueFunc
         elif state == _S_OPTION_VALUE:
             raw, eof = br.to_eol()
             line = to_str(raw)
@@ -182,6 +202,7 @@ def unit_options(content: str) -> list[tuple[str, str, str]]:
             val = _strip_go(val) + "\n" if val.endswith("\n") else _strip_go(val)
             opts.append((section, name, val))
             state = _S_NEXT_SECTION_OR_OPTION
+        # deserialize.go: lexNextSection
         elif state == _S_NEXT_SECTION:
             c = br.read_rune()
             if c < 0:
@@ -190,12 +211,14 @@ def unit_options(content: str) -> list[tuple[str, str, str]]:
                 state = _S_SECTION_NAME
             elif c == 0x23 or c == 0x3B:
                 state, after_ignore = _S_IGNORE_LINE, _S_NEXT_SECTION
+        # deserialize.go: lexSectionName
         elif state == _S_SECTION_NAME:
             raw, eof = br.read_bytes(0x5D)
             if eof:
                 raise UnitParseError("unable to find end of section")
             section = to_str(raw[:-1])
             state = _S_SECTION_SUFFIX
+        # deserialize.go: lexSectionSuffixFunc
         elif state == _S_SECTION_SUFFIX:
             raw, _ = br.to_eol()
             garbage = _strip_go(to_str(raw))
@@ -203,6 +226,7 @@ def unit_options(content: str) -> list[tuple[str, str, str]]:
                 # go-systemd formats its (never assigned) lexer.section field here
                 raise UnitParseError("found garbage after section name : " + go_quote(garbage))
             state = _S_NEXT_SECTION_OR_OPTION
+        # deserialize.go: ignoreLineFunc
         else:  # _S_IGNORE_LINE
             while True:
                 raw, _ = br.to_eol()

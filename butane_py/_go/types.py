@@ -1,7 +1,12 @@
 """Descriptions of Go types, for decoders that must follow Go's rules for a given target type.
 
 A :class:`GoType` says what Go's decoder would decode into: its kind, the name Go prints
-for it in error messages (``reflect.Type.String()``), and its element or fields.
+for it in error messages (``reflect.Type.String()``), and its element or fields. It stands in
+for the ``reflect.Type`` that yaml.v3's decoder (:mod:`.yaml`) switches on; Butane's config
+types are built from the spec data in ``butane/_schema.py``.
+
+Go source: ``src/reflect/type.go`` (Go 1.27): ``Kind`` (only the kinds these configs use:
+struct, slice, pointer, string, int, bool, map and interface) and ``rtype.String``.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from dataclasses import dataclass, field
 STRUCT, SLICE, PTR, STRING, INT, BOOL, MAP, ANY = "struct", "slice", "ptr", "string", "int", "bool", "map", "any"
 
 
+# type.go: Kind, rtype.String
 @dataclass(frozen=True, eq=False)
 class GoType:
     kind: str

@@ -1,7 +1,14 @@
-"""Go's ``net/url`` parser (Go 1.27, src/net/url/url.go), as ignition-validate uses it.
+"""Go's ``net/url`` parser (Go 1.27), as Ignition's validation uses it: ``Parse`` and ``Query``.
 
-The default GODEBUG of a module with ``go 1.25`` applies, so ``urlstrictcolons=0``.
-Accept/reject decisions, the parsed fields and the error texts are Go's.
+Accept/reject decisions and the parsed fields are Go's; where Go returns an error, these
+functions return None (Ignition reports its own message, not Go's). Butane and Ignition
+v2.26.0 declare ``go 1.24.0``, so the GODEBUG defaults are those of Go 1.24 and 1.25:
+``urlstrictcolons=0`` (Go 1.26 changed it) and ``urlmaxqueryparams`` at its default limit.
+
+Go source: ``src/net/url/url.go``: ``Parse``, ``parse``, ``getScheme``, ``parseAuthority``,
+``parseHost``, ``validOptionalPort``, ``validUserinfo``, ``unescape`` (with the ``shouldEscape``
+table of ``encoding_table.go``), ``URL.Query`` and ``parseQuery``; ``src/net/netip/netip.go``:
+``ParseAddr``, ``parseIPv4Fields`` and ``parseIPv6`` for bracketed hosts.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from .strings import to_bytes, to_str
 # ---------------------------------------------------------------------------
 
 
+# url.go: URL (the fields read)
 class GoURL(NamedTuple):
     """The fields of a parsed net/url.URL that the validator looks at."""
 
@@ -53,6 +61,7 @@ def _pct_byte(m: re.Match[bytes]) -> bytes:
     return bytes((int(m.group(1), 16),))
 
 
+# url.go: unescape, shouldEscape (encoding_table.go)
 def _unescape(s: bytes, mode: int) -> bytes | None:
     """net/url unescape; None where Go returns an error."""
     if mode == _M_PLAIN or mode == _M_QUERY:
@@ -87,6 +96,7 @@ def _unescape(s: bytes, mode: int) -> bytes | None:
     return bytes(out)
 
 
+# netip.go: parseIPv4Fields
 def _parse_ipv4_fields(s: bytes) -> bool:
     """netip.parseIPv4Fields validity."""
     val = 0
@@ -112,6 +122,7 @@ def _parse_ipv4_fields(s: bytes) -> bool:
     return dots == 3
 
 
+# netip.go: parseIPv6
 def _parse_ipv6(s: bytes) -> bool:
     """netip.parseIPv6 validity (zone allowed)."""
     pct = s.find(b"%")
@@ -178,6 +189,7 @@ def _parse_ipv6(s: bytes) -> bool:
     return ellipsis < 0
 
 
+# netip.go: ParseAddr
 def _parse_addr_kind(s: bytes) -> int:
     """netip.ParseAddr: 0 on error, 4 for IPv4, 6 for IPv6."""
     for c in s:
@@ -190,6 +202,7 @@ def _parse_addr_kind(s: bytes) -> int:
     return 0
 
 
+# url.go: parseHost, validOptionalPort
 def _parse_host(host: bytes) -> bytes | None:
     """net/url parseHost (urlstrictcolons=0, so the port follows the last colon)."""
     open_idx = host.rfind(b"[")
@@ -224,6 +237,7 @@ def _parse_host(host: bytes) -> bytes | None:
     return _unescape(host, _M_HOST)
 
 
+# url.go: parseAuthority, validUserinfo
 def _parse_authority(authority: bytes) -> bytes | None:
     """net/url parseAuthority; returns the host or None on error."""
     at = authority.rfind(b"@")
@@ -239,6 +253,7 @@ def _parse_authority(authority: bytes) -> bytes | None:
     return host
 
 
+# url.go: parse, stringContainsCTLByte, getScheme
 def _parse(raw: bytes) -> GoURL | None:
     """net/url parse(rawURL, viaRequest=false)."""
     if _CTL.search(raw):
@@ -278,6 +293,7 @@ def _parse(raw: bytes) -> GoURL | None:
     return GoURL(scheme.decode("ascii"), "", to_str(host), to_str(path), to_str(raw_query))
 
 
+# url.go: Parse, URL.setFragment
 def url_parse(s: str) -> GoURL | None:
     """net/url.Parse: the parsed URL, or None where Go returns an error."""
     data = to_bytes(s)
@@ -289,6 +305,7 @@ def url_parse(s: str) -> GoURL | None:
     return u
 
 
+# url.go: URL.Query, ParseQuery, parseQuery, urlParamsWithinMax
 _MAX_QUERY_PARAMS = 10000  # urlmaxqueryparams default
 
 

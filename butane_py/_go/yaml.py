@@ -11,6 +11,31 @@ line numbers and the acceptance of odd inputs are yaml.v3's. Both give the same 
 
 Representation of decoded values (see ``decode``): structs are dicts of the fields yaml.v3
 assigned, pointers are their pointee, Go nil is None (or an absent struct key).
+
+It follows gopkg.in/yaml.v3 v3.0.1 as vendored in Butane v0.29.0
+(``vendor/gopkg.in/yaml.v3/``). Each class and function is marked with the yaml.v3 file and
+function it follows; by part:
+
+- ``readerc.go`` (with ``apic.go``'s read handler): the reader, the start of
+  :class:`_Scanner` (``update``: when characters become available and reader errors arise);
+- ``scannerc.go``: the rest of :class:`_Scanner`, one method per ``yaml_parser_*`` function,
+  largely in the Go file's order (``fetch_next_token`` is ``yaml_parser_fetch_next_token``, …);
+- ``parserc.go``: :class:`_Parser`, one method per ``yaml_parser_parse_*`` state function;
+- ``yamlh.go`` / ``yamlprivateh.go``: token, event and mark types, character classes;
+- ``decode.go``: :class:`_Composer` (its ``parser``: events to nodes) and, further down,
+  :class:`_Decoder` (its ``decoder``: nodes to Go values); ``yaml.go``: ``Node``,
+  ``Unmarshal``, ``Decoder.Decode``, the error texts;
+- ``resolve.go``: scalar resolution, with the Go 1.27 ``strconv`` and ``time`` functions it
+  calls (each marked).
+
+The scanner and parser repeat about 50 similar runs of four lines or more (buffer a few
+characters, test one, skip or read it, or report an error; peek a token and check its type),
+spelled out again in each ``scan_*`` / ``fetch_*`` / ``parse_*`` method. They are kept on
+purpose: yaml.v3 repeats them the same way, so each method can be compared with its Go
+function line by line, and the exact order of checks (which decides which error wins and
+where) stays visible. Folding them into helpers would lose that. The fast path
+(libyaml through ruamel.yaml.clib, further down) is not a port; it is used only where it
+is known to give the port's trees.
 """
 
 from __future__ import annotations
@@ -30,7 +55,7 @@ from .types import ANY, ANY_T, BOOL, INT, MAP, PTR, SLICE, STRING, STRING_T, STR
 # ruamel.yaml.clib's extension module, driven below with its event classes swapped for ours.
 # That is not its public interface (ruamel.yaml.cyaml.CParser is, but building ruamel's event
 # objects costs about half again the parse time), so pyproject.toml pins the clib series this
-# works with, and tests/test_goyaml.py fails if the fast path stops working.
+# works with, and tests/test_go_yaml.py fails if the fast path stops working.
 try:
     import _ruamel_yaml as _ruamel_module
     from _ruamel_yaml import CParser as _CParser
@@ -42,6 +67,7 @@ __all__ = ["YAMLError", "GoPanic", "GoUint64", "GoAnyMap", "GoTime", "YNode", "p
            "STYLE_SINGLE", "STYLE_LITERAL", "STYLE_FOLDED", "STYLE_FLOW"]
 
 
+# yaml.go: yamlError, handleErr (errors surface as their text)
 class YAMLError(Exception):
     """A yaml.v3 error; ``message`` is exactly what its ``err.Error()`` returns."""
 
@@ -99,6 +125,7 @@ _PLAIN_RUN = re.compile("[^ \t\r\n\x85\u2028\u2029\x00:]+")
 _PLAIN_RUN_FLOW = re.compile("[^ \t\r\n\x85\u2028\u2029\x00:,?\\[\\]{}]+")
 
 
+# yamlh.go: yaml_token_t
 class _Tok:
     __slots__ = ("typ", "start", "end", "value", "suffix", "style", "major", "minor")
 
@@ -111,6 +138,7 @@ class _Tok:
         self.style = style
 
 
+# yamlh.go: yaml_simple_key_t
 class _SimpleKey:
     __slots__ = ("possible", "required", "token_number", "mark")
 
@@ -121,6 +149,7 @@ class _SimpleKey:
         self.mark = mark
 
 
+# yamlh.go: yaml_comment_t
 class _Comment:
     """yaml_comment_t: marks (index only where only the index is used) and texts."""
     __slots__ = ("scan_index", "token_index", "start", "end_index", "head", "line", "foot")
@@ -140,6 +169,7 @@ class _Comment:
         self.head = self.line = self.foot = ""
 
 
+# yamlprivateh.go: width
 def _utf8_width(b):
     if b & 0x80 == 0:
         return 1
@@ -152,6 +182,7 @@ def _utf8_width(b):
     return 0
 
 
+# readerc.go, scannerc.go; yaml_parser_t (yamlh.go), reader and scanner half
 class _Scanner:
     """yaml.v3's scanner state (yaml_parser_t, scanner half) over a decoded text."""
 
@@ -197,6 +228,7 @@ class _Scanner:
     # raises its errors, since that decides which error wins and whether an error in a
     # later document is seen at all.
 
+    # readerc.go: yaml_parser_determine_encoding, and the decoding of yaml_parser_update_buffer done once
     def _prepare_text(self):
         data = self.raw
         if data[:2] == b"\xff\xfe":
@@ -236,6 +268,7 @@ class _Scanner:
         self._cnt_to = start  # _count_chars bookkeeping
         self._cnt = 0
 
+    # readerc.go: yaml_parser_update_buffer (the UTF-8 checks and their errors)
     def _utf8_problem(self, i):
         r = self.raw
         n = len(r)
@@ -257,6 +290,7 @@ class _Scanner:
             return "invalid Unicode character", w, False
         return "control characters are not allowed", w, False
 
+    # readerc.go: yaml_parser_update_buffer (the UTF-16 branch)
     def _decode_utf16(self, start):
         r = self.raw
         n = len(r)
@@ -320,6 +354,7 @@ class _Scanner:
             return k
         return b
 
+    # readerc.go: yaml_parser_update_raw_buffer; apic.go: yaml_string_read_handler
     def _read_raw(self):
         # yaml_parser_update_raw_buffer with the string / bytes.Reader read handler.
         if self.eof:
@@ -332,12 +367,14 @@ class _Scanner:
             return
         self.raw_in = min(len(self.raw), self.raw_in + _RAW_CHUNK - leftover)
 
+    # readerc.go: yaml_parser_set_reader_error
     def _reader_fail(self, problem):
         self.error = _ERR_READER
         self.problem = problem
         self.reader_error = problem
         raise _Stop
 
+    # readerc.go: yaml_parser_update_buffer
     def update(self, length):
         """yaml_parser_update_buffer(length); raises _Stop on a reader error."""
         self.bstart = self.pos
@@ -368,6 +405,7 @@ class _Scanner:
                 self.avail = _INF
                 break
 
+    # scannerc.go: cache
     def cache(self, n):
         if self.avail - self.pos < n:
             self.update(n)
@@ -377,6 +415,7 @@ class _Scanner:
     def ch(self, k=0):
         return self.text[self.pos + k]
 
+    # scannerc.go: skip
     def skip(self):
         c = self.text[self.pos]
         if c != " " and c != "\t":
@@ -384,6 +423,7 @@ class _Scanner:
         self.pos += 1
         self.column += 1
 
+    # scannerc.go: skip_line
     def skip_line(self):
         t = self.text
         p = self.pos
@@ -398,6 +438,7 @@ class _Scanner:
             self.line += 1
             self.newlines += 1
 
+    # scannerc.go: read
     def read(self, s):
         c = self.text[self.pos]
         if c != " " and c != "\t":
@@ -406,6 +447,7 @@ class _Scanner:
         self.pos += 1
         self.column += 1
 
+    # scannerc.go: read_line
     def read_line(self, s):
         t = self.text
         p = self.pos
@@ -430,6 +472,7 @@ class _Scanner:
 
     # -- errors -----------------------------------------------------------------------------
 
+    # scannerc.go: yaml_parser_set_scanner_error
     def scanner_error(self, context_mark, problem):
         self.error = _ERR_SCANNER
         self.context_mark = context_mark
@@ -439,12 +482,14 @@ class _Scanner:
 
     # -- token queue ------------------------------------------------------------------------
 
+    # apic.go: yaml_insert_token
     def insert_token(self, pos, tok):
         if pos < 0:
             self.tokens.append(tok)
         else:
             self.tokens.insert(self.head + pos, tok)
 
+    # scannerc.go: yaml_parser_fetch_more_tokens
     def fetch_more_tokens(self):
         while True:
             if self.head < len(self.tokens) - 2:
@@ -456,6 +501,7 @@ class _Scanner:
             self.fetch_next_token()
         self.token_available = True
 
+    # scannerc.go: yaml_parser_fetch_next_token
     def fetch_next_token(self):
         if self.avail - self.pos < 1:
             self.update(1)
@@ -526,6 +572,7 @@ class _Scanner:
             return
         self.scan_line_comment(comment_mark)
 
+    # scannerc.go: yaml_simple_key_is_valid
     def simple_key_is_valid(self, sk):
         if not sk.possible:
             return False
@@ -536,6 +583,7 @@ class _Scanner:
             return False
         return True
 
+    # scannerc.go: yaml_parser_save_simple_key
     def save_simple_key(self):
         required = self.flow_level == 0 and self.indent == self.column
         if self.simple_key_allowed:
@@ -544,6 +592,7 @@ class _Scanner:
             self.simple_keys[-1] = sk
             self.sk_by_tok[sk.token_number] = len(self.simple_keys) - 1
 
+    # scannerc.go: yaml_parser_remove_simple_key
     def remove_simple_key(self):
         sk = self.simple_keys[-1]
         if sk.possible:
@@ -552,6 +601,7 @@ class _Scanner:
             sk.possible = False
             self.sk_by_tok.pop(sk.token_number, None)
 
+    # scannerc.go: yaml_parser_increase_flow_level
     def increase_flow_level(self):
         self.simple_keys.append(_SimpleKey(False, False, self.tokens_parsed + (len(self.tokens) - self.head),
                                            self.mark()))
@@ -559,12 +609,14 @@ class _Scanner:
         if self.flow_level > 10000:
             self.scanner_error(self.simple_keys[-1].mark, "exceeded max depth of 10000")
 
+    # scannerc.go: yaml_parser_decrease_flow_level
     def decrease_flow_level(self):
         if self.flow_level > 0:
             self.flow_level -= 1
             sk = self.simple_keys.pop()
             self.sk_by_tok.pop(sk.token_number, None)
 
+    # scannerc.go: yaml_parser_roll_indent
     def roll_indent(self, column, number, typ, mark):
         if self.flow_level > 0:
             return
@@ -577,6 +629,7 @@ class _Scanner:
                 number -= self.tokens_parsed
             self.insert_token(number, _Tok(typ, mark, mark))
 
+    # scannerc.go: yaml_parser_unroll_indent
     def unroll_indent(self, column, scan_mark):
         if self.flow_level > 0:
             return
@@ -593,6 +646,7 @@ class _Scanner:
             self.insert_token(-1, _Tok(_T_BLOCK_END, block_mark, block_mark))
             self.indent = self.indents.pop()
 
+    # scannerc.go: yaml_parser_fetch_stream_start
     def fetch_stream_start(self):
         self.indent = -1
         self.simple_keys.append(_SimpleKey(False, False, 0, (0, 0, 0)))
@@ -602,6 +656,7 @@ class _Scanner:
         m = self.mark()
         self.insert_token(-1, _Tok(_T_STREAM_START, m, m))
 
+    # scannerc.go: yaml_parser_fetch_stream_end
     def fetch_stream_end(self):
         if self.column != 0:
             self.column = 0
@@ -612,12 +667,14 @@ class _Scanner:
         m = self.mark()
         self.insert_token(-1, _Tok(_T_STREAM_END, m, m))
 
+    # scannerc.go: yaml_parser_fetch_directive
     def fetch_directive(self):
         self.unroll_indent(-1, self.mark())
         self.remove_simple_key()
         self.simple_key_allowed = False
         self.insert_token(-1, self.scan_directive())
 
+    # scannerc.go: yaml_parser_fetch_document_indicator
     def fetch_document_indicator(self, typ):
         self.unroll_indent(-1, self.mark())
         self.remove_simple_key()
@@ -628,6 +685,7 @@ class _Scanner:
         self.skip()
         self.insert_token(-1, _Tok(typ, start, self.mark()))
 
+    # scannerc.go: yaml_parser_fetch_flow_collection_start
     def fetch_flow_collection_start(self, typ):
         self.save_simple_key()
         self.increase_flow_level()
@@ -636,6 +694,7 @@ class _Scanner:
         self.skip()
         self.insert_token(-1, _Tok(typ, start, self.mark()))
 
+    # scannerc.go: yaml_parser_fetch_flow_collection_end
     def fetch_flow_collection_end(self, typ):
         self.remove_simple_key()
         self.decrease_flow_level()
@@ -644,6 +703,7 @@ class _Scanner:
         self.skip()
         self.insert_token(-1, _Tok(typ, start, self.mark()))
 
+    # scannerc.go: yaml_parser_fetch_flow_entry
     def fetch_flow_entry(self):
         self.remove_simple_key()
         self.simple_key_allowed = True
@@ -651,6 +711,7 @@ class _Scanner:
         self.skip()
         self.insert_token(-1, _Tok(_T_FLOW_ENTRY, start, self.mark()))
 
+    # scannerc.go: yaml_parser_fetch_block_entry
     def fetch_block_entry(self):
         if self.flow_level == 0:
             if not self.simple_key_allowed:
@@ -662,6 +723,7 @@ class _Scanner:
         self.skip()
         self.insert_token(-1, _Tok(_T_BLOCK_ENTRY, start, self.mark()))
 
+    # scannerc.go: yaml_parser_fetch_key
     def fetch_key(self):
         if self.flow_level == 0:
             if not self.simple_key_allowed:
@@ -673,6 +735,7 @@ class _Scanner:
         self.skip()
         self.insert_token(-1, _Tok(_T_KEY, start, self.mark()))
 
+    # scannerc.go: yaml_parser_fetch_value
     def fetch_value(self):
         sk = self.simple_keys[-1]
         if self.simple_key_is_valid(sk):
@@ -691,31 +754,37 @@ class _Scanner:
         self.skip()
         self.insert_token(-1, _Tok(_T_VALUE, start, self.mark()))
 
+    # scannerc.go: yaml_parser_fetch_anchor
     def fetch_anchor(self, typ):
         self.save_simple_key()
         self.simple_key_allowed = False
         self.insert_token(-1, self.scan_anchor(typ))
 
+    # scannerc.go: yaml_parser_fetch_tag
     def fetch_tag(self):
         self.save_simple_key()
         self.simple_key_allowed = False
         self.insert_token(-1, self.scan_tag())
 
+    # scannerc.go: yaml_parser_fetch_block_scalar
     def fetch_block_scalar(self, literal):
         self.remove_simple_key()
         self.simple_key_allowed = True
         self.insert_token(-1, self.scan_block_scalar(literal))
 
+    # scannerc.go: yaml_parser_fetch_flow_scalar
     def fetch_flow_scalar(self, single):
         self.save_simple_key()
         self.simple_key_allowed = False
         self.insert_token(-1, self.scan_flow_scalar(single))
 
+    # scannerc.go: yaml_parser_fetch_plain_scalar
     def fetch_plain_scalar(self):
         self.save_simple_key()
         self.simple_key_allowed = False
         self.insert_token(-1, self.scan_plain_scalar())
 
+    # scannerc.go: yaml_parser_scan_to_next_token
     def scan_to_next_token(self):
         scan_mark = self.mark()
         t = self.text
@@ -755,6 +824,7 @@ class _Scanner:
             else:
                 break
 
+    # scannerc.go: yaml_parser_scan_directive
     def scan_directive(self):
         start = self.mark()
         self.skip()
@@ -784,6 +854,7 @@ class _Scanner:
             self.skip_line()
         return tok
 
+    # scannerc.go: yaml_parser_scan_directive_name
     def scan_directive_name(self, start):
         self.cache(1)
         s = []
@@ -796,6 +867,7 @@ class _Scanner:
             self.scanner_error(start, "found unexpected non-alphabetical character")
         return "".join(s)
 
+    # scannerc.go: yaml_parser_scan_version_directive_value
     def scan_version_directive_value(self, start):
         self.cache(1)
         while self.ch() in " \t":
@@ -808,6 +880,7 @@ class _Scanner:
         minor = self.scan_version_directive_number(start)
         return major, minor
 
+    # scannerc.go: yaml_parser_scan_version_directive_number
     def scan_version_directive_number(self, start):
         self.cache(1)
         value = 0
@@ -823,6 +896,7 @@ class _Scanner:
             self.scanner_error(start, "did not find expected version number")
         return value
 
+    # scannerc.go: yaml_parser_scan_tag_directive_value
     def scan_tag_directive_value(self, start):
         self.cache(1)
         while self.ch() in " \t":
@@ -841,6 +915,7 @@ class _Scanner:
             self.scanner_error(start, "did not find expected whitespace or line break")
         return handle, prefix
 
+    # scannerc.go: yaml_parser_scan_anchor
     def scan_anchor(self, typ):
         s = []
         start = self.mark()
@@ -855,6 +930,7 @@ class _Scanner:
             self.scanner_error(start, "did not find expected alphabetic or numeric character")
         return _Tok(typ, start, end, "".join(s))
 
+    # scannerc.go: yaml_parser_scan_tag
     def scan_tag(self):
         start = self.mark()
         self.cache(2)
@@ -880,10 +956,12 @@ class _Scanner:
             self.scanner_error(start, "did not find expected whitespace or line break")
         return _Tok(_T_TAG, start, self.mark(), handle, suffix)
 
+    # scannerc.go: yaml_parser_set_scanner_tag_error
     def _tag_error(self, directive, start, problem):
         # yaml_parser_set_scanner_tag_error: the context text is not part of yaml.v3's messages.
         self.scanner_error(start, problem)
 
+    # scannerc.go: yaml_parser_scan_tag_handle
     def scan_tag_handle(self, directive, start):
         self.cache(1)
         if self.ch() != "!":
@@ -900,6 +978,7 @@ class _Scanner:
             self._tag_error(directive, start, "did not find expected '!'")
         return "".join(s)
 
+    # scannerc.go: yaml_parser_scan_tag_uri
     def scan_tag_uri(self, directive, head, start):
         # The URI is collected as bytes (escapes may produce any octets).
         s = bytearray()
@@ -919,6 +998,7 @@ class _Scanner:
             self._tag_error(directive, start, "did not find expected tag URI")
         return s.decode("utf-8", "surrogateescape")
 
+    # scannerc.go: yaml_parser_scan_uri_escapes
     def scan_uri_escapes(self, directive, start, s):
         w = 1024
         while w > 0:
@@ -938,6 +1018,7 @@ class _Scanner:
             self.skip()
             w -= 1
 
+    # scannerc.go: yaml_parser_scan_block_scalar
     def scan_block_scalar(self, literal):
         start = self.mark()
         self.skip()
@@ -1011,6 +1092,7 @@ class _Scanner:
             s.extend(trailing_breaks)
         return _Tok(_T_SCALAR, start, end[0], "".join(s), None, _S_LITERAL if literal else _S_FOLDED)
 
+    # scannerc.go: yaml_parser_scan_block_scalar_breaks
     def scan_block_scalar_breaks(self, indent, breaks, start, end):
         end[0] = self.mark()
         max_indent = 0
@@ -1035,6 +1117,7 @@ class _Scanner:
             if indent[0] < 1:
                 indent[0] = 1
 
+    # scannerc.go: yaml_parser_scan_flow_scalar
     def scan_flow_scalar(self, single):
         start = self.mark()
         self.skip()
@@ -1142,6 +1225,7 @@ class _Scanner:
         self.skip()
         return _Tok(_T_SCALAR, start, self.mark(), "".join(s), None, _S_SINGLE if single else _S_DOUBLE)
 
+    # scannerc.go: yaml_parser_scan_plain_scalar
     def scan_plain_scalar(self):
         s = []
         leading_break = []
@@ -1234,6 +1318,7 @@ class _Scanner:
             self.simple_key_allowed = True
         return _Tok(_T_SCALAR, start, end, "".join(s), None, _S_PLAIN)
 
+    # scannerc.go: yaml_parser_scan_line_comment
     def scan_line_comment(self, token_mark):
         if self.newlines > 0:
             return
@@ -1272,6 +1357,7 @@ class _Scanner:
         if text:
             self.comments.append(_Comment(0, token_mark[0], start_mark, 0, line="".join(text)))
 
+    # scannerc.go: yaml_parser_scan_comments
     def scan_comments(self, scan_mark):
         token = self.tokens[-1]
         if token.typ == _T_FLOW_ENTRY and len(self.tokens) > 1:
@@ -1386,6 +1472,7 @@ _EVENT_NAMES = ("none", "stream start", "stream end", "document start", "documen
  _P_END) = range(24)
 
 
+# yamlh.go: yaml_event_t
 class _Ev:
     __slots__ = ("typ", "start", "anchor", "tag", "value", "style", "flow")
 
@@ -1402,6 +1489,7 @@ class _Ev:
 _DEFAULT_TAG_DIRECTIVES = (("!", "!"), ("!!", "tag:yaml.org,2002:"))
 
 
+# parserc.go; yaml_parser_t (yamlh.go), parser half
 class _Parser(_Scanner):
     """yaml.v3's parser (parserc.go) on top of the scanner."""
 
@@ -1416,6 +1504,7 @@ class _Parser(_Scanner):
         self.comments_head = 0
         self.head_comment = ""
 
+    # parserc.go: peek_token, yaml_parser_unfold_comments (head comments only)
     def peek_token(self):
         if not self.token_available:
             self.fetch_more_tokens()
@@ -1433,9 +1522,11 @@ class _Parser(_Scanner):
             self.comments_head += 1
         return tok
 
+    # parserc.go: yaml_parser_set_event_comments
     def set_event_comments(self):
         self.head_comment = ""
 
+    # parserc.go: yaml_parser_split_stem_comment
     def split_stem_comment(self, stem_len):
         if stem_len == 0:
             return
@@ -1450,6 +1541,7 @@ class _Parser(_Scanner):
         else:
             self.head_comment = self.head_comment[stem_len + 1:]
 
+    # parserc.go: skip_token
     def skip_token(self):
         self.token_available = False
         self.tokens_parsed += 1
@@ -1461,6 +1553,7 @@ class _Parser(_Scanner):
             del self.tokens[:cut]
             self.head -= cut
 
+    # parserc.go: yaml_parser_set_parser_error, yaml_parser_set_parser_error_context
     def parser_error(self, problem, problem_mark, context_mark=None):
         self.error = _ERR_PARSER
         self.problem = problem
@@ -1469,6 +1562,7 @@ class _Parser(_Scanner):
             self.context_mark = context_mark
         raise _Stop
 
+    # parserc.go: yaml_parser_parse, yaml_parser_state_machine
     def parse(self):
         """yaml_parser_parse: the next event, None when yaml.v3 would produce no event."""
         if self.stream_end_produced or self.error != _ERR_NONE or self.state == _P_END:
@@ -1522,9 +1616,11 @@ class _Parser(_Scanner):
             return self.parse_flow_mapping_value(True)
         raise AssertionError("invalid parser state")
 
+    # parserc.go: the parser.states pop that ends many yaml_parser_parse_* functions
     def pop_state(self):
         self.state = self.states.pop()
 
+    # parserc.go: yaml_parser_parse_stream_start
     def parse_stream_start(self):
         tok = self.peek_token()
         if tok.typ != _T_STREAM_START:
@@ -1533,6 +1629,7 @@ class _Parser(_Scanner):
         self.skip_token()
         return _Ev(_E_STREAM_START, tok.start)
 
+    # parserc.go: yaml_parser_parse_document_start
     def parse_document_start(self, implicit):
         tok = self.peek_token()
         if not implicit:
@@ -1564,6 +1661,7 @@ class _Parser(_Scanner):
         self.skip_token()
         return _Ev(_E_STREAM_END, tok.start)
 
+    # parserc.go: yaml_parser_parse_document_content
     def parse_document_content(self):
         tok = self.peek_token()
         if tok.typ in (_T_VERSION_DIRECTIVE, _T_TAG_DIRECTIVE, _T_DOCUMENT_START, _T_DOCUMENT_END, _T_STREAM_END):
@@ -1571,6 +1669,7 @@ class _Parser(_Scanner):
             return self.empty_scalar(tok.start)
         return self.parse_node(True, False)
 
+    # parserc.go: yaml_parser_parse_document_end
     def parse_document_end(self):
         tok = self.peek_token()
         start = tok.start
@@ -1581,6 +1680,7 @@ class _Parser(_Scanner):
         self.set_event_comments()
         return _Ev(_E_DOCUMENT_END, start)
 
+    # parserc.go: yaml_parser_parse_node
     def parse_node(self, block, indentless_sequence):
         tok = self.peek_token()
         if tok.typ == _T_ALIAS:
@@ -1655,6 +1755,7 @@ class _Parser(_Scanner):
             return _Ev(_E_SCALAR, start, anchor, tag, "", _S_PLAIN)
         self.parser_error("did not find expected node content", tok.start, start)
 
+    # parserc.go: yaml_parser_parse_block_sequence_entry
     def parse_block_sequence_entry(self, first):
         if first:
             tok = self.peek_token()
@@ -1680,6 +1781,7 @@ class _Parser(_Scanner):
         context_mark = self.marks.pop()
         self.parser_error("did not find expected '-' indicator", tok.start, context_mark)
 
+    # parserc.go: yaml_parser_parse_indentless_sequence_entry
     def parse_indentless_sequence_entry(self):
         tok = self.peek_token()
         if tok.typ == _T_BLOCK_ENTRY:
@@ -1696,6 +1798,7 @@ class _Parser(_Scanner):
         self.pop_state()
         return _Ev(_E_SEQUENCE_END, tok.start)
 
+    # parserc.go: yaml_parser_parse_block_mapping_key
     def parse_block_mapping_key(self, first):
         if first:
             tok = self.peek_token()
@@ -1720,6 +1823,7 @@ class _Parser(_Scanner):
         context_mark = self.marks.pop()
         self.parser_error("did not find expected key", tok.start, context_mark)
 
+    # parserc.go: yaml_parser_parse_block_mapping_value
     def parse_block_mapping_value(self):
         tok = self.peek_token()
         if tok.typ == _T_VALUE:
@@ -1734,6 +1838,7 @@ class _Parser(_Scanner):
         self.state = _P_BLOCK_MAPPING_KEY
         return self.empty_scalar(tok.start)
 
+    # parserc.go: yaml_parser_parse_flow_sequence_entry
     def parse_flow_sequence_entry(self, first):
         if first:
             tok = self.peek_token()
@@ -1761,6 +1866,7 @@ class _Parser(_Scanner):
         self.skip_token()
         return _Ev(_E_SEQUENCE_END, tok.start)
 
+    # parserc.go: yaml_parser_parse_flow_sequence_entry_mapping_key
     def parse_flow_sequence_entry_mapping_key(self):
         tok = self.peek_token()
         if tok.typ not in (_T_VALUE, _T_FLOW_ENTRY, _T_FLOW_SEQUENCE_END):
@@ -1771,6 +1877,7 @@ class _Parser(_Scanner):
         self.state = _P_FLOW_SEQUENCE_ENTRY_MAPPING_VALUE
         return self.empty_scalar(mark)
 
+    # parserc.go: yaml_parser_parse_flow_sequence_entry_mapping_value
     def parse_flow_sequence_entry_mapping_value(self):
         tok = self.peek_token()
         if tok.typ == _T_VALUE:
@@ -1783,11 +1890,13 @@ class _Parser(_Scanner):
         self.state = _P_FLOW_SEQUENCE_ENTRY_MAPPING_END
         return self.empty_scalar(tok.start)
 
+    # parserc.go: yaml_parser_parse_flow_sequence_entry_mapping_end
     def parse_flow_sequence_entry_mapping_end(self):
         tok = self.peek_token()
         self.state = _P_FLOW_SEQUENCE_ENTRY
         return _Ev(_E_MAPPING_END, tok.start)
 
+    # parserc.go: yaml_parser_parse_flow_mapping_key
     def parse_flow_mapping_key(self, first):
         if first:
             tok = self.peek_token()
@@ -1819,6 +1928,7 @@ class _Parser(_Scanner):
         self.skip_token()
         return _Ev(_E_MAPPING_END, tok.start)
 
+    # parserc.go: yaml_parser_parse_flow_mapping_value
     def parse_flow_mapping_value(self, empty):
         tok = self.peek_token()
         if empty:
@@ -1833,9 +1943,11 @@ class _Parser(_Scanner):
         self.state = _P_FLOW_MAPPING_KEY
         return self.empty_scalar(tok.start)
 
+    # parserc.go: yaml_parser_process_empty_scalar
     def empty_scalar(self, mark):
         return _Ev(_E_SCALAR, mark, None, "", "", _S_PLAIN)
 
+    # parserc.go: yaml_parser_process_directives
     def process_directives(self):
         version_seen = False
         tok = self.peek_token()
@@ -1853,6 +1965,7 @@ class _Parser(_Scanner):
         for handle, prefix in _DEFAULT_TAG_DIRECTIVES:
             self.append_tag_directive(handle, prefix, True, tok.start)
 
+    # parserc.go: yaml_parser_append_tag_directive
     def append_tag_directive(self, handle, prefix, allow_duplicates, mark):
         for h, _ in self.tag_directives:
             if h == handle:
@@ -1862,6 +1975,7 @@ class _Parser(_Scanner):
         self.tag_directives.append((handle, prefix))
 
 
+# decode.go: parser (newParser)
 class _Composer:
     """yaml.v3's decode.go parser: turns the event stream of the first document into YNodes."""
 
@@ -1870,6 +1984,7 @@ class _Composer:
         self.event = None
         self.anchors = {}
 
+    # decode.go: parser.fail
     def fail(self):
         p = self.p
         line = 0
@@ -1885,12 +2000,14 @@ class _Composer:
         msg = p.problem or "unknown problem parsing YAML content"
         raise YAMLError("yaml: " + where + msg) from None
 
+    # decode.go: the yaml_parser_parse calls of parser.peek and parser.expect
     def _parse_event(self):
         try:
             return self.p.parse()
         except _Stop:
             self.fail()
 
+    # decode.go: parser.peek
     def peek(self):
         if self.event is None:
             self.event = self._parse_event()
@@ -1899,6 +2016,7 @@ class _Composer:
         ev = self.event
         return ev.typ if ev is not None else _E_NONE
 
+    # decode.go: parser.expect
     def expect(self, typ):
         if self.event is None:
             self.event = self._parse_event()
@@ -1911,6 +2029,7 @@ class _Composer:
             self.fail()
         self.event = None
 
+    # decode.go: parser.init, parser.parse, parser.document (the first document only)
     def document(self):
         """The first document's root node, or None when the stream has no document."""
         self.expect(_E_STREAM_START)
@@ -1925,6 +2044,7 @@ class _Composer:
         self.expect(_E_DOCUMENT_END)
         return root
 
+    # decode.go: parser.parse, parser.node, parser.scalar, parser.alias, parser.sequence, parser.mapping, parser.anchor
     def node(self):
         # Iterative version of parser.parse() (documents nest up to 10000 levels).
         stack = []  # (node, pending key or _NOKEY)
@@ -1984,6 +2104,7 @@ class _Composer:
                 parent.value.append((top[1], n))
                 top[1] = None
 
+    # decode.go: the panics of parser.parse
     def _bad_event(self, typ):
         if typ == _E_DOCUMENT_START:
             # parse() on a DOCUMENT-START event inside a document cannot happen with yaml.v3's parser.
@@ -2006,6 +2127,7 @@ _STYLE_FLAGS = {_S_ANY: 0, _S_PLAIN: 0, _S_SINGLE: STYLE_SINGLE, _S_DOUBLE: STYL
                 _S_LITERAL: STYLE_LITERAL, _S_FOLDED: STYLE_FOLDED}
 
 
+# yaml.go: Node
 class YNode:
     """One yaml.v3 ``yaml.Node`` of the first document (document node left out).
 
@@ -2051,12 +2173,14 @@ class YNode:
 _LONG_PREFIX = "tag:yaml.org,2002:"
 
 
+# resolve.go: shortTag
 def _short_tag(tag):
     if tag.startswith(_LONG_PREFIX):
         return "!!" + tag[len(_LONG_PREFIX):]
     return tag
 
 
+# decode.go: parser.scalar, parser.node
 def _scalar_node(value, tag, node_style, line, column):
     # parser.scalar() + parser.node() of decode.go.
     if node_style == 0:
@@ -2105,11 +2229,13 @@ _MIN_INT64 = -(1 << 63)
 _MAX_UINT64 = (1 << 64) - 1
 
 
+# resolve.go: resolve (the uint64 results)
 class GoUint64(int):
     """A value yaml.v3 resolves to Go's uint64 (integers above math.MaxInt64)."""
     __slots__ = ()
 
 
+# resolve.go: resolve (the !!timestamp results)
 class _Time:
     """A resolved !!timestamp (Go time.Time); ``value`` is a datetime (or None beyond Python's range)."""
     __slots__ = ("value", "text")
@@ -2122,6 +2248,7 @@ class _Time:
 _DIGIT_VAL = {c: i for i, c in enumerate("0123456789abcdefghijklmnopqrstuvwxyz")}
 
 
+# strconv: ParseUint (Go 1.27 internal/strconv/atoi.go)
 def _go_parse_uint(s, base):
     """strconv.ParseUint(s, base, 64) on a string without underscores; None on error."""
     if not s:
@@ -2149,6 +2276,7 @@ def _go_parse_uint(s, base):
     return n
 
 
+# strconv: ParseInt (Go 1.27 internal/strconv/atoi.go)
 def _go_parse_int(s, base):
     """strconv.ParseInt(s, base, 64); None on error."""
     if not s:
@@ -2169,6 +2297,7 @@ def _go_parse_int(s, base):
     return -un if neg else un
 
 
+# strconv: underscoreOK (Go 1.27 internal/strconv/atoi.go)
 def _underscore_ok(s):
     saw = "^"
     i = 0
@@ -2198,6 +2327,7 @@ def _underscore_ok(s):
 _DOT_FLOAT = re.compile(r"\.[0-9_]*(?:[eE][-+]?[0-9][0-9_]*)?\Z")
 
 
+# strconv: ParseFloat (Go 1.27 internal/strconv/atof.go), for resolve.go's '.' hint
 def _go_parse_float_dot(s):
     """strconv.ParseFloat(s, 64) for s starting with '.'; None on error."""
     if not _DOT_FLOAT.match(s):
@@ -2216,12 +2346,14 @@ def _go_parse_float_dot(s):
     return f
 
 
+# time: daysIn (src/time/time.go)
 def _days_in(month, year):
     if month == 2:
         return 29 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 28
     return (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
 
 
+# time: getnum (src/time/format.go)
 def _getnum(s, fixed):
     if not s or not ("0" <= s[0] <= "9"):
         return None, s
@@ -2232,6 +2364,7 @@ def _getnum(s, fixed):
     return (ord(s[0]) - 48) * 10 + ord(s[1]) - 48, s[2:]
 
 
+# time: Parse, parse (src/time/format.go) for the layouts of allowedTimestampFormats
 def _time_parse(layout_kind, v):
     """time.Parse for yaml.v3's four timestamp layouts; a datetime-ish tuple or None.
 
@@ -2318,6 +2451,7 @@ def _time_parse(layout_kind, v):
     return (year, month, day, hour, minute, sec, nsec, offset)
 
 
+# resolve.go: parseTimestamp, allowedTimestampFormats
 def _parse_timestamp(s):
     i = 0
     while i < len(s) and "0" <= s[i] <= "9":
@@ -2339,6 +2473,7 @@ class GoTime(datetime.datetime):
     go_zone = "UTC"
 
 
+# time: Date (src/time/time.go), for parseTimestamp's result
 def _make_time(parts, text):
     year, month, day, hour, minute, sec, nsec, offset = parts
     try:
@@ -2365,6 +2500,7 @@ def _make_time(parts, text):
 _RESOLVE_CACHE = {}
 
 
+# resolve.go: resolve (memoised)
 def _resolve_core(tag, s):
     """resolve() without the final tag check: (rtag, value) (memoised for short values)."""
     key = (tag, s)
@@ -2378,6 +2514,7 @@ def _resolve_core(tag, s):
     return r
 
 
+# resolve.go: resolve (the hint switch)
 def _resolve_uncached(tag, s):
     hint = _HINT.get(s[0], "") if s else "N"
     if hint and tag != "!!str" and tag != "!!binary":
@@ -2432,6 +2569,7 @@ def _resolve_uncached(tag, s):
     return "!!str", s
 
 
+# resolve.go: resolvableTag, resolve (the final tag check)
 def _resolve(tag, s):
     """yaml.v3 resolve(tag, in): (rtag, value). Raises YAMLError for impossible explicit tags."""
     tag = _short_tag(tag)
@@ -2448,6 +2586,7 @@ def _resolve(tag, s):
 _STR_FIRST = frozenset(_HINT)
 
 
+# resolve.go: resolve("", s) as decode.go's parser.node uses it for untagged plain scalars
 def _plain_tag(s):
     """The tag yaml.v3 gives an untagged plain scalar."""
     if s and s[0] not in _STR_FIRST:
@@ -2680,6 +2819,7 @@ def parse(data: bytes):
 # Decoding (decode.go's decoder)
 # ---------------------------------------------------------------------------
 
+# Go runtime panics that yaml.v3 does not recover from
 class GoPanic(YAMLError):
     """Where yaml.v3 (and so Butane) would crash with a Go runtime panic instead of returning."""
 
@@ -2687,6 +2827,7 @@ class GoPanic(YAMLError):
 _UNSET = object()  # destination left untouched
 _NIL = object()  # destination set to nil (pointer, slice, map, interface)
 
+# decode.go: decoder.mapping (generalMapType)
 class GoAnyMap(dict):
     """An interface{} map whose keys are not all strings (Go's map[interface{}]interface{})."""
     __slots__ = ()
@@ -2701,6 +2842,7 @@ _FALSE_WORDS = frozenset(("n", "N", "no", "No", "NO", "off", "Off", "OFF"))
 _TWO63 = float(1 << 63)
 
 
+# yaml.go: getStructInfo (here: the fields of a GoType)
 def _fields(t):
     f = _FIELDS.get(t)
     if f is None:
@@ -2708,6 +2850,7 @@ def _fields(t):
     return f
 
 
+# reflect.Zero
 def _zero(t):
     k = t.kind
     if k == STRUCT:
@@ -2728,6 +2871,7 @@ def _float_to_int(f):
     return int(f)
 
 
+# fmt/format.go: fmtQ (strconv.Quote), what %#v prints for a string
 def _go_quote(s):
     """strconv.Quote (what %#v prints for a string)."""
     out = ['"']
@@ -2770,6 +2914,7 @@ def _go_quote(s):
 _GO_ESC = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
 
 
+# unicode/graphic.go: IsPrint
 def _go_printable(ch):
     # unicode.IsPrint: letters, marks, numbers, punctuation, symbols and U+0020.
     if ch == " ":
@@ -2778,6 +2923,7 @@ def _go_printable(ch):
     return cat[0] in "LMNPS"
 
 
+# fmt/print.go: printValue (%#v), for decode.go's %#v messages
 def _go_repr(v):
     """fmt's %#v for the values a yaml.v3 interface{} can hold (best effort)."""
     if v is None:
@@ -2807,6 +2953,7 @@ def _go_repr(v):
     return repr(v)
 
 
+# fmt/format.go: fmtFloat (%#v of a float64)
 def _go_float(f):
     if f != f:
         return "NaN"
@@ -2827,6 +2974,7 @@ def _go_float(f):
     return r
 
 
+# runtime/alg.go: map keys of interface type (and their hash panics)
 def _gokey(v):
     """A hashable stand-in for a Go interface{} value used as a map key (typed like Go)."""
     if v is None:
@@ -2853,6 +3001,7 @@ def _gokey(v):
     return ("other", repr(v))
 
 
+# encoding/base64: StdEncoding.DecodeString (decode.go: decoder.scalar, !!binary)
 def _b64decode(s):
     """encoding/base64 StdEncoding.DecodeString (ignores \\r and \\n); None when invalid."""
     s = s.replace("\r", "").replace("\n", "")
@@ -2869,12 +3018,14 @@ def _b64decode(s):
 _B64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z")
 
 
+# decode.go: decoder.scalar into interface{}
 def _any_value(r):
     if type(r) is _Time:
         return r.value if r.value is not None else r.text
     return r
 
 
+# decode.go: decoder (newDecoder)
 class _Decoder:
     def __init__(self):
         self.terrors = []
@@ -2884,9 +3035,11 @@ class _Decoder:
         self.active = set()
         self.merged = None
 
+    # yaml.go: failf
     def fail(self, msg):
         raise YAMLError("yaml: " + msg)
 
+    # decode.go: allowedAliasRatio and the aliasing check of decoder.unmarshal
     def _excessive(self):
         dc = self.decode_count
         ac = self.alias_count
@@ -2901,6 +3054,7 @@ class _Decoder:
         if ac / dc > allowed:
             self.fail("document contains excessive aliasing")
 
+    # decode.go: decoder.unmarshal, decoder.prepare (pointers)
     def unmarshal(self, n, t, cur):
         self.decode_count += 1
         if self.alias_depth > 0:
@@ -2921,6 +3075,7 @@ class _Decoder:
             return good, v
         return self._dispatch(n, kind, t, cur)
 
+    # decode.go: the kind switch of decoder.unmarshal
     def _dispatch(self, n, kind, t, cur):
         if kind == SCALAR:
             return self.scalar(n, t)
@@ -2928,6 +3083,7 @@ class _Decoder:
             return self.mapping(n, t, cur)
         return self.sequence(n, t)
 
+    # decode.go: decoder.alias
     def alias(self, n, t, cur):
         if n in self.active:
             self.fail("anchor '%s' value contains itself" % n.value)
@@ -2938,6 +3094,7 @@ class _Decoder:
         self.active.discard(n)
         return res
 
+    # decode.go: decoder.terror
     def terror(self, n, tag, t):
         if n.tag:
             tag = n.tag
@@ -2952,11 +3109,13 @@ class _Decoder:
             disp = ""
         self.terrors.append("line %d: cannot unmarshal %s%s into %s" % (n.line, _short_tag(tag), disp, t.name))
 
+    # decode.go: decoder.null
     def null(self, t):
         if t.kind in (ANY, PTR, MAP, SLICE):
             return True, _NIL
         return False, _UNSET
 
+    # decode.go: decoder.scalar
     def scalar(self, n, t):
         tag = n.tag
         value = n.value
@@ -2997,6 +3156,7 @@ class _Decoder:
         self.terror(n, tag, t)
         return False, _UNSET
 
+    # decode.go: decoder.sequence
     def sequence(self, n, t):
         k = t.kind
         if k == SLICE:
@@ -3017,6 +3177,7 @@ class _Decoder:
                 out.append(v)
         return True, out
 
+    # decode.go: the duplicate-key check of decoder.mapping
     def _check_dups(self, n):
         items = n.value
         if len(items) < 2:
@@ -3044,6 +3205,7 @@ class _Decoder:
                                         % (nj.line, _go_quote(key[1]), k.line))
         return False
 
+    # decode.go: decoder.mapping
     def mapping(self, n, t, cur):
         if not self._check_dups(n):
             return False, _UNSET
@@ -3060,6 +3222,7 @@ class _Decoder:
         self.terror(n, "!!map", t)
         return False, _UNSET
 
+    # decode.go: decoder.mapping (into a map or interface{})
     def mapping_map(self, n, t, cur, key_t, et, can_be_new):
         merged = self.merged
         self.merged = None
@@ -3100,6 +3263,7 @@ class _Decoder:
             self.merge(n, merge_node, t, out)
         return True, out
 
+    # decode.go: decoder.mappingStruct
     def mapping_struct(self, n, t, cur):
         out = cur if isinstance(cur, dict) else {}
         fields = _fields(t)
@@ -3157,6 +3321,7 @@ class _Decoder:
             self.merge(n, merge_node, t, out)
         return True, out
 
+    # decode.go: decoder.merge
     def merge(self, parent, mn, t, out):
         merged = self.merged
         if merged is None:
@@ -3185,10 +3350,12 @@ class _Decoder:
         self.merged = merged
 
 
+# decode.go: isMerge
 def _is_merge(n):
     return n.kind == SCALAR and n.value == "<<" and n.tag == "!!merge"
 
 
+# yaml.go: unmarshal (handleErr, TypeError.Error); decode.go: decoder.unmarshal of the document
 def decode(node, t: GoType):
     """yaml.v3's decoding of ``node`` (from parse) into a Go value of type ``t``.
 
@@ -3237,6 +3404,7 @@ def decode(node, t: GoType):
 _COMMON_FIELDS = GoType(STRUCT, "config.commonFields", None, (("version", STRING_T), ("variant", STRING_T)))
 
 
+# Butane config/config.go: commonFields, yaml.Unmarshal
 def stub_decode(data: bytes) -> tuple:
     """Butane's first step: yaml.Unmarshal(data, &commonFields{Version, Variant}).
 
@@ -3246,11 +3414,13 @@ def stub_decode(data: bytes) -> tuple:
     return v.get("version", ""), v.get("variant", "")
 
 
+# yaml.go: Unmarshal
 def unmarshal(data: bytes, t: GoType):
     """yaml.Unmarshal(data, &v): parse + decode (empty documents leave v untouched)."""
     return decode(parse(data), t)
 
 
+# yaml.go: Decoder.Decode (as Butane's config/util/util.go unmarshal calls it)
 def decoder_decode(data: bytes, t: GoType):
     """yaml.NewDecoder(bytes.NewReader(data)).Decode(&v): like unmarshal, but a stream
     without a document is the error io.EOF, whose text is "EOF" (no "yaml: " prefix)."""

@@ -6,6 +6,19 @@ what ``json.Unmarshal`` gives: dicts with string keys, lists, strings, numbers (
 in Go), booleans and None. This module follows yaml.v3's encoder and emitter rules for
 those values: the scalar style each string gets (plain, single-quoted, double-quoted or
 literal block), the escapes, the indentation, and the key order of its natural sort.
+
+Go source: Butane v0.29.0 ``config/util/util.go``: ``TranslateBytesYAML`` (the JSON round trip,
+``yaml.NewEncoder``, ``SetIndent(2)``); gopkg.in/yaml.v3 v3.0.1 as vendored there:
+
+- ``encode.go``: ``encoder.marshal``, ``mapv``, ``slicev``, ``stringv`` (with ``isBase60Float``
+  and ``isOldBool``), ``floatv``, ``boolv``, ``nilv`` → :meth:`_Emitter.node`,
+  :func:`_wanted_style`, :func:`_go_float`;
+- ``sorter.go``: ``keyList.Less`` → :func:`_key_less`;
+- ``emitterc.go``: the block-collection and scalar parts of the emitter
+  (``yaml_emitter_emit_block_mapping_key``, ``yaml_emitter_emit_block_sequence_item``,
+  ``yaml_emitter_check_simple_key``, ``yaml_emitter_select_scalar_style``,
+  ``yaml_emitter_analyze_scalar``, ``yaml_emitter_write_*``), one :class:`_Emitter` method
+  per Go function it condenses. Events are not built: the emitter runs straight off the value.
 """
 
 from __future__ import annotations
@@ -57,6 +70,7 @@ _BREAK_SPLIT = re.compile("([\r\n\x85\u2028\u2029])")
 _SINGLE_TOKEN = re.compile("[\r\n\x85\u2028\u2029]|[^\r\n\x85\u2028\u2029 ]+| +")
 
 
+# emitterc.go: yaml_emitter_analyze_scalar
 class _Scalar:
     """What yaml.v3's analyze_scalar learns about a value."""
 
@@ -83,6 +97,7 @@ class _Scalar:
         self.block = not (trailing_space or space_break or special)
 
 
+# encode.go: encoder.stringv, isBase60Float, isOldBool
 def _wanted_style(s: str) -> int:
     """The style yaml.v3's encoder asks for a string (the emitter may overrule it)."""
     if "\n" in s:
@@ -92,6 +107,7 @@ def _wanted_style(s: str) -> int:
     return _DOUBLE
 
 
+# encode.go: encoder.floatv → strconv.FormatFloat(f, 'g', -1, 64)
 def _go_float(f: float) -> str:
     """strconv.FormatFloat(f, 'g', -1, 64): shortest digits; exponent form below 1e-4 and from 1e6."""
     if math.isnan(f):
@@ -117,6 +133,7 @@ def _go_float(f: float) -> str:
     return sign + digits[:point] + "." + digits[point:]
 
 
+# sorter.go: keyList.Less
 def _key_less(a: str, b: str) -> bool:
     """yaml.v3's keyList.Less for two strings: letters by code point, digit runs by value."""
     digits = False
@@ -169,6 +186,7 @@ def _sorted_keys(keys: list[str]) -> list[str]:
     return sorted(keys, key=_KEY)
 
 
+# emitterc.go: yaml_emitter_t and the functions below
 class _Emitter:
     """The parts of yaml.v3's emitter that block mappings, block sequences and scalars use.
 
@@ -186,15 +204,18 @@ class _Emitter:
 
     # -- writing
 
+    # emitterc.go: put, write
     def put(self, text: str) -> None:
         self.out.append(text)
         self.column += len(text)
 
+    # emitterc.go: put_break
     def put_break(self) -> None:
         self.out.append("\n")
         self.column = 0
         self.indention = True
 
+    # emitterc.go: write_break
     def write_break(self, c: str) -> None:
         # A break other than LF is copied as it is, and counts as a new line.
         if c == "\n":
@@ -204,6 +225,7 @@ class _Emitter:
             self.column = 0
             self.indention = True
 
+    # emitterc.go: yaml_emitter_write_indent
     def write_indent(self) -> None:
         indent = max(self.indent, 0)
         if not self.indention or self.column > indent or (self.column == indent and not self.whitespace):
@@ -212,6 +234,7 @@ class _Emitter:
             self.put(" " * (indent - self.column))
         self.whitespace = True
 
+    # emitterc.go: yaml_emitter_write_indicator
     def indicator(self, text: str, need_ws: bool, is_ws: bool, is_indention: bool) -> None:
         if need_ws and not self.whitespace:
             self.put(" ")
@@ -219,6 +242,7 @@ class _Emitter:
         self.whitespace = is_ws
         self.indention = self.indention and is_indention
 
+    # emitterc.go: yaml_emitter_increase_indent
     def increase_indent(self, flow: bool, in_item: bool) -> None:
         self.indents.append(self.indent)
         if self.indent < 0:
@@ -230,6 +254,9 @@ class _Emitter:
 
     # -- nodes
 
+    # encode.go: encoder.marshal (mapv, slicev, stringv, floatv, boolv, nilv); emitterc.go:
+    # yaml_emitter_emit_block_mapping_key/_value, yaml_emitter_emit_block_sequence_item,
+    # yaml_emitter_check_simple_key, yaml_emitter_check_empty_mapping/_sequence
     def node(self, v: Any, in_item: bool, simple_key: bool = False) -> None:
         """``in_item``: ``v`` is a block sequence item (yaml.v3 indents those differently)."""
         if isinstance(v, dict):
@@ -274,6 +301,8 @@ class _Emitter:
             s = _clean(v)
             self.scalar(s, _wanted_style(s), in_item, simple_key)
 
+    # emitterc.go: yaml_emitter_emit_scalar, yaml_emitter_select_scalar_style,
+    # yaml_emitter_process_scalar, yaml_emitter_write_plain_scalar
     def scalar(self, s: str, style: int, in_item: bool, simple_key: bool, info: _Scalar | None = None) -> None:
         info = info or _Scalar(s)
         # yaml_emitter_select_scalar_style
@@ -301,6 +330,7 @@ class _Emitter:
             self.literal(s)
         self.indent = self.indents.pop()
 
+    # emitterc.go: yaml_emitter_write_single_quoted_scalar
     def single_quoted(self, s: str) -> None:
         self.indicator("'", True, False, False)
         breaks = False
@@ -322,6 +352,7 @@ class _Emitter:
         self.indicator("'", False, False, False)
         self.whitespace = self.indention = False
 
+    # emitterc.go: yaml_emitter_write_double_quoted_scalar
     def double_quoted(self, s: str) -> None:
         self.indicator('"', True, False, False)
         # yaml.v3 tests for a byte order mark at the start of the value, not at each
@@ -336,6 +367,7 @@ class _Emitter:
         self.indicator('"', False, False, False)
         self.whitespace = self.indention = False
 
+    # emitterc.go: yaml_emitter_write_block_scalar_hints, yaml_emitter_write_literal_scalar
     def literal(self, s: str) -> None:
         self.indicator("|", True, False, False)
         if s[0] == " " or s[0] in _BREAKS:
@@ -364,6 +396,7 @@ class _Emitter:
         self.indention = not parts[-1]
 
 
+# emitterc.go: the escapes of yaml_emitter_write_double_quoted_scalar
 def _escape(c: str) -> str:
     esc = _ESCAPES.get(c)
     if esc is None:
@@ -372,5 +405,6 @@ def _escape(c: str) -> str:
     return "\\" + esc
 
 
+# encoding/json Marshal (Butane's JSON round trip): each invalid UTF-8 byte becomes U+FFFD
 def _clean(s: str) -> str:
     return _SURROGATES.sub("\ufffd", s) if _SURROGATES.search(s) else s
