@@ -17,6 +17,10 @@ Inputs are stored in one of three forms:
 Expected gzip streams are stored in full (``gzip_b64``) when small, else as
 ``gzip_len`` + ``gzip_sha256``; data URLs likewise (``uri`` or ``uri_len`` +
 ``uri_sha256``).
+
+Every test that compresses runs with both compressors (the ``backend`` fixture): the C
+extension ``butane_py._go._flate`` (skipped when it is not built, or when
+``BUTANE_PY_PURE_FLATE`` asks for the pure-Python one) and the pure-Python port.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import zlib
 from pathlib import Path
 from typing import Any
@@ -34,6 +39,26 @@ from butane_py._go import dataurl, flate
 from butane_py.butane import _dataurl
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "go" / "flate"
+
+try:
+    from butane_py._go._flate import deflate as C_DEFLATE
+except ImportError:
+    C_DEFLATE = None
+PURE_REQUESTED = os.environ.get("BUTANE_PY_PURE_FLATE", "") not in ("", "0")
+
+
+@pytest.fixture(params=["c", "python"])
+def backend(request, monkeypatch) -> str:
+    """Run the test with go_deflate/go_gzip on the C port, then on the pure-Python one."""
+    if request.param == "c":
+        if PURE_REQUESTED:
+            pytest.skip("BUTANE_PY_PURE_FLATE is set: pure-Python compressor only")
+        if C_DEFLATE is None:
+            pytest.skip("the C extension butane_py._go._flate is not built")
+        monkeypatch.setattr(flate, "_deflate", C_DEFLATE)
+    else:
+        monkeypatch.setattr(flate, "_deflate", flate._deflate_python)
+    return request.param
 
 _M64 = (1 << 64) - 1
 
@@ -189,7 +214,7 @@ def _check_gzip(case: dict[str, Any], got: bytes) -> None:
 
 
 @pytest.mark.parametrize("case", _load("gzip.json"))
-def test_go_gzip(case: dict[str, Any]) -> None:
+def test_go_gzip(case: dict[str, Any], backend: str) -> None:
     data = case_input(case)
     assert len(data) == case["input_len"]
     got = flate.go_gzip(data)
@@ -198,7 +223,7 @@ def test_go_gzip(case: dict[str, Any]) -> None:
     assert zlib.decompress(got, 31) == data
 
 
-def test_go_gzip_header_and_trailer() -> None:
+def test_go_gzip_header_and_trailer(backend: str) -> None:
     got = flate.go_gzip(b"")
     # magic, CM=8, FLG=0, MTIME=0, XFL=2 (BestCompression), OS=255
     assert got[:10] == bytes.fromhex("1f8b08000000000002ff")
@@ -210,7 +235,7 @@ def test_go_gzip_header_and_trailer() -> None:
     assert got[-4:] == len(data).to_bytes(4, "little")
 
 
-def test_go_deflate_is_gzip_body() -> None:
+def test_go_deflate_is_gzip_body(backend: str) -> None:
     data = b"storage:\n  files:\n    - path: /etc/motd\n" * 40
     assert flate.go_gzip(data)[10:-8] == flate.go_deflate(data)
 
@@ -239,7 +264,7 @@ def _check_url(case: dict[str, Any], got: tuple[str, str | None]) -> None:
 
 
 @pytest.mark.parametrize("case", _load("data_url.json"))
-def test_make_data_url(case: dict[str, Any]) -> None:
+def test_make_data_url(case: dict[str, Any], backend: str) -> None:
     data = case_input(case)
     got = _dataurl.make_data_url(data, case["current_compression"], case["allow_compression"])
     _check_url(case, got)
@@ -247,7 +272,8 @@ def test_make_data_url(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", [c for c in _load("data_url.json")
                                   if c.values[0]["input_len"] <= 4096])
-def test_make_data_url_skip_rule_is_transparent(case: dict[str, Any], monkeypatch) -> None:
+def test_make_data_url_skip_rule_is_transparent(case: dict[str, Any], monkeypatch,
+                                                  backend: str) -> None:
     """The lower-bound shortcut must never change the result: with it
     disabled (gzip always computed) the same URL comes out."""
     monkeypatch.setattr(_dataurl, "gzip_may_win", lambda data, opaque_len: True)
@@ -262,7 +288,7 @@ def test_make_data_url_skip_rule_is_transparent(case: dict[str, Any], monkeypatc
 
 
 @pytest.mark.parametrize("case", _load("corpus.json"))
-def test_corpus(case: dict[str, Any]) -> None:
+def test_corpus(case: dict[str, Any], backend: str) -> None:
     data = case_input(case)
     _check_gzip(case, flate.go_gzip(data))
     _check_url(case, _dataurl.make_data_url(data, None, True))
@@ -270,7 +296,7 @@ def test_corpus(case: dict[str, Any]) -> None:
         assert flate._deflate_lower_bound(data) <= len(flate.go_deflate(data))
 
 
-def test_make_data_url_semantics() -> None:
+def test_make_data_url_semantics(backend: str) -> None:
     # No compression requested by the user: compression is "" (not nil).
     assert _dataurl.make_data_url(b"hello world\n", None, True) == ("data:,hello%20world%0A", "")
     assert _dataurl.make_data_url(b"hello world\n", "", True) == ("data:,hello%20world%0A", "")
@@ -296,7 +322,7 @@ def test_make_data_url_semantics() -> None:
 
 @pytest.mark.parametrize("case", [c for c in _load("gzip.json")
                                   if c.values[0]["input_len"] <= flate._BOUND_MAX])
-def test_deflate_lower_bound_is_sound(case: dict[str, Any]) -> None:
+def test_deflate_lower_bound_is_sound(case: dict[str, Any], backend: str) -> None:
     data = case_input(case)
     bound = flate._deflate_lower_bound(data)
     actual = len(flate.go_deflate(data))

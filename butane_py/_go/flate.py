@@ -1,24 +1,40 @@
-"""Byte-exact reproduction of how Butane turns file contents into a ``data:`` URL.
+"""Go 1.27's ``compress/gzip`` + ``compress/flate`` at ``BestCompression``, byte for byte.
 
-Butane (``base/util/url.go``, ``MakeDataURL``) picks the shortest of three
-encodings: URL-escaped text, base64, and base64 of a gzip stream written by
-Go's ``compress/gzip`` at ``BestCompression``.  Both the gzip bytes and the
-decision whether gzip wins depend on the exact output of Go's
-``compress/flate`` level-9 compressor (the Go 1.27 implementation: lazy
-matching over hash chains, a Huffman-cost estimate for match gains, literal
-skipping, block splitting every 32768 tokens and a bit writer that chooses
-between stored, fixed and dynamic blocks and may carry a Huffman table over
-to the next block).  This module re-implements that compressor so that
-:func:`go_gzip` returns the very same bytes.
+Butane's ``MakeDataURL`` (``butane_py/butane/_dataurl.py``) picks the shortest of URL-escaped
+text, base64 and base64 of a gzip stream written by Go's ``compress/gzip`` at level 9, so it
+needs Go's exact bytes.  No other compressor gives them (zlib, zlib-ng, isal, libdeflate,
+zopfli were tried); this module reproduces the Go 1.27 implementation: lazy matching over hash
+chains with a Huffman-cost estimate of a match's gain, literal skipping, blocks of 32768 tokens,
+and a bit writer that picks a stored, fixed or dynamic block and may carry a Huffman table over
+to the next block.
 
-Public functions:
+Two implementations, same bytes:
 
-* :func:`go_gzip` -- the bytes of ``gzip.NewWriterLevel(w, 9)`` + ``Write`` +
-  ``Close``; :func:`go_deflate` -- the raw DEFLATE stream inside.
-* :func:`data_url_escape` -- ``dataurl.Escape``.
-* :func:`make_data_url` -- ``MakeDataURL``'s ``(uri, compression)`` result.
+* ``butane_py/_go/_flate.c`` (module ``_flate``), a direct port of Go's code and data structures
+  (``hashHead``/``hashPrev`` and all), built at install time when a C compiler is present;
+* the pure-Python port below, used when the extension is missing or ``BUTANE_PY_PURE_FLATE=1``
+  is set in the environment, and the tests' oracle for the C port.
 
-The implementation keeps Go's observable behaviour, not its data structures:
+:data:`BACKEND` says which one :func:`go_deflate` and :func:`go_gzip` use (``"c"`` or
+``"python"``).
+
+Sections, and the Go files they follow (``GOROOT/src/compress/``; callees come first, so the
+files appear bottom-up):
+
+* constants and code tables: ``flate/deflate.go``, ``flate/token.go``,
+  ``flate/huffman_bit_writer.go``;
+* Huffman code construction: ``flate/huffman_code.go`` (``generate``, ``bitCounts``,
+  ``assignEncodingAndSize``);
+* float32 emulation for ``tokens.EstimatedBits``: ``flate/token.go``;
+* the bit writer: ``flate/huffman_bit_writer.go`` (``writeBlockDynamic`` and what it calls);
+* the level-9 compressor: ``flate/deflate.go`` (``fillDeflate``, ``deflateLazy``,
+  ``findMatch``, ``tryBetterMatchAtEnd``, ``skipLiterals``);
+* :func:`go_gzip`: ``gzip/gzip.go`` (header with XFL=2 and OS=255, CRC-32 and size trailer);
+* :func:`gzip_may_win`: not Go's; a provable bound that lets ``MakeDataURL`` skip compressing
+  when gzip cannot win.
+
+The Python port keeps Go's observable behaviour, not its data structures (the C port keeps
+both):
 
 * Go's hash chains become per-hash sorted lists of positions (Go inserts
   every position exactly once, in increasing order, so the chain seen from
@@ -33,15 +49,12 @@ The implementation keeps Go's observable behaviour, not its data structures:
 * Inputs where no 4-gram recurs within 32 KiB except at a few positions
   (compressed or random data) run in "sparse" mode without any chain index:
   findMatch provably finds nothing elsewhere.
-
-:func:`make_data_url` avoids running the compressor when a provable lower
-bound on Go's output size already shows that gzip cannot win (see
-:func:`_deflate_lower_bound` and :func:`_gzip_may_win`).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import struct
 import zlib
 from bisect import bisect_left, bisect_right
@@ -49,10 +62,10 @@ from collections import Counter
 from itertools import accumulate, compress, groupby, islice
 from operator import eq, mul, ne
 
-__all__ = ["b64_len", "go_deflate", "go_gzip", "gzip_may_win"]
+__all__ = ["BACKEND", "b64_len", "go_deflate", "go_gzip", "gzip_may_win"]
 
 # ---------------------------------------------------------------------------
-# Constants of the Go implementation (compress/flate, level 9)
+# Constants of the Go implementation (flate/deflate.go, token.go, huffman_bit_writer.go)
 # ---------------------------------------------------------------------------
 
 _WINDOW_SIZE = 1 << 15
@@ -177,7 +190,7 @@ _FIXED_OFF_LENS = [5] * 30
 _FIXED_OFF_CODES = _canonical_codes(_FIXED_OFF_LENS)
 
 # ---------------------------------------------------------------------------
-# Huffman code construction (huffmanEncoder.generate / bitCounts)
+# Huffman code construction (flate/huffman_code.go: generate, bitCounts)
 # ---------------------------------------------------------------------------
 
 _MAXI32 = 2**31 - 1
@@ -296,7 +309,7 @@ def _huffman_lengths(freq: list[int], max_bits: int) -> list[int]:
 
 
 # ---------------------------------------------------------------------------
-# float32 emulation for tokens.EstimatedBits
+# float32 emulation for tokens.EstimatedBits (flate/token.go)
 # ---------------------------------------------------------------------------
 
 _F32 = struct.Struct("<f")
@@ -359,7 +372,7 @@ def _estimated_bits(ntok: int, lit_hist, extra_hist, off_hist) -> int:
 
 
 # ---------------------------------------------------------------------------
-# Bit writer (huffmanBitWriter)
+# Bit writer (flate/huffman_bit_writer.go: huffmanBitWriter)
 # ---------------------------------------------------------------------------
 
 
@@ -720,7 +733,7 @@ class _BitWriter:
 
 
 # ---------------------------------------------------------------------------
-# The level-9 compressor (compressor.deflateLazy and friends)
+# The level-9 compressor (flate/deflate.go: compressor.deflateLazy and friends)
 # ---------------------------------------------------------------------------
 
 
@@ -1338,11 +1351,33 @@ class _Deflater:
         return prev_length, prev_offset
 
 
+def _deflate_python(data: bytes) -> bytes:
+    """The pure-Python port's raw DEFLATE stream (see :func:`go_deflate`)."""
+    _deflate_tables()
+    return _Deflater(bytes(data)).run()
+
+
+def _c_deflate():
+    """The C port's ``deflate``, or None when it is not built or the environment asks for
+    the pure-Python port."""
+    if os.environ.get("BUTANE_PY_PURE_FLATE", "") not in ("", "0"):
+        return None
+    try:
+        from ._flate import deflate
+    except ImportError:
+        return None
+    return deflate
+
+
+_deflate = _c_deflate() or _deflate_python
+# Which compressor go_deflate and go_gzip use: "c" or "python".
+BACKEND = "python" if _deflate is _deflate_python else "c"
+
+
 def go_deflate(data: bytes) -> bytes:
     """Raw DEFLATE stream of Go's compress/flate at BestCompression
     (``flate.NewWriter(w, 9)``, one ``Write``, ``Close``)."""
-    _deflate_tables()
-    return _Deflater(bytes(data)).run()
+    return _deflate(data)
 
 
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
@@ -1350,14 +1385,14 @@ _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
 
 def go_gzip(data: bytes) -> bytes:
     """Bytes of Go's ``gzip.NewWriterLevel(&buf, gzip.BestCompression)``,
-    ``Write(data)``, ``Close()`` (zero ModTime, XFL=2, OS=255)."""
+    ``Write(data)``, ``Close()`` (gzip/gzip.go: zero ModTime, XFL=2, OS=255)."""
     data = bytes(data)
     return (_GZIP_HEADER + go_deflate(data)
             + struct.pack("<II", zlib.crc32(data) & 0xFFFFFFFF, len(data) & 0xFFFFFFFF))
 
 
 # ---------------------------------------------------------------------------
-# Whether gzip can win MakeDataURL's length contest, without compressing
+# Whether gzip can win MakeDataURL's length contest, without compressing (not Go's)
 # ---------------------------------------------------------------------------
 
 def b64_len(n: int) -> int:
