@@ -56,6 +56,8 @@ def backend(request, monkeypatch) -> str:
         if C_DEFLATE is None:
             pytest.skip("the C extension butane_py._go._flate is not built")
         monkeypatch.setattr(flate, "_deflate", C_DEFLATE)
+    elif PURE_REQUESTED:
+        assert flate.BACKEND == "python"  # the module's own choice, as users get it
     else:
         monkeypatch.setattr(flate, "_deflate", flate._deflate_python)
     return request.param

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import zipfile
 from pathlib import Path
@@ -26,8 +27,11 @@ needs_tools = pytest.mark.skipif(any(importlib.util.find_spec(t) is None for t i
 # Directories of the project that the sdist must carry whole.
 SDIST_TREES = ("tests", "fixtures", "docs", "schemas", "scripts", "bench", ".ci")
 SDIST_FILES = ("LICENSE", "README.md", "CHANGELOG.md", "mkdocs.yml", "pyproject.toml", "MANIFEST.in",
-               ".pre-commit-hooks.yaml")
+               ".pre-commit-hooks.yaml", "setup.py", "butane_py/_go/_flate.c")
 JUNK = ("__pycache__", ".pytest_cache", "build", "dist", "site", ".git")
+# The optional C extension (Go's level-9 compressor) is built when the C compiler is there.
+C_EXTENSION = "butane_py/_go/_flate" + sysconfig.get_config_var("EXT_SUFFIX")
+HAVE_CC = shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0]) is not None
 
 
 def _env() -> dict[str, str]:
@@ -57,7 +61,7 @@ def dists(tmp_path_factory) -> dict:
     """sdist and wheel built from a copy of the project (the checkout stays untouched)."""
     top = tmp_path_factory.mktemp("pkg")
     src = top / "src"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(*JUNK, "*.egg-info", "*.pyc"))
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(*JUNK, "*.egg-info", "*.pyc", "*.so", "*.pyd"))
     out = top / "dist"
     _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(src)], cwd=top)
     sdist, = out.glob("butane_py-*.tar.gz")
@@ -96,6 +100,8 @@ def test_wheel_holds_the_runtime_data_and_metadata(dists) -> None:
         assert need in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert not [n for n in names if n.startswith(("tests/", "fixtures/", "docs/"))]
+    assert (C_EXTENSION in names) == HAVE_CC
+    assert not [n for n in names if n.endswith(".c")]
     assert "License-Expression: Apache-2.0" in meta
     requires = [line.split(":", 1)[1].strip() for line in meta.splitlines() if line.startswith("Requires-Dist:")]
     runtime = [r for r in requires if "extra ==" not in r]
@@ -127,6 +133,49 @@ def test_installed_wheel_works_on_its_own(dists, tmp_path) -> None:
     assert json.loads(p.stdout)["storage"]["files"][0]["path"] == "/etc/hostname"
     p = _run([str(py), "-c", "from butane_py.fetch import Keyring; print(len(Keyring.bundled().certs))"], cwd=work)
     assert int(p.stdout) >= 2
+    p = _run([str(py), "-c", "from butane_py._go import flate; print(flate.BACKEND)"], cwd=work)
+    assert p.stdout.strip() == ("c" if HAVE_CC else "python")
+
+
+# Contents that gzip wins for, so that the translation runs the compressor.
+GZIP_BU = """variant: fcos
+version: 1.6.0
+storage:
+  files:
+    - path: /etc/repeated.conf
+      contents:
+        inline: |
+""" + "".join(f"          key{i % 37} = value {i * 7 % 101}\n" for i in range(400))
+
+
+@needs_tools
+def test_without_a_compiler_it_installs_and_translates(dists, tmp_path) -> None:
+    """CC=false: the extension is skipped with a warning, and the pure-Python compressor gives the
+    same output as this checkout."""
+    src = tmp_path / "src"
+    shutil.copytree(dists["src"], src, ignore=shutil.ignore_patterns(*JUNK, "*.egg-info", "*.so", "*.pyd"))
+    out = tmp_path / "dist"
+    p = _run([sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", str(out), str(src)],
+             cwd=tmp_path, env=dict(_env(), CC="false"))
+    assert "_flate" in p.stdout + p.stderr and "failed" in p.stdout + p.stderr  # the warning
+    wheel, = out.glob("butane_py-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        assert C_EXTENSION not in zf.namelist()
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], cwd=tmp_path)
+    py = venv / "bin" / "python"
+    _run([sys.executable, "-m", "pip", "--python", str(py), "install", "--quiet", "--no-deps", "--no-index",
+          "--disable-pip-version-check", str(wheel)], cwd=tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    p = _run([str(py), "-c", "from butane_py._go import flate; print(flate.BACKEND, flate.__file__)"], cwd=work)
+    backend, where = p.stdout.split()
+    assert backend == "python" and Path(where).is_relative_to(venv), p.stdout
+    (work / "gzip.bu").write_text(GZIP_BU)
+    p = _run([str(venv / "bin" / "butane-py"), "gzip.bu"], cwd=work)
+    here = _run([sys.executable, "-m", "butane_py", "gzip.bu"], cwd=work, env=dict(_env(), PYTHONPATH=str(ROOT)))
+    assert p.stdout == here.stdout
+    assert json.loads(p.stdout)["storage"]["files"][0]["contents"]["compression"] == "gzip"
 
 
 @needs_tools
