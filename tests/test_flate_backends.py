@@ -197,3 +197,26 @@ def test_c_deflate_takes_any_buffer_and_rejects_the_rest() -> None:
     assert c_deflate(bytearray(data)) == c_deflate(memoryview(data)) == flate._deflate_python(data)
     with pytest.raises(TypeError):
         c_deflate("text")
+
+
+@needs_c
+def test_c_deflate_runs_in_threads_at_once() -> None:
+    """The compressor releases the GIL and shares no state between calls."""
+    import threading
+
+    inputs = [_make(random.Random(f"threads-{i}"), kind, 150_000)
+              for i, kind in enumerate(("text", "mixture", "random", "runs"))]
+    want = [c_deflate(data) for data in inputs]
+    wrong = []
+
+    def work(k: int) -> None:
+        for _ in range(3):
+            if c_deflate(inputs[k]) != want[k]:
+                wrong.append(k)
+
+    threads = [threading.Thread(target=work, args=(k % len(inputs),)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong

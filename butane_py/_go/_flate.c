@@ -593,33 +593,13 @@ static void write_fixed_header(huffman_bit_writer *w, int is_eof) {
     write_bits(w, is_eof ? 3 : 2, 3);
 }
 
+static void index_tokens(huffman_bit_writer *w, const tokens *t, int *num_literals, int *num_offsets);
 static void write_tokens(huffman_bit_writer *w, const tokens *t, const huffman_encoder *lit,
                          const huffman_encoder *off);
 
 static void write_stored(huffman_bit_writer *w, const uint8_t *input, int in_len) {
     write_stored_header(w, in_len, 0);
     write_bytes(w, input, (size_t)in_len);
-}
-
-/* indexTokens: the block's histograms become the writer's frequencies; the number of literal/length
- * and offset codes the header must list. */
-static void index_tokens(huffman_bit_writer *w, const tokens *t, int *num_literals, int *num_offsets) {
-    memcpy(w->literal_freq, t->lit_hist, sizeof t->lit_hist);
-    memcpy(w->literal_freq + 256, t->extra_hist, sizeof t->extra_hist);
-    memcpy(w->offset_freq, t->off_hist, sizeof t->off_hist);
-    *num_literals = *num_offsets = 0;
-    if (t->n == 0) return;
-    int nl = LENGTH_CODES_START + 32;
-    while (w->literal_freq[nl - 1] == 0) nl--;
-    int no = 32;
-    while (no > 0 && w->offset_freq[no - 1] == 0) no--;
-    if (no == 0) {
-        /* no match: one offset code all the same, so that a dynamic header can be written */
-        w->offset_freq[0] = 1;
-        no = 1;
-    }
-    *num_literals = nl;
-    *num_offsets = no;
 }
 
 /* writeBlockDynamic for a block that is never the last one (level 9 ends the stream with an empty
@@ -706,6 +686,27 @@ static void write_block_dynamic(huffman_bit_writer *w, tokens *t, const uint8_t 
     }
     if (sync) w->prev_header = 0;
     write_tokens(w, t, &w->literal_encoding, &w->offset_encoding);
+}
+
+/* indexTokens: the block's histograms become the writer's frequencies; the number of literal/length
+ * and offset codes the header must list. */
+static void index_tokens(huffman_bit_writer *w, const tokens *t, int *num_literals, int *num_offsets) {
+    memcpy(w->literal_freq, t->lit_hist, sizeof t->lit_hist);
+    memcpy(w->literal_freq + 256, t->extra_hist, sizeof t->extra_hist);
+    memcpy(w->offset_freq, t->off_hist, sizeof t->off_hist);
+    *num_literals = *num_offsets = 0;
+    if (t->n == 0) return;
+    int nl = LENGTH_CODES_START + 32;
+    while (w->literal_freq[nl - 1] == 0) nl--;
+    int no = 32;
+    while (no > 0 && w->offset_freq[no - 1] == 0) no--;
+    if (no == 0) {
+        /* no match: one offset code all the same, so that a dynamic header can be written */
+        w->offset_freq[0] = 1;
+        no = 1;
+    }
+    *num_literals = nl;
+    *num_offsets = no;
 }
 
 /* writeTokens: the tokens in the given codes; a final end-of-block marker is written last. */
