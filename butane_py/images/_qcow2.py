@@ -80,7 +80,7 @@ _L1_CHUNK = 8192  # entries read at a time
 _INFLATE_THREADS = min(4, os.cpu_count() or 1)
 _INFLATE_TASK = 256 << 10  # smaller clusters are inflated this much per task
 # A zstd frame that asks for a larger window than this is refused (a cluster is <= 2 MiB).
-_ZSTD_MAX_WINDOW = 8 << 20
+_ZSTD_MAX_WINDOW = 4 << 20
 
 Source = Union[str, "os.PathLike[str]", int, BinaryIO]
 Output = Union[int, BinaryIO]
@@ -364,11 +364,6 @@ class _Image:
 
     def copy_to(self, writer: "_SparseWriter") -> None:
         """Feed every data range of the disk, in guest order, to ``writer``."""
-        h = self.header
-        cluster_size = h.cluster_size
-        entry_words = 2 if h.extended_l2 else 1
-        l2_clusters = cluster_size // (8 * entry_words)
-        l2_span = l2_clusters * cluster_size
         with _Reads(self, writer) as reads:
             self._walk(reads)
 
