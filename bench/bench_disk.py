@@ -15,6 +15,9 @@ synced between runs (untimed):
   same followed by ``sync FILE``, like for like;
 * the peak RSS of ours (target <= 100 MB), through a small measuring parent.
 
+Ours runs as a new Python process (as the CLI will) and, for reference, as a call in this
+process (without the interpreter's start-up, which is most of the difference on small disks).
+
 Finally checks that our raw disk is byte-identical to qemu-img's and the copy to its source,
 and that the copy takes the space its source takes (``du``).
 
@@ -38,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -60,13 +64,18 @@ copy_disk(sys.argv[1], sys.argv[2], sys.argv[3])
 """
 
 
-def run(argv: list[str]) -> tuple[float, float]:
-    """Run ``argv``; its wall time and CPU time (user + system, all its threads), in seconds."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def run(tool: list[str] | Callable[[], object]) -> tuple[float, float]:
+    """Run ``tool``, a command or an in-process call; its wall time and CPU time (user and
+    system, all threads), in seconds."""
+    who = resource.RUSAGE_SELF if callable(tool) else resource.RUSAGE_CHILDREN
+    before = resource.getrusage(who)
     t0 = time.perf_counter()
-    subprocess.run(argv, env=ENV, check=True)
+    if callable(tool):
+        tool()
+    else:
+        subprocess.run(tool, env=ENV, check=True)
     wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after = resource.getrusage(who)
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
@@ -133,7 +142,7 @@ def past_first_block(path: pathlib.Path) -> list[tuple[int, int]]:
     return [(max(start, 4096), end) for start, end in data_map(path) if end > 4096]
 
 
-def compare(label: str, tools: dict[str, list[str]], outputs: list[pathlib.Path], runs: int) -> dict[str, float]:
+def compare(label: str, tools: dict[str, list[str] | Callable[[], object]], outputs: list[pathlib.Path], runs: int) -> dict[str, float]:
     """Interleaved runs of each tool; prints and returns the median wall times."""
     walls: dict[str, list[float]] = {name: [] for name in tools}
     cpus: dict[str, list[float]] = {name: [] for name in tools}
@@ -191,14 +200,26 @@ def main() -> None:
               + ", ".join(f"{k} {p.stat().st_size / MIB:.0f} MiB" for k, p in images.items())
               + f"; in {tmp} ({fs}); {runs} runs each; load average {os.getloadavg()[0]:.1f}")
 
+        from butane_py.images._qcow2 import qcow2_to_raw
+        from butane_py.images._sparse import copy_disk
+
+        def convert_here(image: pathlib.Path) -> Callable[[], object]:
+            def convert() -> None:
+                with open(ours_raw, "xb") as out:
+                    qcow2_to_raw(image, out)
+            return convert
+
         ratios = {}
         for kind, image in images.items():
             med = compare(f"qcow2 {kind:5} ->", {
                 "butane-py": [sys.executable, "-c", CONVERT, str(image), str(ours_raw)],
+                "(in-process)": convert_here(image),
                 "qemu-img": ["qemu-img", "convert", "-O", "raw", str(image), str(qemu_raw)],
             }, [ours_raw, qemu_raw], runs)
             ratios[kind] = med["butane-py"] / med["qemu-img"]
-            print(f"  qcow2 {kind} -> raw ratio butane-py / qemu-img: {verdict(ratios[kind], 1.2)}")
+            ratios[f"{kind} in-process"] = med["(in-process)"] / med["qemu-img"]
+            print(f"  qcow2 {kind} -> raw ratio butane-py / qemu-img: {verdict(ratios[kind], 1.2)}; "
+                  f"in-process / qemu-img: {med['(in-process)'] / med['qemu-img']:.2f}")
             for out in (ours_raw, qemu_raw):
                 out.unlink(missing_ok=True)
             subprocess.run([sys.executable, "-c", CONVERT, str(image), str(ours_raw)], env=ENV, check=True)
@@ -211,16 +232,21 @@ def main() -> None:
         extend = ["truncate", "-s", args.copy_size, str(copy_cp)]
         med = compare("copy", {
             "butane-py": [sys.executable, "-c", COPY, str(raw), str(copy), args.copy_size],
+            "(in-process)": lambda: copy_disk(raw, copy, args.copy_size),
             "cp": shell(cp, extend),
             "cp+sync": shell(cp, extend, ["sync", str(copy_cp)]),
         }, [copy, copy_cp], runs)
         copy_ratio = med["butane-py"] / med["cp"]
+        copy_ratios = {"cp": copy_ratio, "cp+sync": med["butane-py"] / med["cp+sync"],
+                       "in-process/cp": med["(in-process)"] / med["cp"],
+                       "in-process/cp+sync": med["(in-process)"] / med["cp+sync"]}
         for out in (copy, copy_cp):
             out.unlink(missing_ok=True)
         subprocess.run([sys.executable, "-c", COPY, str(raw), str(copy), args.copy_size], env=ENV, check=True)
         subprocess.run(shell(cp, extend), check=True)
         print(f"  copy --size {args.copy_size} ratio butane-py / cp: {verdict(copy_ratio, 1.5)}; "
-              f"butane-py / (cp + sync FILE): {med['butane-py'] / med['cp+sync']:.2f}")
+              f"butane-py / (cp + sync FILE): {med['butane-py'] / med['cp+sync']:.2f}; "
+              f"in-process / (cp + sync FILE): {med['(in-process)'] / med['cp+sync']:.2f}")
         du = {p.name: int(subprocess.run(["du", "-B1", str(p)], capture_output=True, text=True).stdout.split()[0])
               for p in (raw, copy, copy_cp)}
         if sha256(copy, raw.stat().st_size) != sha256(raw) or du[copy.name] != du[raw.name]:
@@ -241,7 +267,7 @@ def main() -> None:
               + f" (target <= 100 MB) {'PASS' if max(rss.values()) * MIB <= 100e6 else 'FAIL'}")
         print("summary: " + json.dumps({
             "qcow2_to_raw_ratio": {k: round(v, 2) for k, v in ratios.items()},
-            "copy_ratio": round(copy_ratio, 2),
+            "copy_ratio": {k: round(v, 2) for k, v in copy_ratios.items()},
             "peak_rss_mib": {k: round(v, 1) for k, v in rss.items()},
             "load_average": round(os.getloadavg()[0], 1),
         }))

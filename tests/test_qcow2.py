@@ -485,6 +485,13 @@ def test_not_over_its_own_image(image: Path) -> None:
     assert is_qcow2(image)
 
 
+def test_output_must_be_a_regular_file_not_appended(image: Path, tmp_path: Path) -> None:
+    with open(tmp_path / "out.raw", "ab") as f, pytest.raises(Qcow2Error, match="open for appending"):
+        qcow2_to_raw(image, f)
+    with open(os.devnull, "wb") as f, pytest.raises(Qcow2Error, match="must be written to a regular file"):
+        qcow2_to_raw(image, f)
+
+
 def test_missing_image(tmp_path: Path) -> None:
     with pytest.raises(Qcow2Error, match="cannot open: no such file or directory"):
         read_header(tmp_path / "absent.qcow2")

@@ -16,6 +16,7 @@ one L2 table and a few compressed clusters being inflated.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import stat
 import struct
@@ -28,7 +29,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Union
+from typing import BinaryIO, Callable
 
 from ..io import os_reason
 from ._common import ImageError, printable
@@ -82,8 +83,8 @@ _INFLATE_TASK = 256 << 10  # smaller clusters are inflated this much per task
 # A zstd frame that asks for a larger window than this is refused (a cluster is <= 2 MiB).
 _ZSTD_MAX_WINDOW = 4 << 20
 
-Source = Union[str, "os.PathLike[str]", int, BinaryIO]
-Output = Union[int, BinaryIO]
+Source = str | os.PathLike[str] | int | BinaryIO
+Output = int | BinaryIO
 
 
 class Qcow2Error(ImageError):
@@ -143,6 +144,8 @@ def qcow2_to_raw(src: Source, out: Output) -> Qcow2Header:
         src_st = os.fstat(fd)
         if not stat.S_ISREG(out_st.st_mode):
             raise Qcow2Error("the raw disk must be written to a regular file")
+        if fcntl.fcntl(out_fd, fcntl.F_GETFL) & os.O_APPEND:  # pwrite would append, not place
+            raise Qcow2Error("the raw disk's file must not be open for appending")
         if (out_st.st_dev, out_st.st_ino) == (src_st.st_dev, src_st.st_ino):
             raise Qcow2Error(f"{where}refusing to write the raw disk over its own qcow2 image")
         try:

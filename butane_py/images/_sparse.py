@@ -17,7 +17,6 @@ import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Union
 
 from ..io import os_reason, output_target, replacing
 from ._common import ImageError, printable
@@ -44,8 +43,8 @@ def parse_size(text: str) -> int:
 
     That is the part of size syntax that ``qemu-img`` (single letters), ``truncate`` and
     ``fallocate`` (both spellings) read alike. ``KB``/``GB`` are refused because tools
-    disagree on them (1000 or 1024), and so are fractions (``1.5G``), which qemu-img alone
-    takes.
+    disagree on them (1000 or 1024), and so are fractions (``1.5G``), which not all of them
+    take.
     """
     m = _SIZE.fullmatch(text)
     if not m or (m[3] is not None and m[3].lower() != "ib"):
@@ -58,7 +57,7 @@ def parse_size(text: str) -> int:
     return size
 
 
-def copy_disk(src: str | os.PathLike[str], dst: str | os.PathLike[str], size: Union[int, str, None] = None) -> str:
+def copy_disk(src: str | os.PathLike[str], dst: str | os.PathLike[str], size: int | str | None = None) -> str:
     """Copy the raw disk ``src`` to ``dst``, sparse, then extend it to ``size`` bytes (an int,
     or a string for :func:`parse_size`; default: the source's size). Returns how it was
     copied: ``reflink``, ``copy_file_range`` or ``read-write``.
@@ -94,7 +93,7 @@ def copy_disk(src: str | os.PathLike[str], dst: str | os.PathLike[str], size: Un
 
 
 @contextmanager
-def writing_disk(dst: str, not_over: int | None = None) -> Iterator[int]:
+def writing_disk(dst: str | os.PathLike[str], not_over: int | None = None) -> Iterator[int]:
     """A descriptor on a new, empty file beside ``dst`` to fill; when the block ends normally
     it is fsynced and renamed to ``dst`` (a symbolic link there keeps pointing at it),
     otherwise it is removed, on an error, Ctrl-C, SIGTERM or SIGHUP alike.
@@ -103,6 +102,7 @@ def writing_disk(dst: str, not_over: int | None = None) -> Iterator[int]:
     even SIGKILL leaves nothing. ``not_over`` is a descriptor of the source: a ``dst`` that
     is the same file is refused, as is a ``dst`` that is a directory, device or FIFO.
     """
+    dst = os.fspath(dst)
     shown = printable(dst)
     try:
         through, target = output_target(dst)
