@@ -11,7 +11,8 @@ Guarantees of :func:`fetch`:
 * ``insecure=True`` only tolerates a *missing* signature (HTTP 404/410); a bad, malformed
   or foreign signature is always an error. ``signed_digest=True`` says the expected digest
   itself came from metadata verified with the keyring (simplestreams): no signature is then
-  fetched, and the digest is the proof.
+  fetched, and the digest is the proof. ``unverified=True`` wants no signature and requests
+  nothing but the URL (a digest given is still checked): for a literal URL its user vouches for.
 * A cache hit is reused without any request when size and mtime still match the metadata
   and any expected digest given by the caller equals the recorded one. It is not re-hashed
   by default (hashing a 1 GiB image costs seconds); ``reverify=True`` re-hashes and
@@ -64,7 +65,7 @@ class FetchResult:
     size: int
     signature: (
         SignatureInfo | None
-    )  # None when insecure and the signature was missing, or with signed_digest
+    )  # None when insecure and the signature was missing, or with signed_digest or unverified
     from_cache: bool
     requests: int  # HTTP requests made for the data (0 on a cache hit)
 
@@ -114,6 +115,7 @@ def fetch(
     keyring: Keyring | None = None,
     insecure: bool = False,
     signed_digest: bool = False,
+    unverified: bool = False,
     decompress: bool = False,
     save_signature: bool = False,
     cache_key: str | None = None,
@@ -131,7 +133,8 @@ def fetch(
 
     ``signature_url`` defaults to ``url + ".sig"``; ``keyring`` defaults to the bundled
     Fedora CoreOS and Flatcar keys. ``signed_digest``: the given digest came from metadata
-    verified with the keyring, so no signature is fetched. ``save_signature`` writes the
+    verified with the keyring, so no signature is fetched. ``unverified``: no signature is
+    fetched and none is needed; a cache hit is any entry without one. ``save_signature`` writes the
     signature beside ``dest`` as ``dest.sig`` (not with ``decompress``). With ``cache_key``
     the verified download is kept in the cache and ``dest`` is produced from it. Proxies come
     from the environment (httpx ``trust_env``) unless an explicit ``client`` is given.
@@ -147,7 +150,8 @@ def fetch(
         raise InputError(f"{str(dest_p)!r}: is a directory")
     try:
         return _fetch(url, dest_p, label, entry, sha256=sha256, sha512=sha512, signature_url=signature_url,
-                      keyring=keyring, insecure=insecure, signed_digest=signed_digest, decompress=decompress,
+                      keyring=keyring, insecure=insecure, signed_digest=signed_digest, unverified=unverified,
+                      decompress=decompress,
                       save_signature=save_signature and not decompress, reverify=reverify,
                       fetch_retries=fetch_retries, retry_delay=retry_delay, max_retry_delay=max_retry_delay,
                       timeout=timeout, transport=transport, client=client, progress=progress)
@@ -156,14 +160,14 @@ def fetch(
 
 
 def _fetch(url: str, dest_p: Path, label: str, entry: Path | None, *, sha256, sha512, signature_url, keyring,
-           insecure, signed_digest, decompress, save_signature, reverify, fetch_retries, retry_delay,
+           insecure, signed_digest, unverified, decompress, save_signature, reverify, fetch_retries, retry_delay,
            max_retry_delay, timeout, transport, client, progress) -> FetchResult:
     sig_url = signature_url if signature_url is not None else url + ".sig"
     ring = keyring if keyring is not None else Keyring.bundled()
 
     # ---- cache hit
     if entry is not None:
-        hit = _cache_lookup(entry, ring, sha256, sha512, insecure, signed_digest, reverify, label)
+        hit = _cache_lookup(entry, ring, sha256, sha512, insecure or unverified, signed_digest, reverify, label)
         if hit is not None:
             meta, info = hit
             _produce(entry, dest_p, decompress)
@@ -186,10 +190,10 @@ def _fetch(url: str, dest_p: Path, label: str, entry: Path | None, *, sha256, sh
             got512 = hashers[1].hexdigest() if sha512 is not None else None
             _check_digests(label, got256, got512, sha256, sha512)
             info: SignatureInfo | None = None
-            sig_bytes = None if signed_digest else dl.get_small(sig_url, missing_ok=True)
+            sig_bytes = None if signed_digest or unverified else dl.get_small(sig_url, missing_ok=True)
             if sig_bytes is not None:
                 info = verify_detached_file(tmp, load_signature(sig_bytes), ring, what=label)
-            elif not signed_digest and not insecure:
+            elif not (signed_digest or insecure or unverified):
                 raise MissingSignatureError(f"{label}: signature {sig_url} not found (use --insecure to skip)")
             if entry is not None:
                 if sig_bytes is not None:
