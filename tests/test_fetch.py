@@ -762,3 +762,42 @@ def test_zstd_frames_and_skippable_frames(tmp_path):
     with pytest.raises(F.DecompressionError, match="ends inside a frame"):
         F.decompress_file(tmp_path / "y.zst", tmp_path / "y")
     assert not (tmp_path / "y").exists()
+
+
+def test_bzip2_by_magic_several_streams_and_sparse(tmp_path):
+    """pbzip2 writes one stream per block; a name without .bz2 is still found by its magic."""
+    import bz2
+
+    data = b"a" * 5000 + bytes(3 << 20) + b"b" * 5000
+    (tmp_path / "disk").write_bytes(bz2.compress(data[:4096]) + bz2.compress(data[4096:]))
+    assert F.decompress_file(tmp_path / "disk", tmp_path / "plain") == "bzip2"
+    assert (tmp_path / "plain").read_bytes() == data
+    from butane_py.fetch._decompress import decompress_into
+
+    fd = os.open(tmp_path / "sparse", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        assert decompress_into(tmp_path / "disk", fd, sparse=True) == "bzip2"
+        os.fsync(fd)
+        assert os.fstat(fd).st_blocks * 512 <= 4 * 4096, "only the four blocks holding data are written"
+    finally:
+        os.close(fd)
+    assert (tmp_path / "sparse").read_bytes() == data
+    (tmp_path / "cut").write_bytes((tmp_path / "disk").read_bytes()[:-20])
+    with pytest.raises(F.DecompressionError, match="cut: cannot decompress bzip2"):
+        F.decompress_file(tmp_path / "cut", tmp_path / "never")
+    assert not (tmp_path / "never").exists()
+
+
+def test_unverified_asks_for_nothing_but_the_url(server, site, tmp_path):
+    root, data = site
+    (root / "image.raw.sig").write_bytes(b"by nobody we know")
+    cache = tmp_path / "cache"
+    res = F.fetch(server.url("image.raw"), tmp_path / "x", unverified=True, cache_key="u/image.raw",
+                  cache_dir=cache, **FAST)
+    assert res.signature is None and res.path.read_bytes() == data
+    assert server.paths_requested() == ["/image.raw"]
+    again = F.fetch(server.url("image.raw"), tmp_path / "y", unverified=True, cache_key="u/image.raw",
+                    cache_dir=cache, **FAST)
+    assert again.from_cache and server.paths_requested() == ["/image.raw"]
+    with pytest.raises(F.DigestMismatchError):
+        F.fetch(server.url("image.raw"), tmp_path / "z", unverified=True, sha256="0" * 64, **FAST)

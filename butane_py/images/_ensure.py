@@ -130,11 +130,12 @@ def ensure(
 def _is_image_name(name: str, catalog: dict[str, CatalogEntry] | None) -> bool:
     """A catalog alias or distribution name, rather than a local file. A name that is neither
     and names no file is resolved too, so that its error lists the aliases."""
-    from . import DISTRIBUTION_NAMES, _catalog  # the package imports this module
+    from . import DISTRIBUTION_NAMES  # lazily, so that the package can import this module
+    from ._catalog import _packaged
 
     if "/" in name:
         return False
-    entries = catalog if catalog is not None else _catalog._packaged()
+    entries = catalog if catalog is not None else _packaged()
     return name in entries or name in DISTRIBUTION_NAMES or not os.path.lexists(name)
 
 
@@ -154,7 +155,7 @@ def _resolve_choices(dist: str, platform: str | None) -> tuple[str | None, str |
 
 def _from_image(name: str, arch: str | None, format: str, base: Path, *, stream, platform, base_url,
                 fetch_retries, keyring, catalog, progress, transport, get_bytes) -> EnsureResult:
-    from . import DISTRIBUTION_NAMES, resolve  # the package imports this module
+    from . import DISTRIBUTION_NAMES, resolve  # lazily, so that the package can import this module
     from ._catalog import _packaged
 
     if get_bytes is None:
@@ -302,10 +303,13 @@ def _locked(directory: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError as exc:
-            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EBADF, errno.EINVAL):
-                os.close(fd)
-                raise _cache_error(directory, exc) from None
-            break
+            if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EBADF, errno.EINVAL):
+                break
+            os.close(fd)
+            raise _cache_error(directory, exc) from None
+        except BaseException:  # a signal while waiting
+            os.close(fd)
+            raise
         # The holder before may have removed the directory it had created: lock the new one.
         try:
             here = os.stat(directory)
