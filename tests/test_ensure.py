@@ -22,7 +22,7 @@ import pysequoia
 import pytest
 
 from butane_py.errors import ButanePyError, ImageError
-from butane_py.fetch import DecompressionError, DigestMismatchError, Keyring, list_cache
+from butane_py.fetch import DecompressionError, DigestMismatchError, Keyring, clean_cache, list_cache
 from butane_py.images._catalog import CatalogEntry, CatalogFile
 from butane_py.images._ensure import EnsureResult, ensure
 from butane_py.images._install import install
@@ -391,6 +391,14 @@ def test_local_file_is_read_only(ext, qcow2, expected, tmp_path) -> None:
     assert got.path == cache / "local" / before[0][:16] / "mine.raw"
     assert_same_disk(got.path, expected)
     assert ensure(src, cache_dir=cache).from_cache
+
+
+def test_cache_clean_removes_ready_disks(qcow2, tmp_path) -> None:
+    cache = tmp_path / "cache"
+    got = ensure(compress(qcow2, "zst"), cache_dir=cache)
+    cleaned = clean_cache(cache)
+    assert sorted(cleaned.files) == [got.path, got.path.with_name(got.path.name + ".meta.json")]
+    assert cache_files(cache) == []
 
 
 def test_local_raw_disk_is_ready_as_it_is(disk, tmp_path) -> None:

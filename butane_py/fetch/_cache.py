@@ -5,7 +5,9 @@ Entries live under ``$BUTANE_PY_CACHE`` or the platformdirs user cache dir, at
 new release is a miss). Each key segment must be a plain file name. An entry is only written
 after full verification, together with ``<entry>.sig`` and ``<entry>.meta.json`` (url, size,
 sha256, sha512, mtime_ns). Temporary files hold an ``flock`` while in use, so
-:func:`clean_cache` never removes another process's download.
+:func:`clean_cache` never removes another process's download. The images layer's ready disks
+are entries too, made from a download (their metadata's ``sha256`` is the download's, and
+``made_from`` names it).
 """
 
 from __future__ import annotations

@@ -98,7 +98,9 @@ def ensure(
       signature) and named by its last path segment, as the seed VM tool does; it is downloaded
       once and reused from the cache (``butane-py cache clean`` forgets it);
     * otherwise a local file, which is only read. A raw disk (or a qcow2 one, for ``qcow2``) is
-      ready as it is; anything else is made into a disk in the cache, under its SHA-256.
+      ready as it is; anything else is made into a disk in the cache, under its SHA-256. A
+      name without ``/`` that is an alias or a distribution name is taken as one: a file of
+      that name is ``./NAME``.
 
     Refused: a source that is not one disk (PXE files, an ISO), and a raw disk with
     ``format="qcow2"`` (``ensure`` converts qcow2 to raw only). With ``output``, the ready disk
