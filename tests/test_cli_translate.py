@@ -225,10 +225,11 @@ def test_fast_path_matches_typer_options() -> None:
     command = typer.main.get_command(_app.translate_app)
     declared = {opt for p in command.params if p.param_type_name == "option" for opt in p.opts}
     fast = {name for opt in translate.OPTIONS.values() for name in opt.names}
-    assert declared - {"-V", "--version", "-h", "--help", "--install-completion", "--show-completion"} == fast
-    assert _fast._fast_translate(["-ps", "-d", "files", "x.bu", "-o", "y.ign", "--color=never"]) is not None
+    handled_elsewhere = {"-V", "--version", "-v", "--verbose", "-h", "--help", "--install-completion", "--show-completion"}
+    assert declared - handled_elsewhere == fast
+    assert _fast._plain(None, ["-ps", "-d", "files", "x.bu", "-o", "y.ign", "--color=never"]) is not None
     for handed_to_typer in (["--help"], ["-V"], ["a.bu", "b.bu"], ["--bogus"], ["--color=sometimes"]):
-        assert _fast._fast_translate(handed_to_typer) is None
+        assert _fast._plain(None, handed_to_typer) is None
 
 
 def test_shell_completion_offers_commands() -> None:

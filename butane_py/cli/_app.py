@@ -1,4 +1,5 @@
-"""The typer app: every area's commands assembled, with typer's classic help look.
+"""The typer apps, with typer's classic help look: one for the default command, one for all the
+others, assembled from the areas' ``register`` functions.
 
 Importing this module imports typer; the fast entry (:mod:`._fast`) comes here only for what
 it does not parse itself: help, shell completion, mistakes and the less frequent commands.
@@ -8,14 +9,15 @@ from __future__ import annotations
 
 import sys
 import typing
+from enum import Enum
 from typing import Optional
 
 import typer
 import typer.core
 
 from ..errors import ButanePyError
-from . import embed, images, tools, translate, validate
-from ._fast import SUBCOMMANDS
+from . import translate
+from ._fast import AREAS, SUBCOMMANDS
 
 _APP_HELP = (
     "Provision CoreOS-family machines: Butane to Ignition, validation, images.\n\n"
@@ -23,25 +25,24 @@ _APP_HELP = (
     "(see butane-py --help)."
 )
 
-app = typer.Typer(
-    name="butane-py",
-    help=_APP_HELP,
-    add_completion=True,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
 
-
-@app.callback(help=_APP_HELP)
 def _group() -> None:
     pass
 
 
-# The order of registration is the order of the command list in --help.
-validate.register(app)
-tools.register(app)
-images.register(app)
-embed.register(app)
+def build(command: Optional[str] = None) -> typer.Typer:
+    """The app of the commands beside the default one; with ``command``, only its area's
+    (typer then makes and checks only their parameters)."""
+    import importlib
+
+    app = typer.Typer(name="butane-py", help=_APP_HELP, add_completion=True, no_args_is_help=True,
+                      pretty_exceptions_enable=False)
+    app.callback(help=_APP_HELP)(_group)
+    # The order of registration is the order of the command list in --help.
+    for area in [AREAS[command]] if command else dict.fromkeys(AREAS.values()):
+        importlib.import_module(f".{area}", __package__).register(app)
+    return app
+
 
 # The default command is an app of its own: it runs when the first word is not a command.
 translate_app = typer.Typer(
@@ -67,16 +68,71 @@ def _type_label(param) -> str:
     return _TYPE_NAMES.get(annotation, getattr(annotation, "__name__", "TEXT").upper())
 
 
+class _PlainValues:
+    """Checks a parameter's values as typer's pydantic adapter does, for the value types this CLI
+    declares: switches, text, a choice of an Enum, lists of text. Typer 0.29 builds an adapter
+    for every parameter it processes, and importing pydantic for that costs more CPU time than
+    most commands' own work. Anything else goes to typer's adapter, made by ``typer_param``."""
+
+    def __init__(self, kind: type, choices: tuple, case_sensitive: bool, typer_param) -> None:
+        self.kind = kind  # bool, str or Enum
+        self.choices = choices
+        self.case_sensitive = case_sensitive
+        self.typer_param = typer_param
+
+    @classmethod
+    def of(cls, param, typer_param):
+        desc = param.type_descriptor
+        annotation = desc.annotation
+        if desc.is_list:
+            (annotation,) = typing.get_args(annotation) or (str,)
+        if annotation in (bool, str):
+            return cls(annotation, (), desc.case_sensitive, typer_param)
+        if isinstance(annotation, type) and issubclass(annotation, Enum):
+            return cls(Enum, tuple(annotation), desc.case_sensitive, typer_param)
+        return typer_param()
+
+    def coerce(self, value, param, ctx):
+        multiple = param.multiple or param.nargs == -1
+        if value is None:
+            return () if multiple else None
+        if not multiple:
+            return self._one(value, param, ctx)
+        if isinstance(value, str):
+            raise typer.BadParameter("Value must be an iterable.", ctx=ctx, param=param)
+        return [self._one(item, param, ctx) for item in value]
+
+    def _one(self, value, param, ctx):
+        if self.kind is str:
+            return value if isinstance(value, str) else str(value)
+        if self.kind is bool:
+            # A switch gives True or False; anything else (text from a default map) as typer reads it.
+            return value if isinstance(value, bool) else self.typer_param().coerce(value, param, ctx)
+        from typer._click.utils import _escape_control_characters
+        from typer._param_types import coerce_cli_choice
+
+        try:
+            return coerce_cli_choice(value, choices=self.choices, case_sensitive=self.case_sensitive, ctx=ctx)
+        except ValueError as exc:
+            raise typer.BadParameter(_escape_control_characters(str(exc)), ctx=ctx, param=param) from None
+
+
 class _Option(typer.core.TyperOption):
     def display_type_rich(self, ctx):
         if self.is_flag or self.count:
             return None  # a switch takes no value: nothing to show beside it
         return self.metavar if self.metavar is not None else _type_label(self)
 
+    def get_runtime_param(self):
+        return _PlainValues.of(self, super().get_runtime_param)
+
 
 class _Argument(typer.core.TyperArgument):
     def display_type_rich(self, ctx):
         return _type_label(self)
+
+    def get_runtime_param(self):
+        return _PlainValues.of(self, super().get_runtime_param)
 
     def _usage_display_name(self) -> str:
         name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
@@ -92,14 +148,53 @@ def _classic(param):
 
 
 def _classic_help(command) -> None:
-    """Give every parameter of ``command`` and its subcommands the look of typer's classic help."""
+    """Give every parameter of ``command`` and its subcommands the look of typer's classic help,
+    and make their help cheaper to print (see :func:`_import_rich_help`)."""
     for param in command.params:
         _classic(param)
     made = command.get_help_option  # --help is made on first use, with the context's names
-
     command.get_help_option = lambda ctx: _classic(made(ctx))
+    formats = command.format_help
+
+    def format_help(ctx, formatter) -> None:
+        _import_rich_help()
+        formats(ctx, formatter)
+
+    command.format_help = format_help
     for sub in getattr(command, "commands", {}).values():
         _classic_help(sub)
+
+
+def _import_rich_help() -> None:
+    """Import typer's rich help module without the two renderers it imports and never uses here:
+    Markdown (for markup mode "markdown"; ours is "rich") and Traceback (for pretty exceptions,
+    which are off). They bring in markdown-it and pygments, about 100 ms of CPU time. While the
+    module is imported, each stands in as a class that makes the real one if it is ever made;
+    the real modules stay importable as usual."""
+    if "typer.rich_utils" in sys.modules:
+        return
+    import importlib
+    import types
+
+    def stand_in(module: str, name: str) -> type:
+        def make(cls, *args, **kwargs):
+            return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+        return type(name, (), {"__new__": make})
+
+    stood_in = []
+    for module, name in (("rich.markdown", "Markdown"), ("rich.traceback", "Traceback")):
+        if module not in sys.modules:
+            sys.modules[module] = types.ModuleType(module)
+            setattr(sys.modules[module], name, stand_in(module, name))
+            stood_in.append(module)
+    try:
+        importlib.import_module("typer.rich_utils")
+    except ImportError:
+        pass  # a typer that wants more of them: it imports the real ones when it prints help
+    finally:
+        for module in stood_in:
+            del sys.modules[module]
 
 
 def command_paths() -> list[str]:
@@ -112,7 +207,7 @@ def command_paths() -> list[str]:
             return [prefix]
         return [p for name, sub in subs.items() for p in walk(sub, f"{prefix} {name}".strip())]
 
-    return walk(typer.main.get_command(app), "")
+    return walk(typer.main.get_command(build()), "")
 
 
 def suggestion(word: str) -> Optional[str]:
@@ -148,8 +243,8 @@ def _completion_target():
     except ValueError:  # an open quote, a bad number
         words = []
     if len(words) > 1:
-        return app if words[0] in SUBCOMMANDS else translate_app
-    return translate_app if words and words[0].startswith("-") else app
+        return build() if words[0] in SUBCOMMANDS else translate_app
+    return translate_app if words and words[0].startswith("-") else build()
 
 
 def _pxe_without_value(args: list[str]) -> list[str]:
@@ -175,9 +270,9 @@ def run(args: list[str]) -> int:
     if completing:
         target = _completion_target()
     elif args == ["help"] and not os.path.lexists("help"):  # a file named help is still translated
-        target, args = app, ["--help"]
+        target, args = build(), ["--help"]
     else:
-        target = app if args and args[0] in SUBCOMMANDS else translate_app
+        target = build(args[0]) if args and args[0] in SUBCOMMANDS else translate_app
     command = typer.main.get_command(target)
     _classic_help(command)
     try:
@@ -196,9 +291,6 @@ def run(args: list[str]) -> int:
         # Usage errors from the argument parser (typer vendors its own click).
         show = getattr(exc, "show", None)
         if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
-            message = getattr(exc, "message", None)
-            if isinstance(message, str):  # pydantic's wording for a bad value: the message alone
-                exc.message = message.replace("Value error, ", "", 1)
             show()
             return exc.exit_code  # type: ignore[attr-defined]
         if type(exc).__name__ == "Abort":

@@ -1,9 +1,9 @@
 """The console script: plain invocations of the hot commands run here, everything else in typer.
 
-Importing typer costs more than validating a small config, so plain invocations of translate
-and ``validate`` are parsed here, from the option tables their typer declarations read
-(:mod:`._options`). Anything else, ``--help`` and every mistake included, goes to the typer app
-(:mod:`._app`) for its help and messages.
+Importing typer costs more than validating a small config, so ``--version`` and plain
+invocations of translate, ``validate``, ``check`` and ``schema`` are parsed here, from the
+option tables their typer declarations read (:mod:`._options`). Anything else, ``--help`` and
+every mistake included, goes to the typer app (:mod:`._app`) for its help and messages.
 """
 
 from __future__ import annotations
@@ -11,49 +11,56 @@ from __future__ import annotations
 import sys
 from typing import Callable, Optional
 
-# Commands beside the default one (Butane translation); anything else is its input.
-SUBCOMMANDS = (
-    "validate", "check", "schema", "hash-password", "download", "stream", "images", "cache", "iso", "pxe", "embed",
-)
-
-
-def _fast_translate(args: list[str]) -> Optional[Callable[[], int]]:
-    from ._options import parse
-    from .translate import OPTIONS
-
-    parsed = parse(args, OPTIONS)
-    if parsed is None or len(parsed[1]) > 1:
-        return None
-    kw, positional = parsed
-
-    def run() -> int:
-        from .translate import translate
-
-        return translate(positional[0] if positional else "-", **kw)
-
-    return run
-
-
-def _fast_validate(args: list[str]) -> Optional[Callable[[], int]]:
-    from ._options import parse
-    from .validate import OPTIONS
-
-    parsed = parse(args, OPTIONS)
-    if parsed is None or len(parsed[1]) > 1:
-        return None
-    kw, positional = parsed
-
-    def run() -> int:
-        from .validate import validate
-
-        return validate(positional[0] if positional else "-", **kw)
-
-    return run
-
-
-FAST: dict[str, Callable[[list[str]], Optional[Callable[[], int]]]] = {
-    "validate": _fast_validate,
+# The commands beside the default one (Butane translation), each with the module of its area;
+# any other first word is the default command's input.
+AREAS = {
+    "validate": "validate", "check": "tools", "schema": "tools", "hash-password": "tools", "download": "images",
+    "stream": "images", "images": "images", "cache": "images", "iso": "embed", "pxe": "embed", "embed": "embed",
 }
+SUBCOMMANDS = tuple(AREAS)
+
+
+def _fast_version(args: list[str]) -> Optional[Callable[[], int]]:
+    words = set(args)
+    if not words <= {"--version", "-V", "-v"} or not words & {"--version", "-V"}:
+        return None
+    from .translate import print_version
+
+    return lambda: print_version(verbose="-v" in words)
+
+
+# The commands parsed here (None: the default one): the module of its area, the option table
+# there, the function that runs it, and its positional arguments: "input" (at most one;
+# standard input without it), "files" (one or more), or None.
+FAST: dict[Optional[str], tuple[str, str, str, Optional[str]]] = {
+    None: ("translate", "OPTIONS", "translate", "input"),
+    "validate": ("validate", "OPTIONS", "validate", "input"),
+    "check": ("tools", "CHECK_OPTIONS", "check", "files"),
+    "schema": ("tools", "SCHEMA_OPTIONS", "schema", None),
+}
+
+
+def _plain(command: Optional[str], args: list[str]) -> Optional[Callable[[], int]]:
+    """How to run ``command`` with ``args`` if they are a plain invocation, else None (typer then
+    parses them, and says what is wrong)."""
+    import importlib
+
+    from ._options import parse
+
+    module, table, function, positional = FAST[command]
+    area = importlib.import_module(f".{module}", __package__)
+    parsed = parse(args, getattr(area, table))
+    if parsed is None:
+        return None
+    kw, words = parsed
+    run = getattr(area, function)
+    if positional == "input" and len(words) <= 1:
+        return lambda: run(words[0] if words else "-", **kw)
+    if positional == "files" and words:
+        return lambda: run(words, **kw)
+    if positional is None and not words:
+        return lambda: run(**kw)
+    return None
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -103,11 +110,11 @@ def _main(argv: Optional[list[str]] = None) -> int:
     if any(k.startswith("_BUTANE") and k.endswith("_COMPLETE") for k in os.environ):
         pass  # shell completion: typer answers
     elif args and args[0] in FAST:
-        run = FAST[args[0]](args[1:])
+        run = _plain(args[0], args[1:])
     elif args == ["help"] and not os.path.lexists("help"):
         pass  # the command list, from typer
     elif not args or args[0] not in SUBCOMMANDS:
-        run = _fast_translate(args)
+        run = _fast_version(args) or _plain(None, args)
     if run is not None:
         try:
             return run()

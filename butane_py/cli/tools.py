@@ -20,6 +20,12 @@ CHECK_OPTIONS = {
                                         "networkmanager), which the reference Butane ignores."),
 }
 
+SCHEMA_OPTIONS = {
+    "variant": Option(("--variant",), "Butane variant (fcos, flatcar, openshift, r4e, fiot).", takes_value=True),
+    "version": Option(("--version",), "Butane version, e.g. 1.6.0.", takes_value=True),
+    "ignition": Option(("--ignition",), "Ignition spec version instead, e.g. 3.5.0.", takes_value=True),
+}
+
 
 def check(
     files: list[str], files_dir: str | None = None, strict: bool = False, fmt: str = "text", lint: bool = False,
@@ -97,8 +103,11 @@ def _not_portable(report) -> bool:
     return found
 
 
-def schema(variant: str | None, version: str | None, ignition: str | None) -> int:
+def schema(variant: str | None = None, version: str | None = None, ignition: str | None = None) -> int:
     """The JSON Schema of a Butane version or an Ignition spec on standard output."""
+    if (ignition is None) == (variant is None or version is None):
+        sys.stderr.write("Error: give either --variant and --version, or --ignition\n")
+        return 2
     # Only the schema asked for is built: the others cost start-up time for nothing.
     if ignition is not None:
         from ..ignition._jsonschema import render_version
@@ -182,15 +191,10 @@ def register(app) -> None:
         ),
     )
     def schema_cmd(
-        variant: Optional[str] = typer.Option(None, "--variant",
-                                              help="Butane variant (fcos, flatcar, openshift, r4e, fiot)."),
-        version: Optional[str] = typer.Option(None, "--version", help="Butane version, e.g. 1.6.0."),
-        ignition: Optional[str] = typer.Option(None, "--ignition", help="Ignition spec version instead, e.g. 3.5.0."),
+        variant: Optional[str] = SCHEMA_OPTIONS["variant"].typer(None),
+        version: Optional[str] = SCHEMA_OPTIONS["version"].typer(None),
+        ignition: Optional[str] = SCHEMA_OPTIONS["ignition"].typer(None),
     ) -> None:
-        from ..errors import UsageError
-
-        if (ignition is None) == (variant is None or version is None):
-            raise UsageError("give either --variant and --version, or --ignition")
         raise typer.Exit(schema(variant, version, ignition))
 
     @app.command(

@@ -96,6 +96,32 @@ def translate(
     return 0
 
 
+def print_version(verbose: bool = False) -> int:
+    """``--version``; with ``verbose`` (``-v``), which components are active, one a line."""
+    from .. import __version__
+
+    lines = [f"butane-py {__version__}"]
+    if verbose:
+        import platform
+
+        from .._go import flate
+        from .._go import yaml
+
+        if yaml._CParser is not None:  # the YAML layer parses with libyaml whenever it could import it
+            from importlib.metadata import version
+
+            parser = f"libyaml (ruamel.yaml.clib {version('ruamel.yaml.clib')})"
+        else:
+            parser = "python (ruamel.yaml.clib is not installed)"
+        lines += [
+            f"compressor: {getattr(flate, 'BACKEND', 'python')}",
+            f"yaml parser: {parser}",
+            f"python: {platform.python_implementation()} {platform.python_version()}",
+        ]
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    return 0
+
+
 def _command_hint(word: str) -> str | None:
     """The command a missing input's name is close to (``list-stream`` → ``stream list``)."""
     if "/" in word or "." in word:
@@ -131,12 +157,16 @@ def register(app) -> None:
         no_extensions: bool = OPTIONS["no_extensions"].typer(False),
         lint: bool = OPTIONS["lint"].typer(False),
         version: bool = typer.Option(False, "-V", "--version", help="Print the version and exit."),
+        verbose: bool = typer.Option(
+            False, "-v", "--verbose",
+            help="With --version: also print the active components (compressor, YAML parser, Python)."),
     ) -> None:
-        from .. import __version__
+        from ..errors import UsageError
 
         if version:
-            sys.stdout.write(f"butane-py {__version__}\n")
-            raise typer.Exit(0)
+            raise typer.Exit(print_version(verbose))
+        if verbose:
+            raise UsageError("-v/--verbose goes with --version")
         raise typer.Exit(
             translate(input or "-", output, pretty, strict, check, files_dir, raw, raw_errors, color.value,
                       no_extensions, lint)
