@@ -112,7 +112,7 @@ def print_version(verbose: bool = False) -> int:
 
             parser = f"libyaml (ruamel.yaml.clib {version('ruamel.yaml.clib')})"
         else:
-            parser = "python (ruamel.yaml.clib is not installed)"
+            parser = "python (libyaml from ruamel.yaml.clib is not available)"
         lines += [
             f"compressor: {getattr(flate, 'BACKEND', 'python')}",
             f"yaml parser: {parser}",
