@@ -114,7 +114,7 @@ def print_version(verbose: bool = False) -> int:
         else:
             parser = "python (libyaml from ruamel.yaml.clib is not available)"
         lines += [
-            f"compressor: {getattr(flate, 'BACKEND', 'python')}",
+            f"compressor: {flate.BACKEND}",
             f"yaml parser: {parser}",
             f"python: {platform.python_implementation()} {platform.python_version()}",
         ]
