@@ -26,10 +26,10 @@ def run(*args: str, cwd=None, env: dict | None = None, stdin: bytes = b"") -> su
 
 
 def _all_commands() -> list[str]:
-    from butane_py import cli
+    from butane_py.cli import _app
 
     paths = set()
-    for path in cli.command_paths():
+    for path in _app.command_paths():
         words = path.split()
         paths.update(" ".join(words[:i]) for i in range(1, len(words) + 1))  # groups have help too
     return sorted(paths)
@@ -39,12 +39,12 @@ COMMANDS = _all_commands()
 
 
 def render_help(monkeypatch, capsys, words: list[str]) -> str:
-    from butane_py import cli
+    from butane_py.cli import _app
 
     for key, value in HELP_ENV.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
-    assert cli.main([*words, "--help"]) == 0
+    assert _app.run([*words, "--help"]) == 0
     out, err = capsys.readouterr()
     assert err == ""
     return out

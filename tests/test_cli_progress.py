@@ -52,7 +52,7 @@ def test_off_a_terminal_cached_file_says_nothing(site, tmp_path) -> None:  # noq
 
 def test_off_a_terminal_unknown_size_prints_the_size_so_far(site, tmp_path) -> None:  # noqa: F811
     """A chunked answer has no total: lines give what arrived, never 'of 0.0'."""
-    from butane_py.commands import _Progress
+    from butane_py.cli.images import DownloadProgress
 
     srv, root, payloads, formats = site
     name = formats["pxe"]["kernel"]["location"].rsplit("/", 1)[1]
@@ -69,7 +69,7 @@ def test_off_a_terminal_unknown_size_prints_the_size_so_far(site, tmp_path) -> N
             if i == 0:
                 import time
 
-                time.sleep(_Progress.EVERY + 0.5)  # the plain line's interval passes mid-download
+                time.sleep(DownloadProgress.EVERY + 0.5)  # the plain line's interval passes mid-download
         h.wfile.write(b"0\r\n\r\n")
 
     srv.hooks[f"/{name}"] = chunked

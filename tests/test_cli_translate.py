@@ -220,15 +220,16 @@ def test_fast_path_matches_typer_options() -> None:
     """The fast argument path accepts exactly the options the typer command declares."""
     import typer.main
 
-    from butane_py import _entry, cli
+    from butane_py.cli import _app, _fast, translate
 
-    command = typer.main.get_command(cli.translate_app)
+    command = typer.main.get_command(_app.translate_app)
     declared = {opt for p in command.params if p.param_type_name == "option" for opt in p.opts}
-    fast = {n for names in (*_entry.TRANSLATE_FLAGS, *_entry.TRANSLATE_VALUES) for n in names if n}
-    assert declared - {"-V", "--version", "-h", "--help", "--install-completion", "--show-completion"} == fast
-    assert _entry._fast_translate(["-ps", "-d", "files", "x.bu", "-o", "y.ign", "--color=never"]) is not None
+    fast = {name for opt in translate.OPTIONS.values() for name in opt.names}
+    handled_elsewhere = {"-V", "--version", "-v", "--verbose", "-h", "--help", "--install-completion", "--show-completion"}
+    assert declared - handled_elsewhere == fast
+    assert _fast._plain(None, ["-ps", "-d", "files", "x.bu", "-o", "y.ign", "--color=never"]) is not None
     for handed_to_typer in (["--help"], ["-V"], ["a.bu", "b.bu"], ["--bogus"], ["--color=sometimes"]):
-        assert _entry._fast_translate(handed_to_typer) is None
+        assert _fast._plain(None, handed_to_typer) is None
 
 
 def test_shell_completion_offers_commands() -> None:

@@ -113,22 +113,16 @@ def test_fast_path_matches_typer_options() -> None:
     """The fast argument path must accept exactly the options the typer command declares."""
     import typer.main
 
-    from butane_py import _entry, cli
+    from butane_py.cli import _app, _fast, validate
 
-    command = typer.main.get_command(cli.app).commands["validate"]  # type: ignore[attr-defined]
+    command = typer.main.get_command(_app.build("validate")).commands["validate"]  # type: ignore[attr-defined]
     declared = {opt for p in command.params if p.param_type_name == "option" for opt in p.opts}
     declared.discard("--help")
-    assert declared == {"--format"}
-    import typing
-
-    from butane_py.commands import VALIDATE_FORMATS
-
-    # Through the annotation, not typer's parameter objects (their attributes change between releases).
-    choices = typing.get_type_hints(cli.validate_cmd)["fmt"]
-    assert tuple(m.value for m in choices) == VALIDATE_FORMATS == ("text", "json")
-    assert _entry.FAST["validate"](["--format", "json", "x.ign"]) is not None
-    assert _entry.FAST["validate"](["--format", "yaml", "x.ign"]) is None  # typer reports it
-    assert _entry.FAST["validate"](["--help"]) is None
+    assert declared == {name for opt in validate.OPTIONS.values() for name in opt.names} == {"--format"}
+    assert validate.OPTIONS["fmt"].choices == tuple(m.value for m in validate.OutputFormat) == ("text", "json")
+    assert _fast._plain("validate", ["--format", "json", "x.ign"]) is not None
+    assert _fast._plain("validate", ["--format", "yaml", "x.ign"]) is None  # typer reports it
+    assert _fast._plain("validate", ["--help"]) is None
 
 
 def test_usage_errors_exit_2() -> None:

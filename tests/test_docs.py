@@ -53,10 +53,10 @@ def test_translate_page_options_exist() -> None:
 
     import typer.main
 
-    from butane_py import cli
+    from butane_py.cli import _app
 
     page = (ROOT / "docs" / "translate.md").read_text()
-    command = typer.main.get_command(cli.translate_app)
+    command = typer.main.get_command(_app.translate_app)
     declared = {opt for p in command.params for opt in p.opts}
     named = set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", page.split("## The report")[0]))
     assert named, "the page names options"

@@ -1,0 +1,126 @@
+"""The console script: plain invocations of the hot commands run here, everything else in typer.
+
+Importing typer costs more than validating a small config, so ``--version`` and plain
+invocations of translate, ``validate``, ``check`` and ``schema`` are parsed here, from the
+option tables their typer declarations read (:mod:`._options`). Anything else, ``--help`` and
+every mistake included, goes to the typer app (:mod:`._app`) for its help and messages.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable, Optional
+
+# The commands beside the default one (Butane translation), each with the module of its area;
+# any other first word is the default command's input.
+AREAS = {
+    "validate": "validate", "check": "tools", "schema": "tools", "hash-password": "tools", "download": "images",
+    "stream": "images", "images": "images", "cache": "images", "iso": "embed", "pxe": "embed", "embed": "embed",
+}
+SUBCOMMANDS = tuple(AREAS)
+
+
+def _fast_version(args: list[str]) -> Optional[Callable[[], int]]:
+    words = set(args)
+    if not words <= {"--version", "-V", "-v"} or not words & {"--version", "-V"}:
+        return None
+    from .translate import print_version
+
+    return lambda: print_version(verbose="-v" in words)
+
+
+# The commands parsed here (None: the default one): the module of its area, the option table
+# there, the function that runs it, and its positional arguments: "input" (at most one;
+# standard input without it), "files" (one or more), or None.
+FAST: dict[Optional[str], tuple[str, str, str, Optional[str]]] = {
+    None: ("translate", "OPTIONS", "translate", "input"),
+    "validate": ("validate", "OPTIONS", "validate", "input"),
+    "check": ("tools", "CHECK_OPTIONS", "check", "files"),
+    "schema": ("tools", "SCHEMA_OPTIONS", "schema", None),
+}
+
+
+def _plain(command: Optional[str], args: list[str]) -> Optional[Callable[[], int]]:
+    """How to run ``command`` with ``args`` if they are a plain invocation, else None (typer then
+    parses them, and says what is wrong)."""
+    import importlib
+
+    from ._options import parse
+
+    module, table, function, positional = FAST[command]
+    area = importlib.import_module(f".{module}", __package__)
+    parsed = parse(args, getattr(area, table))
+    if parsed is None:
+        return None
+    kw, words = parsed
+    run = getattr(area, function)
+    if positional == "input" and len(words) <= 1:
+        return lambda: run(words[0] if words else "-", **kw)
+    if positional == "files" and words:
+        return lambda: run(words, **kw)
+    if positional is None and not words:
+        return lambda: run(**kw)
+    return None
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Console entry point; returns the exit code."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as a program killed by SIGPIPE.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except OSError as exc:
+        import errno
+
+        if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
+            raise
+        from ..io import os_reason
+
+        sys.stderr.write(f"Error: cannot write output: {os_reason(exc)}\n")
+        return 1
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds, so temporary files are removed
+
+
+def _main(argv: Optional[list[str]] = None) -> int:
+    import os
+
+    if argv is None:
+        import signal
+
+        # SIGTERM and SIGHUP (a closed terminal or SSH session) unwind as Ctrl-C does, so no
+        # temporary file is left behind; a signal the caller ignores (nohup) stays ignored.
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, _terminate)
+        # Started with a standard stream closed (`>&-`): reading gives nothing, writing goes nowhere.
+        if sys.stdin is None:
+            sys.stdin = open(os.devnull)
+        if sys.stdout is None:
+            sys.stdout = open(os.devnull, "w")
+    args = sys.argv[1:] if argv is None else argv
+    run = None
+    if any(k.startswith("_BUTANE") and k.endswith("_COMPLETE") for k in os.environ):
+        pass  # shell completion: typer answers
+    elif args and args[0] in FAST:
+        run = _plain(args[0], args[1:])
+    elif args == ["help"] and not os.path.lexists("help"):
+        pass  # the command list, from typer
+    elif not args or args[0] not in SUBCOMMANDS:
+        run = _fast_version(args) or _plain(None, args)
+    if run is not None:
+        try:
+            return run()
+        except KeyboardInterrupt:
+            sys.stderr.write("Aborted.\n")
+            return 130
+    from ._app import run as full
+
+    return full(args)
