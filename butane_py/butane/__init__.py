@@ -19,7 +19,8 @@ Source = Union[str, bytes]
 @dataclass
 class Result:
     """A translation: ``output`` (Ignition JSON, or None on failure), the findings, and
-    ``error``, the reason the reference prints after ``Error translating config:``."""
+    ``error``, the reason the reference prints after ``Error translating config:``;
+    ``variant`` and ``version`` once the config's are known."""
 
     output: str | None
     report: Report
@@ -50,39 +51,11 @@ def translate(
     warnings beyond the reference (plain-text passwords, bad SSH keys, expired CAs,
     misspelt unit sections).
     """
-    from ._output import dumps, value
-    from ._pipeline import translate_bytes
+    from ._pipeline import translate as run
     from ._translate import Options
 
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
-    res = translate_bytes(data, Options(files_dir=files_dir), raw=raw, extensions=extensions, lint=lint)
-    vv = res.version
-    result = Result(None, res.report, res.error, vv.variant if vv else None, vv.version if vv else None)
-    if res.error is None and res.config is not None:
-        if strict and res.report.entries:
-            result.error = "Config produced warnings and --strict was specified"
-        elif res.machine_config is not None:
-            from ._openshift import to_yaml
-
-            result.output = to_yaml(_mc_value(res.machine_config, vv.base.spec))  # type: ignore[union-attr]
-        else:
-            result.output = dumps(value(res.config, vv.base.spec), pretty)  # type: ignore[union-attr]
-    return result
-
-
-def _mc_value(mc: dict, spec) -> dict:
-    """The MachineConfig as the reference marshals it before turning it into YAML."""
-    from ._output import value
-
-    meta = {"name": mc["metadata"]["name"]}
-    if mc["metadata"]["labels"]:
-        meta["labels"] = mc["metadata"]["labels"]
-    spec_out: dict = {"config": value(mc["spec"]["config"], spec)}
-    for key in ("kernelArguments", "extensions", "fips", "kernelType"):
-        v = mc["spec"].get(key)
-        if v is not None and v != []:
-            spec_out[key] = v
-    return {"apiVersion": mc["apiVersion"], "kind": mc["kind"], "metadata": meta, "spec": spec_out}
+    return run(data, Options(files_dir=files_dir), raw=raw, pretty=pretty, strict=strict, extensions=extensions, lint=lint)
 
 
 __all__ = ["Result", "translate"]

@@ -8,14 +8,16 @@ Ignition rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .._go import yaml as _goyaml
-from ..ignition._validate import _MISSING, _Walker, context_mismatch
+from ..ignition._spec import StructType
+from ..ignition._validate import walk as walk_ignition
+from ..ignition._walk import Rule, Walker
 from ..report import Entry, Key, Report
-from . import _extensions, _fcos, _filters, _openshift
-from ._schema import NAMED_LISTS, Base
+from . import Result, _extensions, _fcos, _filters, _openshift
+from ._output import dumps, value
+from ._schema import Base
 from ._translate import (
     ERR_MOUNT_UNIT_NO_FORMAT,
     ERR_MOUNT_UNIT_NO_PATH,
@@ -38,24 +40,7 @@ ERR_NO_VARIANT = "error parsing variant; must be specified"
 ERR_INVALID_VERSION = "error parsing version; must be a valid semver"
 ERR_INVALID_SOURCE = "source config is invalid"
 ERR_INVALID_GENERATED = "config generated was invalid"
-
-
-@dataclass
-class Result:
-    """What a translation produced: the Ignition config (None on failure), the findings,
-    and ``error``, the reason the reference gives after ``Error translating config:``."""
-
-    config: dict | None
-    report: Report
-    error: str | None = None
-    version: VariantVersion | None = None
-    spec_version: str | None = None
-    # For openshift without --raw: the MachineConfig around ``config``.
-    machine_config: dict | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
+ERR_STRICT = "Config produced warnings and --strict was specified"
 
 
 # -- the YAML position tree (vcontext's) -------------------------------------------------------
@@ -63,7 +48,8 @@ class Result:
 
 class _Ctx:
     """Positions as the reference's context tree sees YAML: last duplicate key wins,
-    aliases are leaves at their own position, ``<<`` is an ordinary key."""
+    aliases are leaves at their own position, ``<<`` is an ordinary key. Also the
+    walk's :class:`~butane_py.ignition._walk.Tree` over the same nodes."""
 
     def __init__(self, root: Any) -> None:
         self.root = root
@@ -80,6 +66,12 @@ class _Ctx:
                 keys[name] = k
             m = self._maps[id(node)] = (children, keys)
         return m
+
+    def mapping(self, node: Any) -> dict | None:
+        return self._map(node)[0] if node.kind == "map" else None
+
+    def items(self, node: Any) -> list | None:
+        return node.value if node.kind == "seq" else None
 
     def child(self, node: Any, elem: Any) -> Any:
         if node is None:
@@ -108,104 +100,10 @@ class _Ctx:
         return node.line, node.column
 
 
-# -- the Butane-side walk (rules and unused keys) ----------------------------------------------
+# -- the Butane rules -------------------------------------------------------------------------
 
 
-class _ButaneWalker:
-    def __init__(self, vv: VariantVersion, structs: dict, ctx: _Ctx | None) -> None:
-        self.vv = vv
-        self.structs = structs
-        self.ctx = ctx
-        self.rules = Report()
-        self.unused = Report()
-
-    def walk(self, v: dict, name: str, path: tuple, node: Any, check_unused: bool) -> None:
-        self._rule(name, v, path)
-        fields = self.structs[name]
-        if check_unused and node is not None:
-            if node.kind == "map":
-                known = {n for n, _ in fields}
-                seen = set()
-                for k, _ in node.value:
-                    key = k.value if k.kind == "scalar" else ""
-                    if key not in known and key not in seen:
-                        seen.add(key)
-                        self.unused.warn(path + (Key(key),), f"unused key {key}")
-            else:
-                self.unused.warn(path, context_mismatch(path))
-        for fname, expr in fields:
-            sub = v.get(fname)
-            if sub is None:
-                # A struct that is not behind a pointer is walked even when null or absent,
-                # as the reference walks Go's zero value: its rules run, and a null in the
-                # source is "not a map" there.
-                if expr not in self.structs:
-                    continue
-                sub = {}
-            child = self.ctx.child(node, fname) if (self.ctx and node is not None) else None
-            base = expr.lstrip("*")
-            if base in NAMED_LISTS:
-                base = "[]" + NAMED_LISTS[base]
-            if base.startswith("[]"):
-                item = base[2:]
-                if item in self.structs:
-                    for i, x in enumerate(sub):
-                        c = self.ctx.child(child, i) if (self.ctx and child is not None) else None
-                        self.walk(x, item, path + (fname, i), c, check_unused)
-            elif base in self.structs:
-                self.walk(sub, base, path + (fname,), child, check_unused)
-
-    def _rule(self, name: str, v: dict, path: tuple) -> None:
-        r = self.rules
-        feats = self.vv.features
-        if name == "Resource":
-            _resource_rule(self, v, path)
-        elif name == "FileContents":
-            # v0_1's only sugar: its rule blames inline, not the last source as later bases do.
-            if v.get("inline") is not None and v.get("source") is not None:
-                r.error(path + ("inline",), ERR_TOO_MANY_RESOURCE_SOURCES)
-        elif name == "Filesystem":
-            if v.get("with_mount_unit") is True:
-                fmt = v.get("format")
-                if not fmt:
-                    r.error(path + ("format",), ERR_MOUNT_UNIT_NO_FORMAT)
-                elif (fmt != "swap" or not self.vv.base.has("swap_units")) and not v.get("path"):
-                    r.error(path + ("path",), ERR_MOUNT_UNIT_NO_PATH)
-        elif name in ("File", "Directory"):
-            mode = v.get("mode")
-            if mode is not None:
-                warning = decimal_mode_warning(mode, name == "Directory")
-                if warning:
-                    r.warn(path + ("mode",), warning)
-        elif name == "Tree":
-            if v.get("local", "") == "":
-                r.error(path, ERR_TREE_NO_LOCAL)
-        elif name in ("Unit", "Dropin"):
-            if v.get("contents_local") is not None and v.get("contents") is not None:
-                r.error(path + ("contents_local",), ERR_TOO_MANY_SYSTEMD_SOURCES)
-        elif name == "Quadlet":
-            qname = v.get("name", "")
-            if not qname.endswith(QUADLET_SUFFIXES):
-                r.error(path + ("name",), ERR_QUADLET_BAD_EXTENSION)
-            elif template_instance(qname) is not None:
-                for key in ("contents", "contents_local"):
-                    if v.get(key) is not None:
-                        r.error(path + (key,), ERR_TEMPLATE_INSTANCE_CONTENTS)
-            elif v.get("contents_local") is not None and v.get("contents") is not None:
-                r.error(path + ("contents_local",), ERR_TOO_MANY_SYSTEMD_SOURCES)
-        elif name == "Config":
-            if "openshift" in feats:
-                # openshift's Config has its own rules, which hide fcos's.
-                _openshift.config_rule(feats, v, path, r)
-            else:
-                _fcos.config_rule(feats, v, path, r)
-        elif name in _fcos.RULES:
-            _fcos.RULES[name](feats, v, path, r)
-        elif name in _openshift.RULES and "openshift" in feats:
-            _openshift.RULES[name](feats, v, path, r)
-
-
-def _resource_rule(w: _ButaneWalker, v: dict, path: tuple) -> None:
+def _resource_rule(vv: VariantVersion, v: dict, path: tuple, r: Report) -> None:
     last = None
     sources = 0
     for key in ("local", "inline", "source"):
@@ -213,13 +111,91 @@ def _resource_rule(w: _ButaneWalker, v: dict, path: tuple) -> None:
             sources += 1
             last = key
     if sources > 1:
-        w.rules.error(path + (last,), ERR_TOO_MANY_RESOURCE_SOURCES)
+        r.error(path + (last,), ERR_TOO_MANY_RESOURCE_SOURCES)
         return
     if path[:2] == ("ignition", "config") and last == "inline":
-        found, ok = validate_embedded_ignition(w.vv.base.spec, path, v["inline"].encode("utf-8", "surrogateescape"))
-        w.rules.merge(found)
+        found, ok = validate_embedded_ignition(vv.base.spec, path, v["inline"].encode("utf-8", "surrogateescape"))
+        r.merge(found)
         if not ok:
-            w.rules.error(path + ("inline",), "config is not valid")
+            r.error(path + ("inline",), "config is not valid")
+
+
+def _file_contents_rule(vv: VariantVersion, v: dict, path: tuple, r: Report) -> None:
+    # v0_1's only sugar: its rule blames inline, not the last source as later bases do.
+    if v.get("inline") is not None and v.get("source") is not None:
+        r.error(path + ("inline",), ERR_TOO_MANY_RESOURCE_SOURCES)
+
+
+def _filesystem_rule(vv: VariantVersion, v: dict, path: tuple, r: Report) -> None:
+    if v.get("with_mount_unit") is True:
+        fmt = v.get("format")
+        if not fmt:
+            r.error(path + ("format",), ERR_MOUNT_UNIT_NO_FORMAT)
+        elif (fmt != "swap" or not vv.base.has("swap_units")) and not v.get("path"):
+            r.error(path + ("path",), ERR_MOUNT_UNIT_NO_PATH)
+
+
+def _mode_rule(directory: bool) -> Rule:
+    def rule(vv: VariantVersion, v: dict, path: tuple, r: Report) -> None:
+        mode = v.get("mode")
+        if mode is not None:
+            warning = decimal_mode_warning(mode, directory)
+            if warning:
+                r.warn(path + ("mode",), warning)
+
+    return rule
+
+
+def _tree_rule(vv: VariantVersion, v: dict, path: tuple, r: Report) -> None:
+    if v.get("local", "") == "":
+        r.error(path, ERR_TREE_NO_LOCAL)
+
+
+def _unit_rule(vv: VariantVersion, v: dict, path: tuple, r: Report) -> None:
+    if v.get("contents_local") is not None and v.get("contents") is not None:
+        r.error(path + ("contents_local",), ERR_TOO_MANY_SYSTEMD_SOURCES)
+
+
+def _quadlet_rule(vv: VariantVersion, v: dict, path: tuple, r: Report) -> None:
+    qname = v.get("name", "")
+    if not qname.endswith(QUADLET_SUFFIXES):
+        r.error(path + ("name",), ERR_QUADLET_BAD_EXTENSION)
+    elif template_instance(qname) is not None:
+        for key in ("contents", "contents_local"):
+            if v.get(key) is not None:
+                r.error(path + (key,), ERR_TEMPLATE_INSTANCE_CONTENTS)
+    elif v.get("contents_local") is not None and v.get("contents") is not None:
+        r.error(path + ("contents_local",), ERR_TOO_MANY_SYSTEMD_SOURCES)
+
+
+def _on_features(rule: Callable[[frozenset[str], dict, tuple, Report], None]) -> Rule:
+    """A variant's rule, which reads only the variant's features."""
+    return lambda vv, v, path, r: rule(vv.features, v, path, r)
+
+
+_BASE_RULES: dict[str, Rule] = {
+    "Resource": _resource_rule,
+    "FileContents": _file_contents_rule,
+    "Filesystem": _filesystem_rule,
+    "File": _mode_rule(False),
+    "Directory": _mode_rule(True),
+    "Tree": _tree_rule,
+    "Unit": _unit_rule,
+    "Dropin": _unit_rule,
+    "Quadlet": _quadlet_rule,
+}
+# The base's rules win over a variant's of the same name; openshift's Config has its own
+# rule, which hides fcos's.
+_RULES: dict[str, Rule] = {
+    **{name: _on_features(rule) for name, rule in _fcos.RULES.items()},
+    **_BASE_RULES,
+    "Config": _on_features(_fcos.config_rule),
+}
+_OPENSHIFT_RULES: dict[str, Rule] = {
+    **{name: _on_features(rule) for name, rule in _openshift.RULES.items()},
+    **_RULES,
+    "Config": _on_features(_openshift.config_rule),
+}
 
 
 # -- the pipeline ------------------------------------------------------------------------------
@@ -250,8 +226,27 @@ def _go_type(vv: VariantVersion, structs: dict):
     return _go_struct("Config", structs, vv.base.name, pkgs, {})
 
 
-def translate_bytes(
-    data: bytes, options: Options, raw: bool = False, extensions: bool = True, lint: bool = False
+# Butane's structs compiled for the walk: by variant, version and whether extensions are on.
+_COMPILED: dict[tuple[str, str, bool], dict[str, StructType]] = {}
+
+
+def _compiled_structs(vv: VariantVersion, structs: dict, extensions: bool) -> dict[str, StructType]:
+    key = (vv.variant, vv.version, extensions)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = {name: StructType(name, fields) for name, fields in structs.items()}
+    return compiled
+
+
+def translate(
+    data: bytes,
+    options: Options,
+    *,
+    raw: bool = False,
+    pretty: bool = False,
+    strict: bool = False,
+    extensions: bool = True,
+    lint: bool = False,
 ) -> Result:
     report = Report()
     try:
@@ -279,12 +274,13 @@ def translate_bytes(
             raise _goyaml.YAMLError("EOF")  # what Decoder.Decode says of an empty stream
         cfg = _goyaml.decode(node, _go_type(vv, structs)) or {}
     except _goyaml.YAMLError as exc:
-        return Result(None, report, exc.message, vv)
+        return Result(None, report, exc.message, vv.variant, vv.version)
     ctx = _Ctx(node)
-    result = Result(None, report, None, vv, vv.base.spec.version)
+    result = Result(None, report, None, vv.variant, vv.version)
 
-    walker = _ButaneWalker(vv, structs, ctx)
-    walker.walk(cfg, "Config", (), node, True)
+    rules = _OPENSHIFT_RULES if "openshift" in vv.features else _RULES
+    walker = Walker(_compiled_structs(vv, structs, extensions), rules, vv, ctx)
+    walker.struct(cfg, "Config", (), node)
     report.merge(walker.unused)
     report.merge(walker.rules)
     if extensions:
@@ -324,16 +320,20 @@ def translate_bytes(
         if report.is_fatal:
             return _finish(result, ctx, ERR_INVALID_SOURCE)
 
-    ign = _Walker(spec)
-    ign.struct(config, "Config", ("spec", "config") if mc is not None else (), _MISSING)
+    ign = walk_ignition(spec, config, ("spec", "config") if mc is not None else ())
     dups = _mc_dups(mc, ign.dups) if mc is not None else ign.dups
     report.merge(_map_report(dups, tr.ts))
     report.merge(_map_report(ign.rules, tr.ts))
     if report.is_fatal:
         return _finish(result, ctx, ERR_INVALID_GENERATED)
-    result.config = config
-    result.machine_config = mc
-    return _finish(result, ctx, None)
+    _finish(result, ctx, None)
+    if strict and report.entries:
+        result.error = ERR_STRICT
+    elif mc is not None:
+        result.output = _openshift.to_yaml(mc, spec)
+    else:
+        result.output = dumps(value(config, spec), pretty)
+    return result
 
 
 def _mc_dups(mc: dict, ignition_dups: Report) -> Report:
@@ -369,15 +369,14 @@ def _map_report(r: Report, ts: TranslationSet) -> Report:
 
 
 def _finish(result: Result, ctx: _Ctx, error: str | None) -> Result:
+    """Place the findings in the YAML, and record why the translation failed, if it did."""
     for e in result.report.entries:
         pos = ctx.position(e.path)
         if pos is not None:
             e.line, e.column = pos
             e.has_marker = True
     result.error = error
-    if error is not None:
-        result.config = None
     return result
 
 
-__all__ = ["Result", "translate_bytes", "Options", "Base"]
+__all__ = ["translate", "variant_structs", "Options", "Base"]

@@ -193,7 +193,8 @@ class StructType:
 
 
 class FieldType:
-    """A parsed type expression. ``kind`` is one of string/int/bool/struct/list."""
+    """A parsed type expression. ``kind`` is one of string/int/bool/struct/list, or map
+    (``map[string]T``, which only Butane's structs use)."""
 
     __slots__ = ("expr", "kind", "pointer", "item", "struct", "go_name")
     _cache: dict[str, "FieldType"] = {}
@@ -215,6 +216,9 @@ class FieldType:
         elif base in NAMED_STRINGS:
             self.kind = "string"
             self.go_name = f"types.{base}"
+        elif base.startswith("map["):
+            self.kind = "map"
+            self.go_name = base
         else:
             self.kind = "struct"
             self.struct = base

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._go import json as _gojson
-from ..report import Entry, Key, Kind, Report, format_path
+from ..report import Entry, Kind, Report
 from ._decode import Decoder, DecodeTypeError, decode_version
 from ._rules import ERR_DUPLICATE, ERR_INVALID_VERSION, ERR_UNKNOWN_VERSION, IGNORE_DUPLICATES, ITEM_KEYS, MERGED_KEYS, RULES
-from ._spec import BY_SEMVER, FieldType, Spec
+from ._spec import BY_SEMVER, Spec, StructType
+from ._walk import MISSING, Walker
 
 ERR_EMPTY = "not a config (empty)"
-
-_MISSING = object()
 
 
 @dataclass
@@ -90,92 +89,52 @@ def _parse_tree(data: bytes, text: str, value: Any, report: Report) -> ParseResu
     return ParseResult(report, spec, config)
 
 
-def check(spec: Spec, config: dict, tree: Any = _MISSING) -> Report:
+def check(spec: Spec, config: dict, tree: Any = MISSING) -> Report:
     """Run every rule over a decoded config; ``tree`` (the parsed JSON) adds unused keys."""
-    walker = _Walker(spec)
-    walker.struct(config, "Config", (), tree)
+    walker = walk(spec, config, (), tree)
     report = Report()
     report.entries = walker.rules.entries + walker.dups.entries + walker.unused.entries
     return report
 
 
-class _Walker:
-    def __init__(self, spec: Spec) -> None:
-        self.spec = spec
-        self.structs = spec.compiled
-        self.rules = Report()
-        self.dups = Report()
-        self.unused = Report()
+def walk(spec: Spec, config: dict, path: tuple = (), tree: Any = MISSING) -> Walker:
+    """Walk a decoded config found at ``path``, with its parsed JSON if given."""
+    walker = Walker(spec.compiled, RULES, spec, _JSON_TREE, _duplicates)
+    walker.struct(config, "Config", path, tree)
+    return walker
 
-    def struct(self, v: dict, name: str, path: tuple, node: Any) -> None:
-        rule = RULES.get(name)
-        if rule is not None:
-            rule(self.spec, v, path, self.rules)
-        st = self.structs[name]
-        # Unused keys, judged on the JSON as written (exact key names, last duplicate wins).
-        children: dict | None = None
-        if node is not _MISSING:
-            if type(node) is tuple:
-                children = dict(node)
-                for key in children:
-                    if key not in st.names:
-                        self.unused.warn(path + (Key(key),), f"unused key {key}")
+
+class _JsonTree:
+    """The parsed JSON: objects as tuples of pairs, arrays as lists."""
+
+    @staticmethod
+    def mapping(node: Any) -> dict | None:
+        return dict(node) if type(node) is tuple else None
+
+    @staticmethod
+    def items(node: Any) -> list | None:
+        return node if type(node) is list else None
+
+
+_JSON_TREE = _JsonTree()
+
+
+def _duplicates(v: dict, name: str, st: StructType, path: tuple, report: Report) -> None:
+    ignored = IGNORE_DUPLICATES.get(name, ())
+    merged = MERGED_KEYS.get(name, {})
+    seen: dict[str, set] = {}
+    for fname, ft in st.fields:
+        if ft.kind != "list" or fname in ignored:
+            continue
+        items = v.get(fname)
+        if not items:
+            continue
+        bucket = seen.setdefault(merged.get(fname, fname), set())
+        item = ft.item
+        keyfn = ITEM_KEYS.get(item.struct) if item.kind == "struct" else None  # type: ignore[union-attr]
+        for i, x in enumerate(items):
+            key = keyfn(x) if keyfn is not None else x
+            if key in bucket:
+                report.error(path + (fname, i), ERR_DUPLICATE)
             else:
-                self.unused.warn(path, context_mismatch(path))
-        self._dups(v, name, st, path)
-        for fname, ft in st.fields:
-            sub = v.get(fname)
-            if sub is None:
-                if ft.kind != "struct" or ft.pointer:
-                    continue
-                # Go validates a struct that is not behind a pointer even when it is absent
-                # (a config inlined in Butane may lack its "ignition" section).
-                self.struct({}, ft.struct, path + (fname,), _MISSING)  # type: ignore[arg-type]
-                continue
-            child = _MISSING if children is None else children.get(fname, _MISSING)
-            self.value(sub, ft, path + (fname,), child)
-
-    def value(self, v: Any, ft: FieldType, path: tuple, node: Any) -> None:
-        kind = ft.kind
-        if kind == "struct":
-            self.struct(v, ft.struct, path, node)  # type: ignore[arg-type]
-        elif kind == "list":
-            item = ft.item
-            assert item is not None
-            elems = node if type(node) is list else None
-            if item.kind == "struct":
-                for i, x in enumerate(v):
-                    child = elems[i] if elems is not None and i < len(elems) else _MISSING
-                    self.struct(x, item.struct, path + (i,), child)  # type: ignore[arg-type]
-            elif item.go_name == "types.Device":
-                rule = RULES["Device"]
-                for i, x in enumerate(v):
-                    rule(self.spec, x, path + (i,), self.rules)  # type: ignore[arg-type]
-
-    def _dups(self, v: dict, name: str, st, path: tuple) -> None:
-        ignored = IGNORE_DUPLICATES.get(name, ())
-        merged = MERGED_KEYS.get(name, {})
-        seen: dict[str, set] = {}
-        for fname, ft in st.fields:
-            if ft.kind != "list" or fname in ignored:
-                continue
-            items = v.get(fname)
-            if not items:
-                continue
-            bucket = seen.setdefault(merged.get(fname, fname), set())
-            item = ft.item
-            keyfn = ITEM_KEYS.get(item.struct) if item.kind == "struct" else None  # type: ignore[union-attr]
-            for i, x in enumerate(items):
-                key = keyfn(x) if keyfn is not None else x
-                if key in bucket:
-                    self.dups.error(path + (fname, i), ERR_DUPLICATE)
-                else:
-                    bucket.add(key)
-
-
-def context_mismatch(path: tuple) -> str:
-    """The warning for a struct whose source is not an object (a ``null``, say)."""
-    return (
-        f"context tree does not match content tree at {format_path(path)}. "
-        "Line and column reporting may be inconsistent. Unused keys may not be reported"
-    )
+                bucket.add(key)
