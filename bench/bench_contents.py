@@ -3,7 +3,7 @@
 
 Each content is embedded once in an fcos 1.6.0 config and translated by both tools, one new
 process per run, the two tools alternating; the best of ``--runs`` wall times is kept, with
-the peak RSS of each tool and whether the two outputs are byte-identical. Contents:
+the highest peak RSS of each tool and whether the two outputs are byte-identical. Contents:
 
 * ``local:`` files: random bytes, source text (the stdlib's ``.py`` files), ``abc`` repeated,
   JSON, a real binary (ELF files from /usr);
