@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import random
 import re
 import time
 
@@ -278,6 +279,82 @@ def test_fast_and_port_build_the_same_tree():
     assert g._fast_ok(data)
     fast = g._parse_fast(data)
     assert node_tree(fast) == node_tree(g._parse_slow(data))
+
+
+def scalar_documents(n=300):
+    """Documents of long scalars in every style (seeded): block scalars with empty,
+    blank-only and more-indented lines, folded paragraphs and chomping indicators; plain and
+    quoted scalars over several lines, with blanks, comments, escapes and line continuations."""
+    rnd = random.Random(16)
+    words = ["alpha", "b", "c-d", "e:f", "g#h", "'q'", '"dq"', "é", "x" * 30]
+
+    def line():
+        return " ".join(rnd.choice(words) for _ in range(rnd.randrange(1, 8)))
+
+    docs = []
+    for _ in range(n):
+        ind = rnd.choice([2, 4])
+        pad = " " * ind
+        out = []
+        for k in range(rnd.randrange(1, 4)):
+            style = rnd.choice(["|", "|-", "|+", ">", ">-", ">+", "|2", "plain", "double", "single"])
+            lines = []
+            for _ in range(rnd.randrange(1, 60)):
+                r = rnd.random()
+                if r < 0.65:
+                    lines.append(line())
+                elif r < 0.75:
+                    lines.append(" " * rnd.randrange(1, 4) + line())
+                elif r < 0.85:
+                    lines.append("")
+                elif r < 0.92:
+                    lines.append(" " * rnd.randrange(0, ind + 3) + "\t" * rnd.randrange(2))
+                else:
+                    lines.append(line() + "  ")
+            if style in ("plain", "double", "single"):
+                lines = [x.strip() for x in lines if not x.strip().startswith(("#", "-", "?", ":", "'", '"'))]
+                lines = [x.replace(": ", ":").replace(" #", "#") for x in lines] or ["v"]
+                if style == "double":
+                    # Quotes become escapes: a "\\n", or an escaped line break.
+                    lines = ['"' + lines[0].replace('"', "\\n")] + [x.replace('"', "\\\n" + pad) for x in lines[1:]]
+                    lines[-1] += '"'
+                elif style == "single":
+                    lines = [x.replace("'", "''") for x in lines]
+                    lines[0], lines[-1] = "'" + lines[0], lines[-1] + "'"
+                out.append(f"k{k}: " + ("\n" + pad).join(lines).rstrip(" ") + rnd.choice(["", "  # c"]))
+            else:
+                out.append(f"k{k}: {style}" + "".join("\n" + (pad + x if x.strip() else x) for x in lines))
+        docs.append(("\n".join(out) + rnd.choice(["\n", "\n\n", "", "\nnext: 1\n"])).encode())
+    return docs
+
+
+def test_long_scalars_read_in_runs(monkeypatch):
+    """The port reads scalars a run at a time: it builds libyaml's trees where libyaml is
+    used, and the same trees (or errors) when the reader's refills are emulated throughout
+    (as they are when the input has a BOM or a reader error)."""
+    docs = scalar_documents()
+    fast_checked = 0
+    results = []
+    for data in docs:
+        port = outcome(lambda: node_tree(g._parse_slow(data)))
+        results.append(port)
+        if g._fast_ok(data):
+            try:
+                fast = g._parse_fast(data)
+            except g._NeedSlow:
+                continue
+            assert {"val": node_tree(fast)} == port, data
+            fast_checked += 1
+    assert fast_checked > 100
+    prepare = g._Scanner._prepare_text
+
+    def with_refills(self):
+        prepare(self)
+        self.avail = 0
+
+    monkeypatch.setattr(g._Scanner, "_prepare_text", with_refills)
+    for data, port in zip(docs, results):
+        assert outcome(lambda: node_tree(g._parse_slow(data))) == port, data
 
 
 def billion_laughs(levels=9, width=9, target=b"t_any"):

@@ -48,7 +48,9 @@ _HOST_OK = frozenset(
 _USERINFO_OK = frozenset(
     b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" b"-._:~!$&'()*+,;=%@"
 )
-_CTL = re.compile(rb"[\x00-\x1f\x7f]")
+# Every byte but the control bytes: what deleting them leaves is the control bytes (one
+# C pass, much quicker than a regular expression over a data URL of megabytes).
+_NOT_CTL = bytes(b for b in range(256) if 0x20 <= b != 0x7F)
 _SCHEME = re.compile(rb"([A-Za-z][A-Za-z0-9+.\-]*):")
 _PORT = re.compile(rb"(?::[0-9]*)?\Z")
 # A '%' can only start an escape (hex digits are never '%'), so the first
@@ -256,7 +258,7 @@ def _parse_authority(authority: bytes) -> bytes | None:
 # url.go: parse, stringContainsCTLByte, getScheme
 def _parse(raw: bytes) -> GoURL | None:
     """net/url parse(rawURL, viaRequest=false)."""
-    if _CTL.search(raw):
+    if raw.translate(None, _NOT_CTL):
         return None
     if raw == b"*":
         return GoURL("", "", "", "*", "")

@@ -33,7 +33,11 @@ characters, test one, skip or read it, or report an error; peek a token and chec
 spelled out again in each ``scan_*`` / ``fetch_*`` / ``parse_*`` method. They are kept on
 purpose: yaml.v3 repeats them the same way, so each method can be compared with its Go
 function line by line, and the exact order of checks (which decides which error wins and
-where) stays visible. Folding them into helpers would lose that. The fast path
+where) stays visible. Folding them into helpers would lose that. Scalars are read a run
+at a time (a line, or as far as yaml.v3's buffer reaches before a refill), not a character
+at a time, so that a long scalar costs a few operations a line; when the input has no
+reader error and no BOM, when yaml.v3 refills its buffer cannot be seen, and all the text
+is available from the start. The fast path
 (libyaml through ruamel.yaml.clib, further down) is not a port; it is used only where it
 is known to give the port's trees.
 """
@@ -95,6 +99,8 @@ _ENC_UTF8, _ENC_UTF16LE, _ENC_UTF16BE = 1, 2, 3
 _BAD_CHARS = "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 
 _INF = 1 << 62
+# The ASCII characters yaml.v3's reader accepts.
+_ASCII_TEXT = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
 _UTF8_CONT = bytes(range(0x80, 0xC0))
 
 
@@ -123,8 +129,26 @@ _URI_CHARS = _ALPHA | frozenset(";/?:@&=+$,.!~*'()[]%")
 _PLAIN_NOSTART = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _ANCHOR_END = frozenset("?:,]}%@`")
 _FLOW_PLAIN_END = frozenset(",?[]{}")
-_PLAIN_RUN = re.compile("[^ \t\r\n\x85\u2028\u2029\x00:]+")
-_PLAIN_RUN_FLOW = re.compile("[^ \t\r\n\x85\u2028\u2029\x00:,?\\[\\]{}]+")
+# Runs the scanners take at once instead of a character at a time: the rest of a line up to
+# a character with a meaning of its own there.
+_PLAIN_LINE = re.compile("[^\r\n\x85\u2028\u2029\x00:]*")
+_PLAIN_LINE_FLOW = re.compile("[^\r\n\x85\u2028\u2029\x00:,?\\[\\]{}]*")
+_PLAIN_WORD = re.compile("[^ \t]*")
+_SINGLE_LINE = re.compile("[^\r\n\x85\u2028\u2029\x00']*")
+_DOUBLE_LINE = re.compile('[^\r\n\x85\u2028\u2029\x00"\\\\]*')
+_BLOCK_LINE = re.compile("[^\r\n\x85\u2028\u2029\x00]*")
+_SPACES = re.compile(" *")
+_BLOCK_LINE_ENDS = {}
+
+
+def _block_line_end(indent):
+    """Finds the first "\\n" in a block scalar not followed by ``indent`` spaces and content,
+    or by an empty line (up to ``indent`` spaces)."""
+    pattern = _BLOCK_LINE_ENDS.get(indent)
+    if pattern is None:
+        pattern = _BLOCK_LINE_ENDS[indent] = re.compile(
+            "\n(?! {%d}[^\r\n\x85\u2028\u2029\x00]| {0,%d}\n)" % (indent, indent))
+    return pattern
 
 
 # yamlh.go: yaml_token_t
@@ -252,7 +276,12 @@ class _Scanner:
             except UnicodeDecodeError as e:
                 bad_byte = start + e.start
                 text = data[start:bad_byte].decode("utf-8")
-            m = re.search(_BAD_CHARS, text)
+            # ASCII text is checked in C, many times quicker than the expression: what is
+            # left of the bytes once the allowed ones are deleted is the BOM, if any.
+            if text.isascii() and data.translate(None, _ASCII_TEXT) == data[:start]:
+                m = None
+            else:
+                m = re.search(_BAD_CHARS, text)
             if m is not None:
                 ci = m.start()
                 off = start + len(text[:ci].encode("utf-8"))
@@ -269,6 +298,10 @@ class _Scanner:
         self.text_len = len(text)
         self._cnt_to = start  # _count_chars bookkeeping
         self._cnt = 0
+        if self.err is None and "\ufeff" not in text:
+            # Without a reader error to raise, or a BOM for the scanner to find at the start
+            # of the buffer, when the buffer is refilled cannot be seen: all is there at once.
+            self.avail = _INF
 
     # readerc.go: yaml_parser_update_buffer (the UTF-8 checks and their errors)
     def _utf8_problem(self, i):
@@ -1081,9 +1114,17 @@ class _Scanner:
             del leading_break[:]
             s.extend(trailing_breaks)
             del trailing_breaks[:]
+            if self.avail == _INF:
+                self._block_lines(indent[0], literal, s, end)
             leading_blank = self.ch() in " \t"
             while self.ch() not in _BREAKZ:
-                self.read(s)
+                # As many characters as yaml.v3 has in its buffer, up to the line break.
+                run = _BLOCK_LINE.match(self.text, self.pos, min(len(self.text), self.avail)).group()
+                s.append(run)
+                self.pos += len(run)
+                self.column += len(run)
+                if run[-1] not in " \t" or run.strip(" \t"):
+                    self.newlines = 0
                 self.cache(1)
             self.cache(2)
             self.read_line(leading_break)
@@ -1094,6 +1135,70 @@ class _Scanner:
             s.extend(trailing_breaks)
         return _Tok(_T_SCALAR, start, end[0], "".join(s), None, _S_LITERAL if literal else _S_FOLDED)
 
+    # scannerc.go: yaml_parser_scan_block_scalar, its loop over ordinary lines taken at once
+    def _block_lines(self, indent, literal, s, end):
+        """Read this line of a block scalar, and those after it, at once while they are
+        ordinary: each ends in "\\n", and the next has ``indent`` spaces then content, or is
+        empty (up to ``indent`` spaces). Leaves the scanner at the content of the last line
+        with content, as the loop in :meth:`scan_block_scalar` would, having kept or folded
+        the line breaks as it does."""
+        t = self.text
+        p = self.pos
+        # The first line break after which the lines are not ordinary, or the first other
+        # break (the text ends in NULs). Two searches: one expression with both is slower.
+        m = _block_line_end(indent).search(t, p)
+        b = m.start() if m else t.index("\x00", p)
+        for c in "\r\x85\u2028\u2029":
+            odd = t.find(c, p, b)
+            if odd >= 0:
+                b = odd
+        # Back to the last line with content: empty lines before b may be trailing breaks.
+        spaces = " " * indent
+        q = t.rfind("\n", p, b)
+        while q >= 0 and not (t.startswith(spaces, q + 1) and t[q + 1 + indent] not in _BREAKZ):
+            q = t.rfind("\n", p, q)
+        if q < 0:
+            return
+        stop = q + 1 + indent
+        pieces = t[p:stop].split("\n")
+        # The last piece is the last line's indentation; content lines lose theirs, and
+        # empty lines (up to indent spaces) are empty.
+        lines = [pieces[0]]
+        lines += [x[indent:] if len(x) > indent else "" for x in pieces[1:-1]]
+        if literal:
+            lines.append("")
+            s.append("\n".join(lines))
+            lines.pop()
+        else:
+            # Between two lines with content: a break folds to a space if both start with no
+            # blank and no empty line is between them; empty lines are kept as breaks.
+            blank = " \t"
+            nxt = t[stop] in blank
+            joins = []
+            empty = 0
+            for c in reversed(lines):
+                if not c:
+                    empty += 1
+                    continue
+                first = c[0] in blank
+                joins.append("\n" * (empty + 1) if first or nxt else "\n" * empty if empty else " ")
+                joins.append(c)
+                nxt = first
+                empty = 0
+            joins.reverse()
+            s.append("".join(joins))
+        # Line breaks since the last character that is not a blank.
+        newlines = self.newlines + len(lines)
+        for k, c in enumerate(reversed(lines)):
+            if c.strip(" \t"):
+                newlines = k + 1
+                break
+        self.newlines = newlines
+        self.line += len(lines)
+        self.pos = stop
+        self.column = indent
+        end[0] = (stop - indent, self.line, 0)
+
     # scannerc.go: yaml_parser_scan_block_scalar_breaks
     def scan_block_scalar_breaks(self, indent, breaks, start, end):
         end[0] = self.mark()
@@ -1101,7 +1206,12 @@ class _Scanner:
         while True:
             self.cache(1)
             while (indent[0] == 0 or self.column < indent[0]) and self.ch() == " ":
-                self.skip()
+                stop = min(len(self.text), self.avail)
+                if indent[0]:
+                    stop = min(stop, self.pos + indent[0] - self.column)
+                n = _SPACES.match(self.text, self.pos, stop).end() - self.pos
+                self.pos += n
+                self.column += n
                 self.cache(1)
             if self.column > max_indent:
                 max_indent = self.column
@@ -1186,7 +1296,19 @@ class _Scanner:
                         for k in range(code_length):
                             self.skip()
                 else:
-                    self.read(s)
+                    # This character and the rest of the line up to a quote or backslash, as
+                    # far as yaml.v3 would not have refilled its buffer (it looks 4 characters
+                    # ahead after blanks); blanks at its end are left to the loop below (they
+                    # fold if a line break follows).
+                    m = (_SINGLE_LINE if single else _DOUBLE_LINE).match(t, p, min(len(t), self.avail - 4))
+                    run = m.group().rstrip(" \t") if m else ""
+                    if run:
+                        s.append(run)
+                        self.pos += len(run)
+                        self.column += len(run)
+                        self.newlines = 0
+                    else:
+                        self.read(s)
                 self.cache(2)
             self.cache(1)
             c = self.ch()
@@ -1281,11 +1403,22 @@ class _Scanner:
                 if self.avail - self.pos < 2:
                     self.update(2)
                 else:
-                    # Read a run of ordinary characters at once (as long as yaml.v3 would not
-                    # have refilled its buffer in between).
-                    m = (_PLAIN_RUN_FLOW if flow else _PLAIN_RUN).match(t, self.pos, min(len(t), self.avail - 2))
-                    if m is not None:
-                        run = m.group()
+                    # Read a run at once, as far as yaml.v3 would not have refilled its buffer:
+                    # ordinary characters and the blanks between them on this line, which are
+                    # kept as they are. Blanks at its end or before a comment are left to the
+                    # loop below, and so are all blanks where the line is indented less than
+                    # the scalar (the loop ends the scalar there).
+                    m = (_PLAIN_LINE_FLOW if flow else _PLAIN_LINE).match(t, self.pos, min(len(t), self.avail - 4))
+                    run = m.group() if m else ""
+                    if flow or self.column >= indent:
+                        for comment in (" #", "\t#"):
+                            k = run.find(comment)
+                            if k >= 0:
+                                run = run[:k]
+                        run = run.rstrip(" \t")
+                    else:
+                        run = _PLAIN_WORD.match(run).group()
+                    if run:
                         s.append(run)
                         self.pos += len(run)
                         self.column += len(run)
@@ -2626,7 +2759,10 @@ def _fast_ok(data):
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    if _FAST_BAD_CHARS.search(text):
+    if not text.isascii():
+        if _FAST_BAD_CHARS.search(text):
+            return False
+    elif data.translate(None, _ASCII_TEXT):
         return False
     # Tabs in leading whitespace: yaml.v3 rejects them where a plain scalar continues
     # ("found a tab character that violates indentation") and accepts tab-indented comment

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from typing import Union
 
@@ -55,7 +56,15 @@ def translate(
     from ._translate import Options
 
     data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
-    return run(data, Options(files_dir=files_dir), raw=raw, pretty=pretty, strict=strict, extensions=extensions, lint=lint)
+    # A translation builds many small objects without cycles: collections while it runs
+    # only cost time (a sixth of it on a config of thousands of files).
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        return run(data, Options(files_dir=files_dir), raw=raw, pretty=pretty, strict=strict, extensions=extensions, lint=lint)
+    finally:
+        if gc_was:
+            gc.enable()
 
 
 __all__ = ["Result", "translate"]
