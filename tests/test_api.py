@@ -119,7 +119,7 @@ def test_fetch_names() -> None:
 
     assert sorted(fetch.__all__) == [
         "BadSignatureError", "CacheEntry", "CacheError", "Cleaned", "DecompressionError", "DigestMismatchError",
-        "DownloadError", "FetchError", "FetchResult", "InputError", "Keyring", "KeyringError",
+        "DownloadError", "FetchError", "FetchResult", "Keyring", "KeyringError",
         "MalformedSignatureError", "MissingSignatureError", "SignatureError", "SignatureInfo", "UnknownKeyError",
         "VerificationError", "cache_path", "clean_cache", "decompress_file", "default_cache_dir", "fetch",
         "filename_from_url", "get_metadata", "list_cache", "metadata_fetcher", "metadata_timeout", "parse_retries",
@@ -127,7 +127,6 @@ def test_fetch_names() -> None:
     ]
     for name in fetch.__all__:
         assert getattr(fetch, name) is not None
-    assert fetch.InputError is butane_py.InputError
     for error in (fetch.FetchError, fetch.VerificationError, fetch.KeyringError):
         assert issubclass(error, butane_py.errors.ButanePyError) and error.exit_code == 1
     assert issubclass(fetch.MissingSignatureError, fetch.SignatureError)

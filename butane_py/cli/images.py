@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Optional
 
-from ..errors import ButanePyError
+from ..errors import ButanePyError, InputError
 from ._output import fail_shown, shown, table
 
 CATALOG_HELP = "Look aliases up in this catalog (written by butane-py images lock) instead of the bundled one."
@@ -121,7 +121,7 @@ def download(
     try:
         retries = fetching.parse_retries(fetch_retries)
         if os.path.exists(directory) and not os.path.isdir(directory):
-            raise fetching.InputError(f"-C {directory!r}: not a directory")
+            raise InputError(f"-C {directory!r}: not a directory")
         ring = fetching.Keyring.from_files(keyring) if keyring else None
         get_bytes = fetching.metadata_fetcher(retries)
         if catalog is not None and not image:
@@ -136,7 +136,7 @@ def download(
                     and not insecure:
                 # Ubuntu publishes no per-image signature: only signed metadata can prove the image,
                 # so say so before a download that could never be kept.
-                raise fetching.InputError(
+                raise InputError(
                     f"{image} resolves live through Ubuntu simplestreams, whose metadata is verified only with the "
                     "Ubuntu cloud image key: give it with --keyring (or --insecure to go unverified)")
             artifacts = images.resolve(

@@ -12,7 +12,6 @@ bounded reads), ``_verify`` (:func:`fetch` and :func:`verify_file`: digests and 
 
 from __future__ import annotations
 
-from ..errors import InputError
 from ._cache import CacheEntry, Cleaned, cache_path, clean_cache, default_cache_dir, list_cache
 from ._decompress import decompress_file
 from ._download import get_metadata, metadata_fetcher, metadata_timeout, parse_retries
@@ -44,7 +43,6 @@ __all__ = [
     "DownloadError",
     "FetchError",
     "FetchResult",
-    "InputError",
     "Keyring",
     "KeyringError",
     "MalformedSignatureError",
