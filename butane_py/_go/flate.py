@@ -103,18 +103,13 @@ _OFFSET_BASE = (0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 
 _CODEGEN_ORDER = (16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15)
 
 
-def _build_length_codes() -> list[int]:
-    # length code (0..28) for xlength = length - 3 (0..255)
-    out = []
-    for xl in range(256):
-        code = 0
-        while code + 1 < 29 and _LENGTH_BASE[code + 1] <= xl:
-            code += 1
-        out.append(code)
-    return out
+def _code_table(bases: tuple[int, ...], codes: int) -> list[int]:
+    """For each extra value 0..255, the last of the first ``codes`` codes whose base is <= it."""
+    return [bisect_right(bases, v, 0, codes) - 1 for v in range(256)]
 
 
-_LENGTH_CODE = _build_length_codes()
+# length code (0..28) for xlength = length - 3 (0..255)
+_LENGTH_CODE = _code_table(_LENGTH_BASE, 29)
 
 
 def _offset_code(off: int) -> int:
@@ -124,17 +119,7 @@ def _offset_code(off: int) -> int:
     return _OFFSET_CODE_SMALL[(off >> 7) & 255] + 14
 
 
-def _build_offset_code_small() -> list[int]:
-    out = []
-    for off in range(256):
-        code = 0
-        while code + 1 < 30 and _OFFSET_BASE[code + 1] <= off:
-            code += 1
-        out.append(code)
-    return out
-
-
-_OFFSET_CODE_SMALL = _build_offset_code_small()
+_OFFSET_CODE_SMALL = _code_table(_OFFSET_BASE, 30)
 # Offset codes for every xoffset in the window (0..32767).
 # (Built on first use: start-up time matters, and most data URLs never reach the compressor.)
 _OFFSET_CODE: list[int] = []
