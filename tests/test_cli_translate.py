@@ -7,7 +7,6 @@ import os
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -199,13 +198,12 @@ def test_billion_laughs() -> None:
         "sys.exit(code)\n"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    t0 = time.monotonic()
+    # The timeout only guards against a hang; the memory bound below is what shows that the
+    # aliases were never expanded.
     p = subprocess.run([sys.executable, "-c", wrapper], input=data, capture_output=True, env=env, timeout=60)
-    elapsed = time.monotonic() - t0
     assert p.returncode == 1
     assert b"cannot unmarshal !!seq into v0_5.File" in p.stderr  # refused, as the reference does
     assert b"Traceback" not in p.stderr
-    assert elapsed < 2, elapsed  # start-up included; the refusal itself takes milliseconds
     peak_kib = int(p.stderr.rsplit(b"VmHWM ", 1)[1])
     assert peak_kib < 200 * 1024, f"peak RSS: {peak_kib} KiB"
 
