@@ -47,6 +47,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests._rss import measured, read_kib  # noqa: E402
+from tests._disks import data_map  # noqa: E402
 
 MIB = 1 << 20
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -118,22 +119,6 @@ def sha256(path: pathlib.Path, length: int | None = None) -> str:
             h.update(chunk)
             remaining -= len(chunk)
     return h.hexdigest()
-
-
-def data_map(path: pathlib.Path) -> list[tuple[int, int]]:
-    extents, fd = [], os.open(path, os.O_RDONLY)
-    try:
-        size, pos = os.fstat(fd).st_size, 0
-        while pos < size:
-            try:
-                start = os.lseek(fd, pos, os.SEEK_DATA)
-            except OSError:
-                break
-            pos = os.lseek(fd, start, os.SEEK_HOLE)
-            extents.append((start, pos))
-    finally:
-        os.close(fd)
-    return extents
 
 
 def past_first_block(path: pathlib.Path) -> list[tuple[int, int]]:

@@ -32,6 +32,7 @@ from ._httpserver import TestServer
 from .conftest import ROOT, THIRD_PARTY
 from .test_install import BOOT, CONFIG, cat, metal_image, tool
 from .test_install import TOOLS as INSTALL_TOOLS
+from ._disks import data_map
 
 TOOLS = ("qemu-img", "xz", "gzip", "bzip2", "zstd")
 if not all(shutil.which(t) for t in TOOLS):
@@ -65,24 +66,6 @@ def sign(data: bytes) -> bytes:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def data_map(path: Path) -> list[tuple[int, int]]:
-    """The data extents of a file, from SEEK_DATA/SEEK_HOLE."""
-    extents, pos = [], 0
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        size = os.fstat(fd).st_size
-        while pos < size:
-            try:
-                start = os.lseek(fd, pos, os.SEEK_DATA)
-            except OSError:
-                break
-            pos = os.lseek(fd, start, os.SEEK_HOLE)
-            extents.append((start, pos))
-    finally:
-        os.close(fd)
-    return extents
 
 
 def cache_files(cache: Path) -> list[str]:

@@ -22,6 +22,7 @@ from butane_py.images._sparse import writing_disk
 
 from ._rss import measured, read_kib
 from .conftest import ROOT
+from ._disks import data_map
 
 if not shutil.which("qemu-img") or not shutil.which("qemu-io"):
     pytest.skip("qemu-img and qemu-io (Debian's qemu-utils) are needed", allow_module_level=True)
@@ -63,24 +64,6 @@ def raw(tmp_path_factory) -> Path:
         f.seek(SIZE - 3000)
         f.write(rng.randbytes(3000))
     return path
-
-
-def data_map(path: Path) -> list[tuple[int, int]]:
-    """The data extents of a file, from SEEK_DATA/SEEK_HOLE."""
-    extents = []
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        size, pos = os.fstat(fd).st_size, 0
-        while pos < size:
-            try:
-                start = os.lseek(fd, pos, os.SEEK_DATA)
-            except OSError:
-                break
-            pos = os.lseek(fd, start, os.SEEK_HOLE)
-            extents.append((start, pos))
-    finally:
-        os.close(fd)
-    return extents
 
 
 def fsync(path: Path) -> None:

@@ -19,25 +19,9 @@ from butane_py.images import _sparse
 from butane_py.images._sparse import DiskError, copy_disk, parse_size
 
 from .conftest import ROOT
+from ._disks import data_map
 
 MIB = 1 << 20
-
-
-def data_map(path: Path) -> list[tuple[int, int]]:
-    extents = []
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        size, pos = os.fstat(fd).st_size, 0
-        while pos < size:
-            try:
-                start = os.lseek(fd, pos, os.SEEK_DATA)
-            except OSError:
-                break
-            pos = os.lseek(fd, start, os.SEEK_HOLE)
-            extents.append((start, pos))
-    finally:
-        os.close(fd)
-    return extents
 
 
 def make_sparse(path: Path, size: int = 64 * MIB, tail: bool = False) -> Path:
