@@ -141,6 +141,11 @@ _SPACES = re.compile(" *")
 _BLOCK_LINE_ENDS = {}
 
 
+def _short_empty_line(indent):
+    """Finds an empty line with some but fewer than ``indent`` spaces."""
+    return re.compile("\n {1,%d}\n" % (indent - 1))
+
+
 def _block_line_end(indent):
     """Finds the first "\\n" in a block scalar not followed by ``indent`` spaces and content,
     or by an empty line (up to ``indent`` spaces)."""
@@ -1160,41 +1165,54 @@ class _Scanner:
         if q < 0:
             return
         stop = q + 1 + indent
-        pieces = t[p:stop].split("\n")
-        # The last piece is the last line's indentation; content lines lose theirs, and
-        # empty lines (up to indent spaces) are empty.
-        lines = [pieces[0]]
-        lines += [x[indent:] if len(x) > indent else "" for x in pieces[1:-1]]
-        if literal:
-            lines.append("")
-            s.append("\n".join(lines))
-            lines.pop()
+        region = t[p:stop]
+        if literal and (indent == 1 or not _short_empty_line(indent).search(region)):
+            # Content lines lose their indentation, and empty lines are empty already or have
+            # all of it: one replace, without a list of the lines (the text may be megabytes).
+            s.append(region.replace("\n" + spaces, "\n"))
         else:
-            # Between two lines with content: a break folds to a space if both start with no
-            # blank and no empty line is between them; empty lines are kept as breaks.
-            blank = " \t"
-            nxt = t[stop] in blank
-            joins = []
-            empty = 0
-            for c in reversed(lines):
-                if not c:
-                    empty += 1
-                    continue
-                first = c[0] in blank
-                joins.append("\n" * (empty + 1) if first or nxt else "\n" * empty if empty else " ")
-                joins.append(c)
-                nxt = first
+            # The last piece is the last line's indentation; content lines lose theirs, and
+            # empty lines (up to indent spaces) are empty.
+            pieces = region.split("\n")
+            lines = [pieces[0]]
+            lines += [x[indent:] if len(x) > indent else "" for x in pieces[1:-1]]
+            del pieces
+            if literal:
+                lines.append("")
+                s.append("\n".join(lines))
+            else:
+                # Between two lines with content: a break folds to a space if both start
+                # with no blank and no empty line is between them; empty lines stay breaks.
+                blank = " \t"
+                nxt = t[stop] in blank
+                joins = []
                 empty = 0
-            joins.reverse()
-            s.append("".join(joins))
-        # Line breaks since the last character that is not a blank.
-        newlines = self.newlines + len(lines)
-        for k, c in enumerate(reversed(lines)):
-            if c.strip(" \t"):
-                newlines = k + 1
+                for c in reversed(lines):
+                    if not c:
+                        empty += 1
+                        continue
+                    first = c[0] in blank
+                    joins.append("\n" * (empty + 1) if first or nxt else "\n" * empty if empty else " ")
+                    joins.append(c)
+                    nxt = first
+                    empty = 0
+                joins.reverse()
+                s.append("".join(joins))
+        # Line breaks since the last character that is not a blank, looking back a line at a
+        # time from the last one read.
+        count = region.count("\n")
+        newlines = self.newlines + count
+        e = region.rfind("\n")
+        k = 0
+        while e >= 0:
+            k += 1
+            before = region.rfind("\n", 0, e)
+            if region[before + 1 : e].strip(" \t"):
+                newlines = k
                 break
+            e = before
         self.newlines = newlines
-        self.line += len(lines)
+        self.line += count
         self.pos = stop
         self.column = indent
         end[0] = (stop - indent, self.line, 0)
