@@ -22,6 +22,13 @@ def os_reason(exc: OSError) -> str:
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\udc80-\udcff]")
 
 
+def same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    """Whether two stats name the same file: the same inode, or two nodes of one block device."""
+    if stat.S_ISBLK(a.st_mode) and stat.S_ISBLK(b.st_mode):
+        return a.st_rdev == b.st_rdev
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
 def printable(text: str) -> str:
     """``text`` safe to print: control characters (a terminal's escape sequences) and bytes that
     were not UTF-8 (surrogate escapes) shown as ``\\xNN``."""

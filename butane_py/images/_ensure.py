@@ -36,7 +36,7 @@ from ..fetch._cache import CHUNK, _meta_path, _read_meta, _temp, _write_file, ca
 from ..fetch._decompress import compression_of, decompress_into
 from ..fetch._download import DEFAULT_RETRIES
 from ..fetch._names import filename_from_url, safe_name
-from ..io import _umask, os_reason
+from ..io import _umask, os_reason, same_file
 from ._common import GetBytes, printable
 from ._qcow2 import is_qcow2, qcow2_to_raw
 from ._sparse import _signals_unwind, copy_disk
@@ -318,7 +318,7 @@ def _locked(directory: Path) -> Iterator[None]:
         except FileNotFoundError:
             here = None
         there = os.fstat(fd)
-        if here is not None and (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino):
+        if here is not None and same_file(here, there):
             break
         os.close(fd)
     try:

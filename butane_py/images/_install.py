@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Callable
 
-from ..io import os_reason, printable
+from ..io import os_reason, printable, same_file
 from ._bootfs import BootChanges, Plan, plan_coreos, plan_flatcar
 from ._ext4 import Ext4, probe
 from ._gpt import Partition, Table, read_gpt
@@ -230,7 +230,7 @@ class _Destination:
             st = None
         except OSError as exc:
             raise DestinationError(f"cannot use {name}: {os_reason(exc)}") from None
-        if st is not None and _same_file(st, image):
+        if st is not None and same_file(st, image):
             raise DestinationError(f"{name} is the image itself")
         if st is None:
             try:
@@ -245,7 +245,7 @@ class _Destination:
             if loop:
                 raise DestinationError(f"{name} is attached to {loop}")
             self.fd = self._open(os.O_RDWR)
-            if not _same_file(os.fstat(self.fd), st):
+            if not same_file(os.fstat(self.fd), st):
                 self.close()
                 raise DestinationError(f"{name} changed while it was being checked")
         elif stat.S_ISBLK(st.st_mode):
@@ -287,12 +287,6 @@ class _Destination:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _same_file(a: os.stat_result, b: os.stat_result) -> bool:
-    if stat.S_ISBLK(a.st_mode) and stat.S_ISBLK(b.st_mode):
-        return a.st_rdev == b.st_rdev
-    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 def _unescape(field: str) -> str:
@@ -372,7 +366,7 @@ def _loop_backed_by(st: os.stat_result) -> str | None:
         if not backing:
             continue
         try:
-            if _same_file(os.stat(backing), st):
+            if same_file(os.stat(backing), st):
                 return f"/dev/{loop}"
         except OSError:
             continue
@@ -549,7 +543,7 @@ def _clean_up(target: _Destination, held_back: list[tuple[int, int]], head: byte
 def _is_still(path: str, fd: int) -> bool:
     """Whether ``path`` still names the file open at ``fd``."""
     try:
-        return _same_file(os.stat(path), os.fstat(fd))
+        return same_file(os.stat(path), os.fstat(fd))
     except OSError:
         return False
 

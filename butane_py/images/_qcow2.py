@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, Callable
 
-from ..io import os_reason
+from ..io import os_reason, same_file
 from ._common import ImageError, printable
 
 MAGIC = b"QFI\xfb"
@@ -146,7 +146,7 @@ def qcow2_to_raw(src: Source, out: Output) -> Qcow2Header:
             raise Qcow2Error("the raw disk must be written to a regular file")
         if fcntl.fcntl(out_fd, fcntl.F_GETFL) & os.O_APPEND:  # pwrite would append, not place
             raise Qcow2Error("the raw disk's file must not be open for appending")
-        if (out_st.st_dev, out_st.st_ino) == (src_st.st_dev, src_st.st_ino):
+        if same_file(out_st, src_st):
             raise Qcow2Error(f"{where}refusing to write the raw disk over its own qcow2 image")
         try:
             os.ftruncate(out_fd, 0)

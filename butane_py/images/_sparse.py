@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..io import os_reason, output_target, replacing
+from ..io import os_reason, output_target, replacing, same_file
 from ._common import ImageError, printable
 
 _FICLONE = 0x40049409  # ioctl: make the destination share every block of the source
@@ -118,7 +118,7 @@ def writing_disk(dst: str | os.PathLike[str], not_over: int | None = None) -> It
             there = None
         except OSError as exc:
             raise DiskError(f"cannot write {shown}: {os_reason(exc)}") from None
-        if there is not None and (there.st_dev, there.st_ino) == (src.st_dev, src.st_ino):
+        if there is not None and same_file(there, src):
             raise DiskError(f"refusing to write {shown} over its own source")
     with _signals_unwind():
         try:
