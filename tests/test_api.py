@@ -137,13 +137,16 @@ def test_images_names() -> None:
     from butane_py import fetch, images
 
     assert sorted(images.__all__) == [
-        "ARCHITECTURES", "Artifact", "CatalogEntry", "CatalogFile", "CloudImage", "DEFAULT_FORMAT",
-        "DEFAULT_PLATFORM", "DEFAULT_STREAM", "DEFAULT_STREAM_BASE", "FlatcarVersion", "GetBytes", "ImageError",
-        "Item", "MetadataError", "NotPinnedError", "Stream", "StreamRow", "UnknownChoiceError", "UnsafeNameError",
-        "catalog", "clearsigned_text", "fetch_flatcar", "fetch_latest", "fetch_product", "fetch_stream",
-        "flatcar_artifacts", "flatten_products", "latest_item", "load_catalog", "load_document", "load_stream",
-        "lock", "normalize_arch", "parse_digests", "parse_version_txt", "printable", "resolve", "resolve_live",
-        "safe_name", "sha512_for", "stream_url", "validate_catalog",
+        "ARCHITECTURES", "Artifact", "BootConfigError", "CatalogEntry", "CatalogFile", "CloudImage",
+        "DEFAULT_FORMAT", "DEFAULT_PLATFORM", "DEFAULT_STREAM", "DEFAULT_STREAM_BASE", "DestinationError",
+        "DiskError", "EnsureResult", "FilesystemError", "FlatcarVersion", "GetBytes", "GptError", "ImageError",
+        "InstallError", "InstallResult", "Item", "MetadataError", "NotPinnedError", "Qcow2Error", "Stream",
+        "StreamRow", "UnknownChoiceError", "UnsafeNameError", "UnsupportedImageError", "catalog",
+        "clearsigned_text", "copy_disk", "ensure", "fetch_flatcar", "fetch_latest", "fetch_product",
+        "fetch_stream", "flatcar_artifacts", "flatten_products", "install", "latest_item", "load_catalog",
+        "load_document", "load_stream", "lock", "normalize_arch", "parse_digests", "parse_size",
+        "parse_version_txt", "printable", "resolve", "resolve_live", "safe_name", "sha512_for", "stream_url",
+        "validate_catalog",
     ]
     for name in images.__all__:
         assert getattr(images, name) is not None
@@ -152,8 +155,35 @@ def test_images_names() -> None:
     assert issubclass(images.MetadataError, images.ImageError)
     assert issubclass(images.ImageError, butane_py.errors.ButanePyError)
     assert images.UnsafeNameError.exit_code == 1
+    # The disk errors: each an ImageError, so exit code 1; every install failure an InstallError.
+    for error in (images.DiskError, images.Qcow2Error, images.InstallError):
+        assert issubclass(error, images.ImageError) and error.exit_code == 1
+    for error in (images.BootConfigError, images.DestinationError, images.FilesystemError, images.GptError,
+                  images.UnsupportedImageError):
+        assert issubclass(error, images.InstallError)
     with pytest.raises(images.UnsafeNameError):
         fetch.filename_from_url("https://example.com/a%2Fb")
+
+
+def test_images_disk_names_load_on_first_use() -> None:
+    """``import butane_py.images`` does not bring in the disk code; the names are the modules' own."""
+    import os
+    import subprocess
+    import sys
+
+    from butane_py import images
+    from butane_py.images import _ensure, _install, _sparse
+
+    from .conftest import ROOT
+
+    code = "import sys, butane_py.images; print(sorted(m for m in sys.modules if m.startswith('butane_py.images.')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT))).stdout
+    assert "butane_py.images._catalog" in loaded
+    assert "_ensure" not in loaded and "_install" not in loaded and "_qcow2" not in loaded
+    assert (images.ensure, images.copy_disk, images.install) == (_ensure.ensure, _sparse.copy_disk, _install.install)
+    with pytest.raises(AttributeError):
+        images.no_such_name  # noqa: B018
 
 
 def test_edit_kargs_order() -> None:

@@ -9,6 +9,7 @@ running a command's function never imports it.
 - :mod:`.validate`: ``validate``
 - :mod:`.tools`: ``check``, ``schema``, ``hash-password``
 - :mod:`.images`: ``download``, ``stream``, ``images``, ``cache``
+- :mod:`.disks`: ``images ensure``, ``images copy`` (on the ``images`` group), ``install``
 - :mod:`.embed`: ``iso``, ``pxe``, ``embed``
 
 Shared by them:

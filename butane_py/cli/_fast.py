@@ -15,7 +15,8 @@ from typing import Callable, Optional
 # any other first word is the default command's input.
 AREAS = {
     "validate": "validate", "check": "tools", "schema": "tools", "hash-password": "tools", "download": "images",
-    "stream": "images", "images": "images", "cache": "images", "iso": "embed", "pxe": "embed", "embed": "embed",
+    "stream": "images", "images": "images", "cache": "images", "install": "disks", "iso": "embed", "pxe": "embed",
+    "embed": "embed",
 }
 SUBCOMMANDS = tuple(AREAS)
 

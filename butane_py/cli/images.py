@@ -1,4 +1,5 @@
-"""``butane-py download``, ``stream``, ``images`` and ``cache``: images found, fetched and verified."""
+"""``butane-py download``, ``stream``, ``images`` and ``cache``: images found, fetched and verified
+(the disk commands of ``images``, ``ensure`` and ``copy``, are :mod:`.disks`')."""
 
 from __future__ import annotations
 
@@ -406,8 +407,11 @@ def register(app) -> None:
     ) -> None:
         raise typer.Exit(stream_images(stream, architecture, stream_base_url))
 
-    images_app = typer.Typer(help="The pinned image catalog.", no_args_is_help=True)
+    images_app = typer.Typer(help="The image catalog, and disks made ready for VMs.", no_args_is_help=True)
     app.add_typer(images_app, name="images")
+    from .disks import register_images
+
+    register_images(images_app)
 
     @images_app.command("list", help=(
         "List the catalog's aliases: pinned ones (files and digests as of their date) and live ones "

@@ -1,6 +1,9 @@
 """Where images come from: Fedora CoreOS streams, Flatcar channels, Ubuntu simplestreams and
-the pinned catalog. This layer only resolves what to download (URLs, digests, signature URLs,
-file names, cache keys); downloading and verifying is ``butane_py.fetch``'s job.
+the pinned catalog, and what is made of them. Resolving gives what to download (URLs, digests,
+signature URLs, file names, cache keys); downloading and verifying is ``butane_py.fetch``'s job.
+On top of both, disks: :func:`ensure` (a ready raw disk from an alias, a URL or a file),
+:func:`copy_disk` (sparse, extended to a size) and :func:`install` (a metal image written to a
+disk, with the Ignition config written into it).
 
 Metadata documents are read through an injectable ``get_bytes(url) -> bytes`` callable.
 """
@@ -57,32 +60,46 @@ __all__ = [
     "DEFAULT_STREAM",
     "DEFAULT_STREAM_BASE",
     "Artifact",
+    "BootConfigError",
     "CatalogEntry",
     "CatalogFile",
     "CloudImage",
+    "DestinationError",
+    "DiskError",
+    "EnsureResult",
+    "FilesystemError",
     "FlatcarVersion",
     "GetBytes",
+    "GptError",
     "ImageError",
+    "InstallError",
+    "InstallResult",
     "Item",
     "MetadataError",
     "NotPinnedError",
+    "Qcow2Error",
     "Stream",
     "StreamRow",
     "UnknownChoiceError",
     "UnsafeNameError",
+    "UnsupportedImageError",
     "catalog",
     "clearsigned_text",
+    "copy_disk",
+    "ensure",
     "fetch_flatcar",
     "fetch_latest",
     "fetch_product",
     "fetch_stream",
     "flatcar_artifacts",
     "flatten_products",
+    "install",
     "latest_item",
     "load_document",
     "load_stream",
     "normalize_arch",
     "parse_digests",
+    "parse_size",
     "parse_version_txt",
     "resolve",
     "resolve_live",
@@ -94,6 +111,27 @@ __all__ = [
     "safe_name",
     "validate_catalog",
 ]
+
+# The disk names load on first use: they bring in the fetch layer and the qcow2, GPT and ext4
+# code, which commands that only resolve names (and ``import butane_py.images``) do without.
+_DISKS = {
+    "EnsureResult": "_ensure", "ensure": "_ensure",
+    "DiskError": "_sparse", "copy_disk": "_sparse", "parse_size": "_sparse",
+    "InstallResult": "_install", "install": "_install",
+    "BootConfigError": "_install_errors", "DestinationError": "_install_errors", "FilesystemError": "_install_errors",
+    "GptError": "_install_errors", "InstallError": "_install_errors", "UnsupportedImageError": "_install_errors",
+    "Qcow2Error": "_qcow2",
+}
+
+
+def __getattr__(name: str):
+    module = _DISKS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
 
 DISTRIBUTION_NAMES = {
     "fcos": "fcos",
