@@ -102,7 +102,7 @@ def test_missing_input_close_to_a_command_gets_a_hint(word: str, hint: str, tmp_
                         f"did you mean 'butane-py {hint}'?\n")
 
 
-@pytest.mark.parametrize("word", ["install", "nosuch.bu", "configs/list-stream", "zzz"])
+@pytest.mark.parametrize("word", ["provision", "nosuch.bu", "configs/list-stream", "zzz"])
 def test_missing_input_far_from_commands_is_the_reference_error_alone(word: str, tmp_path) -> None:
     p = run(word, cwd=tmp_path)
     assert p.returncode == 1
