@@ -191,7 +191,7 @@ def register_images(images_app) -> None:
         "Example: butane-py images ensure fcos-stable-qemu -o vm.raw"))
     def images_ensure_cmd(
         source: str = typer.Argument(..., metavar="ALIAS|URL|PATH", help="What to make the disk of."),
-        architecture: Optional[str] = typer.Option(None, "-a", "--architecture",
+        architecture: Optional[str] = typer.Option(None, "-a", "--architecture", "--arch",
                                                    help="Default: this machine's."),
         disk_format: DiskFormat = typer.Option(DiskFormat.raw, "-f", "--format",
                                                help="raw, or qcow2 kept as it is (never made from raw)."),
@@ -251,7 +251,7 @@ def register(app) -> None:
         stream: Optional[str] = typer.Option(None, "-s", "--stream", help="Fedora CoreOS stream (with --image fcos)."),
         platform: Optional[str] = typer.Option(None, "-p", "--platform",
                                                help="Override the Ignition platform ID (the image's: metal)."),
-        architecture: Optional[str] = typer.Option(None, "-a", "--architecture",
+        architecture: Optional[str] = typer.Option(None, "-a", "--architecture", "--arch",
                                                    help="Default: this machine's."),
         append_karg: list[str] = typer.Option([], "--append-karg", metavar="ARG",
                                               help="Append default kernel arg (repeatable)."),
