@@ -195,3 +195,14 @@ def test_edit_kargs_order() -> None:
     assert edit_kargs("x", append=["y"], delete=["y"]) == "x y", "delete runs before append"
     with pytest.raises(butane_py.errors.UsageError, match="KEY=OLD=NEW"):
         edit_kargs("x", replace=["nope"])
+
+
+def test_mirror_names() -> None:
+    from butane_py import fetch, mirror
+
+    assert sorted(mirror.__all__) == [
+        "ImageFile", "Published", "SigningKey", "merge_simplestreams", "write_simplestreams",
+    ]
+    for name in mirror.__all__:
+        assert getattr(mirror, name) is not None
+    assert "SigningKey" not in fetch.__all__, "signing is publishing: mirror's, not fetch's"

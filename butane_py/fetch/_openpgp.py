@@ -271,3 +271,47 @@ def verify_cleartext(data: bytes, keyring: Keyring) -> bytes:
     if not result.valid_sigs:
         raise UnknownKeyError("cleartext signature is not by a key in the keyring")
     return bytes(result.bytes)
+
+
+class SigningKey:
+    """A secret OpenPGP key ready to sign. Its secret material stays inside Sequoia: it is never
+    shown, neither in this object's ``repr`` nor in an error message (those name the file and
+    the fingerprint only)."""
+
+    def __init__(self, signer: pysequoia.PySigner, fingerprint: str, certificate: bytes) -> None:
+        self._signer = signer
+        self.fingerprint = fingerprint  # primary key fingerprint (lower-case hex)
+        self.certificate = certificate  # the public certificate, binary: a keyring for gpgv
+
+    def __repr__(self) -> str:
+        return f"SigningKey({self.fingerprint.upper()})"
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], passphrase: str | None = None) -> SigningKey:
+        """The signing (sub)key of the secret key in ``path`` (armored or binary), unlocked with
+        ``passphrase`` if it is protected; :class:`KeyringError` otherwise."""
+        name = os.fspath(path)
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise KeyringError(f"cannot read signing key {name}: {exc.strerror}") from None
+        try:
+            tsk = pysequoia.Tsk.from_bytes(data)
+        except Exception:  # noqa: BLE001 - pysequoia raises bare RuntimeError/ValueError
+            raise KeyringError(f"signing key {name} is not an OpenPGP key") from None
+        fingerprint = tsk.extract_certificate().fingerprint.lower()
+        if not any(p.tag in (Tag.SecretKey, Tag.SecretSubkey) for p in PacketPile.from_bytes(bytes(tsk))):
+            raise KeyringError(f"signing key {name} holds no secret key (it is a public key {fingerprint.upper()})")
+        try:
+            signer = tsk.signer(passphrase)
+        except Exception as exc:  # noqa: BLE001 - pysequoia raises bare RuntimeError/ValueError
+            if "encrypted" in _first_line(exc) and passphrase is None:
+                raise KeyringError(f"signing key {name} is protected by a passphrase, and none was given") from None
+            if passphrase is not None and "signing" not in _first_line(exc):
+                raise KeyringError(f"signing key {name}: the passphrase does not unlock it") from None
+            raise KeyringError(f"signing key {name} has no usable signing key: {_first_line(exc)}") from None
+        return cls(signer, fingerprint, bytes(tsk.extract_certificate()))
+
+    def clearsign(self, data: bytes) -> bytes:
+        """``data`` as an OpenPGP cleartext-signed message (what a simplestreams ``.sjson`` is)."""
+        return bytes(pysequoia.sign(self._signer, data, mode=pysequoia.SignatureMode.CLEAR))

@@ -1,0 +1,123 @@
+"""``butane-py mirror``: publish images and their metadata in a mirror of one's own."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+from ..errors import ButanePyError, UsageError
+from ._output import fail_shown, shown
+
+PASSPHRASE_VARIABLE = "BUTANE_PY_SIGNING_PASSPHRASE"
+
+# The options that describe each --add, by the attribute they set; each is given once (for
+# every --add) or once per --add, in the same order.
+_PER_FILE = ("product", "version", "arch", "release", "os", "ftype", "item_name")
+
+
+def _per_file(files: list[str], given: dict[str, list[str]]) -> list[dict[str, Optional[str]]]:
+    """The options of each file: a value given once applies to all of them."""
+    out: list[dict[str, Optional[str]]] = [{} for _ in files]
+    for name, values in given.items():
+        option = "--" + name.replace("_", "-")
+        if len(values) not in (0, 1, len(files)):
+            raise UsageError(f"{option} is given {len(values)} times for {len(files)} --add: give it once "
+                             "(for every file) or once per --add")
+        for i, attrs in enumerate(out):
+            attrs[name] = values[0] if len(values) == 1 else values[i] if values else None
+    for attrs in out:
+        for required in ("product", "version"):
+            if not attrs[required]:
+                raise UsageError(f"--add needs --{required}")
+    return out
+
+
+def _updated():
+    """Now, or $SOURCE_DATE_EPOCH for reproducible metadata."""
+    import datetime
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None:
+        return None
+    try:
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds") from None
+
+
+def simplestreams(dest: str, add: list[str], given: dict[str, list[str]], content_id: Optional[str] = None,
+                  sign: Optional[str] = None) -> int:
+    """``butane-py mirror simplestreams``: publish files in a simplestreams mirror."""
+    import os
+
+    from .. import mirror
+
+    try:
+        if not add:
+            raise UsageError("name the files to publish with --add FILE --product ID --version V")
+        images = []
+        for path, attrs in zip(add, _per_file(add, given)):
+            product_attributes = {k: attrs[k] for k in ("arch", "release", "os") if attrs[k]}
+            images.append(mirror.ImageFile(path, attrs["product"], attrs["version"], attrs["ftype"],
+                                           attrs["item_name"], product_attributes))
+        key = None
+        if sign is not None:
+            key = mirror.SigningKey.from_file(sign, os.environ.get(PASSPHRASE_VARIABLE))
+        kwargs = {"content_id": content_id} if content_id else {}
+        published = mirror.write_simplestreams(
+            dest, images, signing_key=key, updated=_updated(),
+            on_written=lambda path: sys.stdout.write(f"{shown(os.path.join(dest, path))}\n"), **kwargs)
+    except ButanePyError as exc:
+        if sign is not None and PASSPHRASE_VARIABLE not in os.environ and "passphrase" in str(exc):
+            sys.stderr.write(f"Error: {shown(str(exc))}: set {PASSPHRASE_VARIABLE}\n")
+            return exc.exit_code
+        return fail_shown(exc)
+    for what, pairs in (("added", published.added), ("replaced", published.replaced)):
+        for product, version in pairs:
+            sys.stderr.write(f"{what} {shown(product)} {shown(version)}\n")
+    signed = f", signed by {key.fingerprint.upper()}" if key is not None else ""
+    sys.stderr.write(f"index: {shown(os.path.join(dest, 'streams/v1/index.json'))}{signed}\n")
+    return 0
+
+
+def register(app) -> None:
+    """Declare the ``mirror`` group on the typer ``app``."""
+    import typer
+
+    mirror_app = typer.Typer(help="Publish images in a mirror of your own, for private and air-gapped fleets.",
+                             no_args_is_help=True)
+    app.add_typer(mirror_app, name="mirror")
+
+    @mirror_app.command("simplestreams", help=(
+        "Publish image files in an Ubuntu simplestreams mirror: DEST/streams/v1/index.json and a products "
+        "document (image-downloads) with each file's SHA-256, MD5, size and path, merged into what DEST holds "
+        "(a version published again is replaced). Files land first, then the products, then the index, each "
+        "by rename: readers never see a half-written mirror. --product, --version and the other attributes "
+        "are given once (for every --add) or once per --add, in order. With --sign, each document also gets a "
+        f"clearsigned .sjson; a protected key's passphrase is read from ${PASSPHRASE_VARIABLE}. "
+        "$SOURCE_DATE_EPOCH sets the 'updated' dates.\n\n"
+        "Example: butane-py mirror simplestreams /srv/mirror --add disk.img --product com.example:server:1:amd64 "
+        "--version 20260101 --arch amd64 --release one --sign key.asc"))
+    def simplestreams_cmd(
+        dest: str = typer.Argument(..., metavar="DEST", help="The mirror's root directory."),
+        add: list[str] = typer.Option([], "--add", metavar="FILE", help="A file to publish (repeatable)."),
+        product: list[str] = typer.Option([], "--product", metavar="ID",
+                                          help="Its product ID, e.g. com.example:server:1:amd64."),
+        version: list[str] = typer.Option([], "--version", metavar="V", help="Its version, e.g. 20260101 (sorted "
+                                                                             "as text: the greatest is the latest)."),
+        arch: list[str] = typer.Option([], "--arch", metavar="ARCH", help="The product's architecture (amd64, "
+                                                                          "arm64...)."),
+        release: list[str] = typer.Option([], "--release", metavar="NAME", help="The product's release."),
+        os_name: list[str] = typer.Option([], "--os", metavar="NAME", help="The product's operating system."),
+        ftype: list[str] = typer.Option([], "--ftype", metavar="TYPE",
+                                        help="The file's type (default: its name's extension)."),
+        item_name: list[str] = typer.Option([], "--item-name", metavar="NAME",
+                                            help="The item's name in its version (default: the file type)."),
+        content_id: Optional[str] = typer.Option(None, "--content-id", metavar="ID",
+                                                 help="The products' content ID (default butane-py:images)."),
+        sign: Optional[str] = typer.Option(None, "--sign", metavar="KEYFILE",
+                                           help="Clearsign the metadata with this secret OpenPGP key."),
+    ) -> None:
+        given = dict(zip(_PER_FILE, (product, version, arch, release, os_name, ftype, item_name)))
+        raise typer.Exit(simplestreams(dest, list(add), {k: list(v) for k, v in given.items()}, content_id, sign))
