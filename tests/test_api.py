@@ -201,7 +201,8 @@ def test_mirror_names() -> None:
     from butane_py import fetch, mirror
 
     assert sorted(mirror.__all__) == [
-        "ImageFile", "Published", "SigningKey", "merge_simplestreams", "write_simplestreams",
+        "ImageFile", "Published", "SigningKey", "UpstreamFile", "merge_simplestreams", "upstream_files",
+        "write_simplestreams",
     ]
     for name in mirror.__all__:
         assert getattr(mirror, name) is not None

@@ -336,3 +336,39 @@ def test_passphrase_protected_key(tmp_path, files, monkeypatch) -> None:
     assert "PRIVATE" not in repr(signing) and signing.fingerprint.upper() in repr(signing)
     ring = fetch.Keyring.from_bytes(signing.certificate)
     fetch.verify_cleartext((tmp_path / "m" / "streams" / "v1" / "index.sjson").read_bytes(), ring)
+
+
+def test_from_a_verified_upstream_mirror(tmp_path, files) -> None:
+    """--from: the latest version of the chosen products of another mirror, fetched and verified
+    (its signed metadata's SHA-256 is each file's proof), then published with their attributes."""
+    upstream = tmp_path / "upstream"
+    publish(upstream, files, "--sign", str(VERIFY / "test-key.priv.asc"))
+    old = tmp_path / "old.img"
+    old.write_bytes(b"an older version")
+    write_simplestreams(upstream, [ImageFile(str(old), AMD64, "20251201", "disk1.img")],
+                        signing_key=SigningKey.from_file(VERIFY / "test-key.priv.asc"))
+    dest = tmp_path / "mirror"
+    cache = {"BUTANE_PY_CACHE": str(tmp_path / "cache")}
+    with TestServer(upstream) as srv:
+        base = ["mirror", "simplestreams", str(dest), "--from", srv.base_url, "-q"]
+        p = cli(*base, "--product", AMD64, env=cache)
+        assert p.returncode == 2 and "--from needs --keyring" in p.stderr
+        p = cli(*base, "--arch", "x86_64", "--ftype", "disk1.img", "--keyring", str(VERIFY / "test-key.pub.asc"),
+                env=cache)
+        assert p.returncode == 0, p.stderr
+        assert p.stderr.splitlines() == [f"added {AMD64} 20260101", f"index: {dest}/streams/v1/index.json"]
+        requested = srv.paths_requested()
+        assert "/streams/v1/index.sjson" in requested and not any(r.endswith(".sig") for r in requested)
+        # A file that does not match its signed digest is refused, and nothing is published.
+        [iso] = [p for p in upstream.rglob("*.iso")]
+        iso.write_bytes(b"not the image")
+        before = (dest / "streams" / "v1" / "butane-py:images.json").read_bytes()
+        p = cli(*base, "--product", AMD64, "--keyring", str(VERIFY / "test-key.pub.asc"), env=cache)
+        assert p.returncode == 1 and p.stderr.startswith("Error: one-amd64.iso: SHA-256 mismatch: "), p.stderr
+        assert (dest / "streams" / "v1" / "butane-py:images.json").read_bytes() == before
+        assert not [p for p in dest.iterdir() if p.name.startswith(".butane-py-")], "the downloads are removed"
+    [item] = _products(dest)["products"][AMD64]["versions"]["20260101"]["items"].values()
+    assert item["sha256"] == sha256(files["one-amd64.img"]) and item["ftype"] == "disk1.img"
+    assert {k: v for k, v in _products(dest)["products"][AMD64].items() if k != "versions"} == {
+        "arch": "amd64", "os": "example", "release": "one"}
+    assert list(_products(dest)["products"]) == [AMD64], "only the chosen architecture"

@@ -47,27 +47,35 @@ def _updated():
 
 
 def simplestreams(dest: str, add: list[str], given: dict[str, list[str]], content_id: Optional[str] = None,
-                  sign: Optional[str] = None) -> int:
-    """``butane-py mirror simplestreams``: publish files in a simplestreams mirror."""
+                  sign: Optional[str] = None, source: Optional[str] = None, keyring: Optional[list[str]] = None,
+                  insecure: bool = False, fetch_retries: int | str | None = 5, quiet: bool = False) -> int:
+    """``butane-py mirror simplestreams``: publish files, local (``add``) or fetched and verified
+    from another simplestreams mirror (``source``), in a simplestreams mirror."""
     import os
 
     from .. import mirror
 
     try:
-        if not add:
-            raise UsageError("name the files to publish with --add FILE --product ID --version V")
-        images = []
-        for path, attrs in zip(add, _per_file(add, given)):
-            product_attributes = {k: attrs[k] for k in ("arch", "release", "os") if attrs[k]}
-            images.append(mirror.ImageFile(path, attrs["product"], attrs["version"], attrs["ftype"],
-                                           attrs["item_name"], product_attributes))
+        if bool(add) == bool(source):
+            raise UsageError("give the files to publish: --add FILE --product ID --version V, "
+                             "or --from MIRROR to publish another mirror's images")
         key = None
         if sign is not None:
             key = mirror.SigningKey.from_file(sign, os.environ.get(PASSPHRASE_VARIABLE))
-        kwargs = {"content_id": content_id} if content_id else {}
-        published = mirror.write_simplestreams(
-            dest, images, signing_key=key, updated=_updated(),
-            on_written=lambda path: sys.stdout.write(f"{shown(os.path.join(dest, path))}\n"), **kwargs)
+        kwargs = {
+            "signing_key": key, "updated": _updated(),
+            "on_written": lambda path: sys.stdout.write(f"{shown(os.path.join(dest, path))}\n"),
+            **({"content_id": content_id} if content_id else {}),
+        }
+        if source:
+            published = _publish_upstream(dest, source, given, keyring, insecure, fetch_retries, quiet, kwargs)
+        else:
+            images = []
+            for path, attrs in zip(add, _per_file(add, given)):
+                product_attributes = {k: attrs[k] for k in ("arch", "release", "os") if attrs[k]}
+                images.append(mirror.ImageFile(path, attrs["product"], attrs["version"], attrs["ftype"],
+                                               attrs["item_name"], product_attributes))
+            published = mirror.write_simplestreams(dest, images, **kwargs)
     except ButanePyError as exc:
         if sign is not None and PASSPHRASE_VARIABLE not in os.environ and "passphrase" in str(exc):
             sys.stderr.write(f"Error: {shown(str(exc))}: set {PASSPHRASE_VARIABLE}\n")
@@ -79,6 +87,54 @@ def simplestreams(dest: str, add: list[str], given: dict[str, list[str]], conten
     signed = f", signed by {key.fingerprint.upper()}" if key is not None else ""
     sys.stderr.write(f"index: {shown(os.path.join(dest, 'streams/v1/index.json'))}{signed}\n")
     return 0
+
+
+def _publish_upstream(dest: str, source: str, given: dict[str, list[str]], keyring: Optional[list[str]],
+                      insecure: bool, fetch_retries: int | str | None, quiet: bool, kwargs: dict):
+    """Fetch and verify the latest files of the chosen products of the simplestreams mirror
+    ``source`` (a URL, or an Ubuntu alias of the catalog), then publish them."""
+    import os
+    import tempfile
+
+    from .. import fetch as fetching
+    from .. import images, mirror
+    from .images import DownloadProgress, _simplestreams_verify, fetch_one
+
+    if given["version"] or given["os"] or given["item_name"]:
+        raise UsageError("--from publishes each product's latest version with its own attributes: "
+                         "choose with --product, --release, --arch and --ftype")
+    if not keyring and not insecure:
+        raise UsageError("--from needs --keyring with the key that signs the mirror's metadata (for Ubuntu's, the "
+                         "Ubuntu cloud image key), or --insecure to trust its unsigned digests")
+    release = given["release"][0] if given["release"] else None
+    if len(given["release"]) > 1:
+        raise UsageError("--from takes one --release")
+    ftypes = given["ftype"]
+    if "://" not in source:
+        entry = images.catalog().get(source)
+        if entry is None or entry.distribution != "ubuntu":
+            ubuntu = sorted(a for a, e in images.catalog().items() if e.distribution == "ubuntu")
+            raise UsageError(f"--from {source!r}: not a URL, nor an Ubuntu catalog alias ({', '.join(ubuntu)})")
+        source = entry.source.removesuffix("streams/v1/index.json")
+        release = release or entry.stream
+        ftypes = ftypes or [entry.format]
+    retries = fetching.parse_retries(fetch_retries)
+    ring = fetching.Keyring.from_files(keyring) if keyring else None
+    chosen = mirror.upstream_files(
+        source, products=given["product"], release=release, arches=given["arch"], ftypes=ftypes,
+        get_bytes=fetching.metadata_fetcher(retries), verify=_simplestreams_verify(ring))
+    os.makedirs(dest, exist_ok=True)
+    progress = DownloadProgress(quiet)
+    # Fetched into the mirror's own file system, so that publishing them copies no further.
+    with tempfile.TemporaryDirectory(dir=dest, prefix=".butane-py-") as incoming:
+        files = []
+        for n, upstream in enumerate(chosen):
+            art = upstream.artifact
+            target = os.path.join(incoming, str(n), art.filename)
+            os.mkdir(os.path.dirname(target))
+            result = fetch_one(art.url, art, art.filename, target, ring, insecure, retries, progress)
+            files.append(upstream.image(str(result.path)))
+        return mirror.write_simplestreams(dest, files, **kwargs)
 
 
 def register(app) -> None:
@@ -118,6 +174,18 @@ def register(app) -> None:
                                                  help="The products' content ID (default butane-py:images)."),
         sign: Optional[str] = typer.Option(None, "--sign", metavar="KEYFILE",
                                            help="Clearsign the metadata with this secret OpenPGP key."),
+        source: Optional[str] = typer.Option(
+            None, "--from", metavar="MIRROR",
+            help="Publish the latest version of another simplestreams mirror's products instead (a URL, or an "
+                 "Ubuntu alias of butane-py images list), chosen with --product, --release, --arch and --ftype."),
+        keyring: list[str] = typer.Option([], "--keyring", metavar="PATH",
+                                          help="With --from: the keys that sign its metadata."),
+        insecure: bool = typer.Option(False, "--insecure",
+                                      help="With --from: trust digests from unsigned metadata."),
+        fetch_retries: str = typer.Option("5", "--fetch-retries", metavar="N|infinite",
+                                          help="With --from: retries after failed requests, or 'infinite'."),
+        quiet: bool = typer.Option(False, "-q", "--quiet", help="With --from: no download progress."),
     ) -> None:
         given = dict(zip(_PER_FILE, (product, version, arch, release, os_name, ftype, item_name)))
-        raise typer.Exit(simplestreams(dest, list(add), {k: list(v) for k, v in given.items()}, content_id, sign))
+        raise typer.Exit(simplestreams(dest, list(add), {k: list(v) for k, v in given.items()}, content_id, sign,
+                                       source, list(keyring), insecure, fetch_retries, quiet))

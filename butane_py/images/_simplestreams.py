@@ -242,7 +242,7 @@ def item_artifact(item: Item, mirror: str = DEFAULT_MIRROR, verified: bool = Fal
     )
 
 
-def _mirror_items(
+def mirror_items(
     root: str, get_bytes: GetBytes | None, signed: bool, verify: Verify | None
 ) -> tuple[list[Item], bool]:
     """Every item of the mirror's image-downloads products, and whether all was verified."""
@@ -277,7 +277,7 @@ def fetch_latest(
     """Read the mirror's index and its image-downloads products files; return the latest
     matching file and whether the metadata it came from was verified (only with ``verify``)."""
     root = mirror.rstrip("/") + "/"
-    items, verified = _mirror_items(root, get_bytes, signed, verify)
+    items, verified = mirror_items(root, get_bytes, signed, verify)
     return item_artifact(latest_item(items, release, arch, ftype), root, verified), verified
 
 
@@ -292,7 +292,7 @@ def fetch_product(
 ) -> tuple[Artifact, bool]:
     """The latest file of type ``ftype`` of one product (``com.ubuntu.cloud:server:24.04:amd64``)."""
     root = mirror.rstrip("/") + "/"
-    items, verified = _mirror_items(root, get_bytes, signed, verify)
+    items, verified = mirror_items(root, get_bytes, signed, verify)
     matching = [i for i in items if i.product == product and i.get("ftype") == ftype]
     if not matching:
         products = sorted({i.product for i in items})

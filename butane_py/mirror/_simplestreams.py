@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import datetime
 import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -28,13 +29,26 @@ from typing import Any
 
 from ..errors import InputError, MetadataError
 from ..fetch._openpgp import SigningKey
-from ..images._simplestreams import flatten_products, load_document, parse_index
+from ..images import Artifact, GetBytes
+from ..images._simplestreams import (
+    UBUNTU_ARCH,
+    Verify,
+    flatten_products,
+    item_artifact,
+    load_document,
+    mirror_items,
+    parse_index,
+)
 from ..io import os_reason, replacing
 
 DEFAULT_CONTENT_ID = "butane-py:images"
 INDEX_PATH = "streams/v1/index.json"
 SIGNED_INDEX_PATH = "streams/v1/index.sjson"
 DATATYPE = "image-downloads"
+#: The product attributes an upstream mirror's products keep in ours (the item's digests, size
+#: and path are computed again; attributes of one version, such as its label, are not kept).
+UPSTREAM_PRODUCT_ATTRIBUTES = ("aliases", "arch", "os", "release", "release_codename", "release_title",
+                               "support_eol", "supported", "version")
 
 # Product IDs, versions, item names, content IDs and file names become URL path segments that
 # clients join to the mirror's URL as they are: no separators, spaces or characters to escape.
@@ -68,6 +82,65 @@ class Published:
     added: tuple[tuple[str, str], ...]
     replaced: tuple[tuple[str, str], ...]
     files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UpstreamFile:
+    """A file of another simplestreams mirror to publish again: the artifact to fetch (and
+    verify) and what it becomes here."""
+
+    artifact: Artifact
+    product: str
+    version: str
+    ftype: str
+    item: str
+    product_attributes: Mapping[str, str]
+
+    def image(self, file: str) -> ImageFile:
+        """The image to publish once the artifact is fetched, verified, to ``file``."""
+        return ImageFile(file, self.product, self.version, self.ftype, self.item, self.product_attributes)
+
+
+def upstream_files(
+    mirror_url: str,
+    *,
+    products: Iterable[str] = (),
+    release: str | None = None,
+    arches: Iterable[str] = (),
+    ftypes: Iterable[str] = (),
+    get_bytes: GetBytes | None = None,
+    verify: Verify | None = None,
+) -> list[UpstreamFile]:
+    """The files of the latest version of each product of the simplestreams mirror at
+    ``mirror_url`` that matches: one of ``products`` (all without), ``release`` (codename or
+    version number), one of ``arches``, and of the files, one of ``ftypes``. With ``verify``
+    only signed metadata is read (see ``butane_py.images``), and each artifact's SHA-256 from it
+    is its proof."""
+    products, ftypes = set(products), set(ftypes)
+    arches = {UBUNTU_ARCH.get(a, a) for a in arches}  # x86_64 is amd64 there
+    root = mirror_url.rstrip("/") + "/"
+    items, verified = mirror_items(root, get_bytes, verify is not None, verify)
+    chosen = [
+        i for i in items
+        if (not products or i.product in products)
+        and (release is None or release in (str(i.get("release")), str(i.get("version"))))
+        and (not arches or i.get("arch") in arches)
+        and (not ftypes or i.get("ftype") in ftypes)
+    ]
+    missing = sorted(products - {i.product for i in chosen})
+    if missing or not chosen:
+        wanted = ", ".join(f"{k} {v}" for k, v in (("release", release), ("arch", ",".join(sorted(arches))),
+                                                    ("ftype", ",".join(sorted(ftypes)))) if v)
+        raise MetadataError(f"{root}: no {' '.join(missing) or 'product'} with files matching {wanted or 'anything'}")
+    latest: dict[str, str] = {}
+    for i in chosen:
+        latest[i.product] = max(latest.get(i.product, i.version), i.version)
+    return [
+        UpstreamFile(item_artifact(i, root, verified), i.product, i.version, str(i.get("ftype") or i.name), i.name,
+                     {k: str(i.get(k)) for k in UPSTREAM_PRODUCT_ATTRIBUTES if i.get(k) is not None})
+        for i in sorted(chosen, key=lambda i: (i.product, i.name))
+        if i.version == latest[i.product]
+    ]
 
 
 def merge_simplestreams(existing: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
@@ -122,6 +195,21 @@ def write_simplestreams(
     if not images:
         raise InputError("nothing to publish: give at least one image")
     stamp = _timestamp(updated)
+    try:
+        os.makedirs(root, exist_ok=True)
+        lock = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise InputError(f"cannot open {root}: {os_reason(exc)}") from None
+    try:
+        # One writer at a time, so that a merge never loses what another write published.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _write_locked(root, images, content_id, signing_key, stamp, on_written)
+    finally:
+        os.close(lock)
+
+
+def _write_locked(root: str, images: list[ImageFile], content_id: str, signing_key: SigningKey | None, stamp: str,
+                  on_written: Callable[[str], None] | None) -> Published:
     if signing_key is None and os.path.lexists(os.path.join(root, SIGNED_INDEX_PATH)):
         raise InputError(f"{root} has a signed index ({SIGNED_INDEX_PATH}): sign this write too, "
                          "or remove the .sjson files to publish unsigned")
