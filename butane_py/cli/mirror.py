@@ -33,7 +33,7 @@ def _per_file(files: list[str], given: dict[str, list[str]]) -> list[dict[str, O
 
 
 def _updated():
-    """Now, or $SOURCE_DATE_EPOCH for reproducible metadata."""
+    """$SOURCE_DATE_EPOCH as the metadata's date, for reproducible metadata; None (now) without it."""
     import datetime
     import os
 

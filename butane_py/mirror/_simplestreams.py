@@ -69,7 +69,7 @@ class ImageFile:
     version: str
     ftype: str | None = None
     item: str | None = None
-    product_attributes: Mapping[str, str] = field(default_factory=dict)
+    product_attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class UpstreamFile:
     version: str
     ftype: str
     item: str
-    product_attributes: Mapping[str, str]
+    product_attributes: Mapping[str, Any]
 
     def image(self, file: str) -> ImageFile:
         """The image to publish once the artifact is fetched, verified, to ``file``."""
@@ -137,7 +137,7 @@ def upstream_files(
         latest[i.product] = max(latest.get(i.product, i.version), i.version)
     return [
         UpstreamFile(item_artifact(i, root, verified), i.product, i.version, str(i.get("ftype") or i.name), i.name,
-                     {k: str(i.get(k)) for k in UPSTREAM_PRODUCT_ATTRIBUTES if i.get(k) is not None})
+                     {k: i.get(k) for k in UPSTREAM_PRODUCT_ATTRIBUTES if i.get(k) is not None})
         for i in sorted(chosen, key=lambda i: (i.product, i.name))
         if i.version == latest[i.product]
     ]
