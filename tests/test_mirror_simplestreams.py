@@ -36,10 +36,12 @@ def _tool(name: str) -> str | None:
     return str(beside) if beside.is_file() else shutil.which(name)
 
 
-SSTREAM_QUERY = _tool("sstream-query")
-needs_sstream = pytest.mark.skipif(
-    SSTREAM_QUERY is None, reason="sstream-query not found (pip install python-simplestreams): Canonical's client "
-                                  "cross-checks skipped")
+def need_sstream() -> None:
+    """Skip the calling test without python-simplestreams; every such skip is raised here, so
+    pytest's summary folds them into one line."""
+    if _tool("sstream-query") is None or _tool("sstream-mirror") is None:
+        pytest.skip("sstream-query not found (pip install python-simplestreams): Canonical's client cross-checks "
+                    "skipped")
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -94,8 +96,8 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@needs_sstream
 def test_sstream_query_finds_and_filters(tmp_path, files) -> None:
+    need_sstream()
     dest = tmp_path / "mirror"
     p = publish(dest, files)
     assert p.stderr.splitlines() == [f"added {AMD64} 20260101", f"added {ARM64} 20260101",
@@ -121,8 +123,8 @@ def test_sstream_query_finds_and_filters(tmp_path, files) -> None:
     assert [i["ftype"] for i in query(f"file://{dest}/streams/v1/index.json", "ftype=iso")] == ["iso"]
 
 
-@needs_sstream
 def test_signed_mirror_verifies_with_sstream(tmp_path, files, keyring) -> None:
+    need_sstream()
     dest = tmp_path / "mirror"
     p = publish(dest, files, "--sign", str(VERIFY / "test-key.priv.asc"))
     assert p.stderr.endswith(", signed by 1A304569BFADFB3E3F96F0C3AA2A69A46EC352FC\n")
