@@ -156,6 +156,15 @@ def test_images_names() -> None:
         fetch.filename_from_url("https://example.com/a%2Fb")
 
 
+def test_mirror_names() -> None:
+    from butane_py import mirror
+
+    assert sorted(mirror.__all__) == ["MirrorError", "MirrorProgress", "MirrorResult", "write_flatcar", "write_stream"]
+    for name in mirror.__all__:
+        assert getattr(mirror, name) is not None
+    assert issubclass(mirror.MirrorError, butane_py.errors.ButanePyError) and mirror.MirrorError.exit_code == 1
+
+
 def test_edit_kargs_order() -> None:
     """Deletions, then appends, then replacements; whole arguments only."""
     from butane_py.embed import edit_kargs
