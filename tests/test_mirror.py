@@ -130,13 +130,13 @@ def test_fcos_mirror_is_read_back_and_verified(upstream, served, tmp_path) -> No
             up_sig = next(upstream.root.rglob(art.filename + ".sig")).read_bytes()
             assert (builds / (art.filename + ".sig")).read_bytes() == up_sig, "signatures are copied, not made"
     out = tmp_path / "out"
+    asked_upstream = len(upstream.srv.requests)
     written = download_all(msrv, ["4k.raw.xz", "iso", "pxe", "raw.xz"], out, tmp_path / "c2")
     assert len(written) == 6
     for path in written:
         assert path.read_bytes() == upstream.payloads[path.name]
-    assert all(not p.startswith("/prod/") or "mirror" not in p for p in upstream.srv.paths_requested())
-    # The readers asked only the mirror: nothing of the mirror's files came from upstream.
-    assert {p for p in msrv.paths_requested() if p.endswith(".json")} == {"/streams/stable.json"}
+    assert len(upstream.srv.requests) == asked_upstream, "the reader asked the mirror only"
+    coreos_installer_reads(msrv.base_url + "/streams/", tmp_path / "ci")
     # A second run downloads nothing that is there and verifies; a tampered file is fetched again.
     name = next(iter(sorted(f.name for f in builds.iterdir() if f.name.endswith("-live-rootfs.x86_64.img"))))
     (builds / name).write_bytes(b"tampered")
@@ -146,6 +146,33 @@ def test_fcos_mirror_is_read_back_and_verified(upstream, served, tmp_path) -> No
     assert fetched == ["/streams/stable.json", f"/prod/streams/stable/builds/{RELEASES[0]}/x86_64/{name}"]
     assert (builds / name).read_bytes() == upstream.payloads[name]
     assert not [f for f in dest.rglob(".butane-py-*")], "no temporary file is left"
+
+
+def coreos_installer_reads(stream_base_url: str, work: Path) -> None:
+    """coreos-installer's reading of a mirror, step by step as its source does it
+    (src/source.rs, src/download.rs): the stream URL is the base URL joined with STREAM.json,
+    each location and signature is parsed as an absolute URL (no base), and the signature is
+    checked by gpg with the keyring alone (the SHA-256 is not used)."""
+    from urllib.parse import urljoin, urlsplit
+
+    import httpx
+
+    work.mkdir()
+    gnupg = work / "gnupg"
+    gnupg.mkdir(mode=0o700)
+    env = dict(os.environ, GNUPGHOME=str(gnupg))
+    subprocess.run(["gpg", "--batch", "--quiet", "--import", KEY], env=env, check=True, capture_output=True)
+    doc = httpx.get(urljoin(stream_base_url, "stable.json")).json()
+    for fmt, files in doc["architectures"]["x86_64"]["artifacts"]["metal"]["formats"].items():
+        for artifact in files.values():
+            for url in (artifact["location"], artifact["signature"]):
+                assert urlsplit(url).scheme == "http" and urlsplit(url).netloc, url
+            name = urlsplit(artifact["location"]).path.rsplit("/", 1)[1]
+            (work / name).write_bytes(httpx.get(artifact["location"]).content)
+            (work / f"{name}.sig").write_bytes(httpx.get(artifact["signature"]).content)
+            p = subprocess.run(["gpg", "--batch", "--verify", str(work / f"{name}.sig"), str(work / name)], env=env,
+                               capture_output=True, text=True)
+            assert p.returncode == 0 and "Good signature" in p.stderr, p.stderr
 
 
 def test_embed_iso_from_the_mirror(iso_cache, upstream, served, tmp_path) -> None:
@@ -234,8 +261,9 @@ def test_conflicting_upstream_files_are_refused(upstream, served, tmp_path) -> N
 
 
 def test_sigkill_before_the_stream_document_keeps_the_old_one(upstream, served, tmp_path) -> None:
-    """A run killed after the new release's files but before its stream document: the old
-    document is untouched and everything it names still verifies; the next run completes."""
+    """A run killed with SIGKILL while it fetches the last file of a new release (the others
+    already renamed into place), before its stream document: the old document is untouched
+    and everything it names still verifies; the next run completes."""
     dest, msrv = served
     upstream.publish(RELEASES[0])
     ok(mirror_fcos(upstream, dest, msrv.base_url, "-f", "pxe", cache=tmp_path / "c"))
@@ -270,9 +298,12 @@ def test_sigkill_before_the_stream_document_keeps_the_old_one(upstream, served, 
     assert (dest / "streams" / "stable.json").read_bytes() == old
     for path in download_all(msrv, ["pxe"], tmp_path / "out", tmp_path / "c2"):
         assert RELEASES[0] in json.dumps(json.loads(old)) and path.read_bytes() == upstream.payloads[path.name]
+    [partial] = new.glob(".butane-py-*.part")
+    os.utime(partial, (time.time() - 3600,) * 2)  # left by the killed run an hour ago
     del upstream.srv.hooks[last_path]
     ok(mirror_fcos(upstream, dest, msrv.base_url, "-f", "pxe", cache=tmp_path / "c"))
     assert RELEASES[1] in (dest / "streams" / "stable.json").read_text()
+    assert not partial.exists(), "the next run removes the killed run's partial download"
 
 
 # ---- Flatcar ------------------------------------------------------------------------------------
@@ -365,8 +396,8 @@ def test_flatcar_new_version_switches_current_and_keep_prunes(served, tmp_path) 
         ok(mirror_flatcar(up, dest, "--version", "4081.2.1", "--image", "iso", cache=tmp_path / "c"))
         assert "FLATCAR_VERSION=4081.2.1" in (board / "current" / "version.txt").read_text()
         # A DIGESTS that disagrees with the file: refused, and current/ stays as it was.
-        (up_root / "4152.2.3" / "flatcar_production_image.bin.bz2.DIGESTS").write_text(f"# SHA512 HASH\n{'0' * 128}  "
-                                                                                      "flatcar_production_image.bin.bz2\n")
+        digests = up_root / "4152.2.3" / "flatcar_production_image.bin.bz2.DIGESTS"
+        digests.write_text(f"# SHA512 HASH\n{'0' * 128}  flatcar_production_image.bin.bz2\n")
         shutil.rmtree(board / "4152.2.3")
         one_line_error(mirror_flatcar(up, dest, cache=tmp_path / "c"))
         assert "FLATCAR_VERSION=4081.2.1" in (board / "current" / "version.txt").read_text()

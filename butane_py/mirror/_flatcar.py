@@ -53,7 +53,6 @@ def write_flatcar(
     fetch_retries: int | None = DEFAULT_RETRIES,
     get_bytes: GetBytes | None = None,
     progress: MirrorProgress | None = None,
-    transport=None,
 ) -> MirrorResult:
     """Mirror one Flatcar version (default: the channel's current one) of one board into
     ``dest/CHANNEL/BOARD/``.
@@ -83,8 +82,7 @@ def write_flatcar(
         raise MirrorError(f"{upstream}{version}/version.txt is for version {stated!r}, not {version!r}")
 
     result = MirrorResult()
-    fetcher = Fetcher(root, result, keyring=keyring, fetch_retries=fetch_retries, progress=progress,
-                      transport=transport)
+    fetcher = Fetcher(root, result, keyring=keyring, fetch_retries=fetch_retries, progress=progress)
     release = f"{board}/{segment(version, 'version')}"
     planned: list[tuple[Download, bytes]] = []
     for image in dict.fromkeys(images):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from ..errors import ButanePyError, InputError
 from ..fetch import Keyring, VerificationError, fetch, verify_file
+from ..fetch._cache import _TMP_PREFIX, _TMP_SUFFIX, _stale_temp
 from ..fetch._names import safe_name
 from ..io import os_reason, replacing
 
@@ -91,15 +93,15 @@ class Fetcher:
     the mirror is kept when it passes the same checks against its own copied signature."""
 
     def __init__(self, root: Path, result: MirrorResult, *, keyring: Keyring | None, fetch_retries: int | None,
-                 progress: MirrorProgress | None, transport=None) -> None:
+                 progress: MirrorProgress | None) -> None:
         self.root = root
         self.result = result
         self.keyring = keyring
         self.fetch_retries = fetch_retries
         self.progress = progress
-        self.transport = transport
         self._planned: dict[str, tuple[str | None, str | None]] = {}
         self._claimed: set[str] = set()  # the planned files and their signatures
+        self._swept: set[Path] = set()
 
     def plan(self, item: Download) -> bool:
         """Record ``item``; False if the same file is already planned. Checked before anything
@@ -122,6 +124,7 @@ class Fetcher:
 
     def get(self, item: Download) -> None:
         dest = self.root / item.relative
+        self._sweep(dest.parent)
         if self._verified(dest, item):
             self.result.reused.append(item.relative)
             return
@@ -130,9 +133,26 @@ class Fetcher:
             progress = self.progress
             report = lambda done, total: progress(item.relative, done, total)  # noqa: E731
         fetch(item.url, dest, sha256=item.sha256, sha512=item.sha512, signature_url=item.signature_url,
-              keyring=self.keyring, save_signature=True, fetch_retries=self.fetch_retries, progress=report,
-              transport=self.transport)
+              keyring=self.keyring, save_signature=True, fetch_retries=self.fetch_retries, progress=report)
         self.result.downloaded.append(item.relative)
+
+    def _sweep(self, directory: Path) -> None:
+        """Remove the partial downloads a killed run left in ``directory`` (temporary files no
+        process holds any more, as the cache's cleaning finds them)."""
+        if directory in self._swept:
+            return
+        self._swept.add(directory)
+        now = time.time()
+        try:
+            entries = [e for e in os.scandir(directory) if e.name.startswith(_TMP_PREFIX)
+                       and e.name.endswith(_TMP_SUFFIX) and e.is_file(follow_symlinks=False)]
+            for entry in entries:
+                if _stale_temp(Path(entry.path), now):
+                    os.unlink(entry.path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise InputError(f"cannot clean {directory}: {os_reason(exc)}") from None
 
     def _verified(self, dest: Path, item: Download) -> bool:
         sig = dest.with_name(dest.name + ".sig")

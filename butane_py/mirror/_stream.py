@@ -64,7 +64,6 @@ def write_stream(
     fetch_retries: int | None = DEFAULT_RETRIES,
     get_bytes: GetBytes | None = None,
     progress: MirrorProgress | None = None,
-    transport=None,
 ) -> MirrorResult:
     """Mirror Fedora CoreOS streams into ``dest``, to be served at ``base_url``.
 
@@ -82,8 +81,7 @@ def write_stream(
         raise MirrorError(f"keep must be at least 1, not {keep}")
     arches = [normalize_arch(a) for a in (architectures or [None])]
     result = MirrorResult()
-    fetcher = Fetcher(root, result, keyring=keyring, fetch_retries=fetch_retries, progress=progress,
-                      transport=transport)
+    fetcher = Fetcher(root, result, keyring=keyring, fetch_retries=fetch_retries, progress=progress)
     # Every stream is read and checked before anything is downloaded.
     documents: list[tuple[str, dict, set[str]]] = []
     downloads: list[Download] = []
