@@ -97,6 +97,15 @@ def served(tmp_path):
         yield dest, srv
 
 
+@pytest.fixture
+def gnupg(tmp_path):
+    """An empty GNUPGHOME; the gpg-agent that gpg starts in it is stopped afterwards."""
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    yield home
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True, timeout=30)
+
+
 def mirror_fcos(up: Upstream, dest: Path, base: str, *args: str, cache: Path) -> subprocess.CompletedProcess:
     return run("mirror", "fcos", str(dest), "--base-url", base, "--stream-base-url", up.streams, "-a", "x86_64",
                "--keyring", KEY, "--fetch-retries", "0", "-q", *args, cache=cache)
@@ -112,7 +121,7 @@ def download_all(mirror_srv: TestServer, formats, out: Path, cache: Path) -> lis
     return written
 
 
-def test_fcos_mirror_is_read_back_and_verified(upstream, served, tmp_path) -> None:
+def test_fcos_mirror_is_read_back_and_verified(upstream, served, gnupg, tmp_path) -> None:
     dest, msrv = served
     upstream.publish(RELEASES[0])
     p = ok(mirror_fcos(upstream, dest, msrv.base_url, cache=tmp_path / "c"))
@@ -136,7 +145,7 @@ def test_fcos_mirror_is_read_back_and_verified(upstream, served, tmp_path) -> No
     for path in written:
         assert path.read_bytes() == upstream.payloads[path.name]
     assert len(upstream.srv.requests) == asked_upstream, "the reader asked the mirror only"
-    coreos_installer_reads(msrv.base_url + "/streams/", tmp_path / "ci")
+    coreos_installer_reads(msrv.base_url + "/streams/", tmp_path / "ci", gnupg)
     # A second run downloads nothing that is there and verifies; a tampered file is fetched again.
     name = next(iter(sorted(f.name for f in builds.iterdir() if f.name.endswith("-live-rootfs.x86_64.img"))))
     (builds / name).write_bytes(b"tampered")
@@ -148,7 +157,7 @@ def test_fcos_mirror_is_read_back_and_verified(upstream, served, tmp_path) -> No
     assert not [f for f in dest.rglob(".butane-py-*")], "no temporary file is left"
 
 
-def coreos_installer_reads(stream_base_url: str, work: Path) -> None:
+def coreos_installer_reads(stream_base_url: str, work: Path, gnupg: Path) -> None:
     """coreos-installer's reading of a mirror, step by step as its source does it
     (src/source.rs, src/download.rs): the stream URL is the base URL joined with STREAM.json,
     each location and signature is parsed as an absolute URL (no base), and the signature is
@@ -158,8 +167,6 @@ def coreos_installer_reads(stream_base_url: str, work: Path) -> None:
     import httpx
 
     work.mkdir()
-    gnupg = work / "gnupg"
-    gnupg.mkdir(mode=0o700)
     env = dict(os.environ, GNUPGHOME=str(gnupg))
     subprocess.run(["gpg", "--batch", "--quiet", "--import", KEY], env=env, check=True, capture_output=True)
     doc = httpx.get(urljoin(stream_base_url, "stable.json")).json()
@@ -337,7 +344,7 @@ def mirror_flatcar(up: TestServer, dest: Path, *args: str, cache: Path) -> subpr
                up.base_url, "--keyring", KEY, "--fetch-retries", "0", "-q", *args, cache=cache)
 
 
-def test_flatcar_mirror_is_read_by_butane_py_flatcar_steps_and_gpg(served, tmp_path) -> None:
+def test_flatcar_mirror_is_read_by_butane_py_flatcar_steps_and_gpg(served, gnupg, tmp_path) -> None:
     dest, msrv = served
     up_root = tmp_path / "upstream"
     payloads = flatcar_upstream(up_root, "4152.2.3")
@@ -357,8 +364,6 @@ def test_flatcar_mirror_is_read_by_butane_py_flatcar_steps_and_gpg(served, tmp_p
                      "x86_64", "-C", str(out), "--keyring", KEY, "-q", cache=tmp_path / "c2")).stdout.split()
     assert sorted(Path(w).name for w in written) == sorted(n for n in payloads if "_pxe" in n)
     # Flatcar's three steps in shell: version.txt, the versioned path, gpg --verify with the key.
-    gnupg = tmp_path / "gnupg"
-    gnupg.mkdir(mode=0o700)
     script = """set -eu
 base="$1"; key="$2"; cd "$3"
 export GNUPGHOME="$4"
