@@ -186,6 +186,15 @@ def test_images_disk_names_load_on_first_use() -> None:
         images.no_such_name  # noqa: B018
 
 
+def test_mirror_names() -> None:
+    from butane_py import mirror
+
+    assert sorted(mirror.__all__) == ["MirrorError", "MirrorProgress", "MirrorResult", "write_flatcar", "write_stream"]
+    for name in mirror.__all__:
+        assert getattr(mirror, name) is not None
+    assert issubclass(mirror.MirrorError, butane_py.errors.ButanePyError) and mirror.MirrorError.exit_code == 1
+
+
 def test_edit_kargs_order() -> None:
     """Deletions, then appends, then replacements; whole arguments only."""
     from butane_py.embed import edit_kargs

@@ -1,7 +1,7 @@
 """The package is layered: each layer imports only from the layers below it.
 
     cli (commands by area, typer app, fast entry)            top: may import anything
-    embed            images ← fetch                          beside translation
+    embed, mirror    images ← fetch                          beside translation
     butane ← ignition ← _go                                  translation
     errors, report, io                                       foundation
 
@@ -29,6 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "fetch": {"errors", "report", "io"},
     "images": {"fetch", "errors", "report", "io"},
     "embed": {"images", "fetch", "errors", "report", "io"},
+    "mirror": {"images", "fetch", "errors", "report", "io"},
 }
 TOP = {"cli", "__main__", "__init__"}
 
