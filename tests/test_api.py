@@ -186,6 +186,19 @@ def test_images_disk_names_load_on_first_use() -> None:
         images.no_such_name  # noqa: B018
 
 
+def test_mirror_names() -> None:
+    from butane_py import fetch, mirror
+
+    assert sorted(mirror.__all__) == [
+        "ImageFile", "MirrorError", "MirrorProgress", "MirrorResult", "Published", "SigningKey", "UpstreamFile",
+        "merge_simplestreams", "upstream_files", "write_flatcar", "write_simplestreams", "write_stream",
+    ]
+    for name in mirror.__all__:
+        assert getattr(mirror, name) is not None
+    assert issubclass(mirror.MirrorError, butane_py.errors.ButanePyError) and mirror.MirrorError.exit_code == 1
+    assert "SigningKey" not in fetch.__all__, "signing is publishing: mirror's, not fetch's"
+
+
 def test_edit_kargs_order() -> None:
     """Deletions, then appends, then replacements; whole arguments only."""
     from butane_py.embed import edit_kargs
@@ -195,15 +208,3 @@ def test_edit_kargs_order() -> None:
     assert edit_kargs("x", append=["y"], delete=["y"]) == "x y", "delete runs before append"
     with pytest.raises(butane_py.errors.UsageError, match="KEY=OLD=NEW"):
         edit_kargs("x", replace=["nope"])
-
-
-def test_mirror_names() -> None:
-    from butane_py import fetch, mirror
-
-    assert sorted(mirror.__all__) == [
-        "ImageFile", "Published", "SigningKey", "UpstreamFile", "merge_simplestreams", "upstream_files",
-        "write_simplestreams",
-    ]
-    for name in mirror.__all__:
-        assert getattr(mirror, name) is not None
-    assert "SigningKey" not in fetch.__all__, "signing is publishing: mirror's, not fetch's"

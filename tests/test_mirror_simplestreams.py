@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from butane_py import fetch, images
-from butane_py.errors import InputError, MetadataError
-from butane_py.mirror import ImageFile, SigningKey, merge_simplestreams, write_simplestreams
+from butane_py.errors import MetadataError
+from butane_py.mirror import ImageFile, MirrorError, SigningKey, merge_simplestreams, write_simplestreams
 
 from ._httpserver import TestServer
 from .conftest import ROOT, THIRD_PARTY
@@ -309,7 +309,7 @@ def test_refusals(tmp_path, files) -> None:
         assert p.stderr == message + "\n", p.stderr
         assert "Traceback" not in p.stderr
     assert {p: p.read_bytes() for p in dest.rglob("*") if p.is_file()} == before, "a refused write writes nothing"
-    with pytest.raises(InputError, match="nothing to publish"):
+    with pytest.raises(MirrorError, match="nothing to publish"):
         write_simplestreams(dest, [])
 
 
@@ -318,11 +318,14 @@ def test_passphrase_protected_key(tmp_path, files, monkeypatch) -> None:
     home = tmp_path / "gnupg"
     home.mkdir(mode=0o700)
     gpg = ["gpg", "--homedir", str(home), "--batch", "--pinentry-mode", "loopback", "--passphrase", "s3cret"]
-    subprocess.run([*gpg, "--quick-gen-key", "Mirror <mirror@example.com>", "ed25519", "sign", "1y"], check=True,
-                   capture_output=True)
     key = tmp_path / "key.asc"
-    key.write_bytes(subprocess.run([*gpg, "--armor", "--export-secret-keys"], check=True,
-                                   capture_output=True).stdout)
+    try:
+        subprocess.run([*gpg, "--quick-gen-key", "Mirror <mirror@example.com>", "ed25519", "sign", "1y"],
+                       check=True, capture_output=True, timeout=60)
+        key.write_bytes(subprocess.run([*gpg, "--armor", "--export-secret-keys"], check=True, capture_output=True,
+                                       timeout=60).stdout)
+    finally:  # the gpg-agent that gpg started for this home
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True, timeout=30)
     args = ["mirror", "simplestreams", str(tmp_path / "m"), "--add", str(files["one-amd64.img"]), "--product", AMD64,
             "--version", "1", "--sign", str(key)]
     p = cli(*args)

@@ -25,6 +25,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, MetadataError
@@ -40,6 +41,7 @@ from ..images._simplestreams import (
     parse_index,
 )
 from ..io import os_reason, replacing
+from ._publish import MirrorError, write_document
 
 DEFAULT_CONTENT_ID = "butane-py:images"
 INDEX_PATH = "streams/v1/index.json"
@@ -187,13 +189,14 @@ def write_simplestreams(
     the index is kept as it is. ``on_written(path)`` is called after each file is in place.
 
     A mirror that already has a signed index is refused without ``signing_key``: its signed
-    documents would go stale. :class:`InputError` for files that cannot be read or written,
+    documents would go stale. :class:`MirrorError` for what cannot be published as asked (names,
+    conflicting items), :class:`InputError` for files that cannot be read or written,
     :class:`MetadataError` for existing metadata that is not simplestreams."""
     root = os.fspath(dest)
     images = list(images)
     _check_segment(content_id, "content ID")
     if not images:
-        raise InputError("nothing to publish: give at least one image")
+        raise MirrorError("nothing to publish: give at least one image")
     stamp = _timestamp(updated)
     try:
         os.makedirs(root, exist_ok=True)
@@ -211,7 +214,7 @@ def write_simplestreams(
 def _write_locked(root: str, images: list[ImageFile], content_id: str, signing_key: SigningKey | None, stamp: str,
                   on_written: Callable[[str], None] | None) -> Published:
     if signing_key is None and os.path.lexists(os.path.join(root, SIGNED_INDEX_PATH)):
-        raise InputError(f"{root} has a signed index ({SIGNED_INDEX_PATH}): sign this write too, "
+        raise MirrorError(f"{root} has a signed index ({SIGNED_INDEX_PATH}): sign this write too, "
                          "or remove the .sjson files to publish unsigned")
     index, products_path, existing = _read_mirror(root, content_id)
     files = [_measure(image) for image in images]
@@ -251,9 +254,9 @@ def _write_locked(root: str, images: list[ImageFile], content_id: str, signing_k
             done(f.path)
     for path, text, signed in rendered:
         if signed is not None:
-            _write(root, _sjson(path), signed)
+            write_document(Path(root), _sjson(path), signed)
             done(_sjson(path))
-        _write(root, path, text)
+        write_document(Path(root), path, text)
         done(path)
     return Published(content_id, products_path, tuple(p for p in pairs if p not in replaced), replaced,
                      tuple(written))
@@ -281,7 +284,7 @@ def _measure(image: ImageFile) -> _Measured:
     _check_segment(name, "item name")
     for key in image.product_attributes:
         if key in ("versions", "_aliases") or not key:
-            raise InputError(f"{key!r} cannot be a product attribute")
+            raise MirrorError(f"{key!r} cannot be a product attribute")
     h256, h5, size = _digest(image.file)
     path = f"images/{image.product}/{image.version}/{h256[:16]}/{filename}"
     return _Measured(image, name, ftype, size, h256, h5, path)
@@ -293,11 +296,11 @@ def _products_document(files: list[_Measured], content_id: str, stamp: str) -> d
         product = products.setdefault(f.image.product, {"versions": {}})
         for key, value in f.image.product_attributes.items():
             if product.get(key, value) != value:
-                raise InputError(f"product {f.image.product}: {key} given as both {product[key]!r} and {value!r}")
+                raise MirrorError(f"product {f.image.product}: {key} given as both {product[key]!r} and {value!r}")
             product[key] = value
         items = product["versions"].setdefault(f.image.version, {"items": {}})["items"]
         if f.name in items:
-            raise InputError(f"{f.image.product} {f.image.version}: two files for item {f.name!r} "
+            raise MirrorError(f"{f.image.product} {f.image.version}: two files for item {f.name!r} "
                              "(give each its own item name)")
         items[f.name] = {"ftype": f.ftype, "md5": f.md5, "path": f.path, "sha256": f.sha256, "size": f.size}
     return {"content_id": content_id, "datatype": DATATYPE, "format": "products:1.0", "products": products,
@@ -362,7 +365,7 @@ def _timestamp(when: datetime.datetime | None) -> str:
 
 def _check_segment(value: str, what: str) -> None:
     if not _SEGMENT.fullmatch(value):
-        raise InputError(f"{what} {value!r}: use letters, digits and . _ : + ~ - (starting with a letter or digit)")
+        raise MirrorError(f"{what} {value!r}: use letters, digits and . _ : + ~ - (starting with a letter or digit)")
 
 
 def _digest(path: str) -> tuple[str, str, int]:
@@ -414,15 +417,3 @@ def _read(root: str, path: str, missing_ok: bool = False) -> bytes | None:
         if missing_ok and exc.errno == errno.ENOENT:
             return None
         raise InputError(f"cannot read {os.path.join(root, path)}: {os_reason(exc)}") from None
-
-
-def _write(root: str, path: str, data: bytes) -> None:
-    target = os.path.join(root, path)
-    try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with replacing(target, sync=True) as fd:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-    except OSError as exc:
-        raise InputError(f"cannot write {target}: {os_reason(exc)}") from None
