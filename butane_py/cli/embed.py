@@ -817,12 +817,12 @@ def register(app) -> None:
                  "written to usr/share/oem/base/base.ign in the OEM initrd."),
         oem_default: Optional[str] = typer.Option(
             None, "--oem-default", metavar="PATH",
-            help="Flatcar: a distributor's default config (.bu or .ign), for when the user gives none; "
-                 "written to usr/share/oem/base/default.ign."),
+            help="Flatcar: a distributor's default config (.bu or .ign), the legacy config for when the user "
+                 "gives none; written to usr/share/oem/base/default.ign."),
         oem_cloud_config: Optional[str] = typer.Option(
             None, "--oem-cloud-config", metavar="PATH",
-            help="Flatcar: a distributor's cloud-config (first line '#cloud-config'), written as given to "
-                 "usr/share/oem/cloud-config.yml."),
+            help="Flatcar: a distributor's cloud-config (first line '#cloud-config'), the legacy way, written as "
+                 "given to usr/share/oem/cloud-config.yml."),
     ) -> None:
         if flatcar is not None and pxe is not None and config is None and pxe not in ("",):
             config, pxe = pxe, ""  # `--flatcar CH --pxe config.bu`: --pxe takes no value with Flatcar
