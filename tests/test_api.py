@@ -32,11 +32,15 @@ def test_top_level_names() -> None:
 def test_ignition_names() -> None:
     assert sorted(ignition.__all__) == [
         "LATEST_STABLE",
+        "Merged",
+        "Override",
         "ParseResult",
         "Spec",
         "Transcript",
         "VERSIONS",
         "merge",
+        "merge_configs",
+        "overrides",
         "parse_config",
         "spec",
         "to_json",

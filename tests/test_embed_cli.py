@@ -253,8 +253,8 @@ def test_embed_iso_tampered_download(stream_site, tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def test_embed_flatcar(tmp_path: Path) -> None:
-    root = tmp_path / "srv"
+def flatcar_channel(root: Path) -> None:
+    """A Flatcar channel's PXE files under ``root``, signed with the test key."""
     version = "4152.2.3"
     (root / "current").mkdir(parents=True)
     (root / version).mkdir()
@@ -264,6 +264,11 @@ def test_embed_flatcar(tmp_path: Path) -> None:
         (root / version / name).write_bytes(data)
         (root / version / f"{name}.sig").write_bytes(sign(data))
         (root / version / f"{name}.DIGESTS").write_text(f"# SHA512 HASH\n{hashlib.sha512(data).hexdigest()}  {name}\n")
+
+
+def test_embed_flatcar(tmp_path: Path) -> None:
+    root = tmp_path / "srv"
+    flatcar_channel(root)
     bu = tmp_path / "config.bu"
     bu.write_text("variant: flatcar\nversion: 1.1.0\npasswd:\n  users:\n    - name: core\n")
     out = tmp_path / "pxe"
@@ -292,6 +297,81 @@ def test_embed_flatcar(tmp_path: Path) -> None:
                                        "flatcar_production_pxe_image.cpio.gz"]
     err = one_line_error(run("embed", "--flatcar", "stable", "--iso", "x", str(bu), "-o", str(tmp_path / "f.iso")))
     assert "Flatcar ISOs have no Ignition embed area" in err and "--pxe" in err
+
+
+OEM_BASE = (b"variant: flatcar\nversion: 1.1.0\nstorage:\n  files:\n    - path: /etc/oem-agent.conf\n"
+            b"      contents:\n        inline: region=eu\n")
+OEM_DEFAULT = b"variant: flatcar\nversion: 1.1.0\nsystemd:\n  units:\n    - name: oem-cloudinit.service\n      enabled: true\n"
+CLOUD_CONFIG = b"#cloud-config\nhostname: node1\n"
+
+
+def test_embed_flatcar_oem_configs(tmp_path: Path) -> None:
+    """A distributor's configs in the OEM initrd, listed and unpacked by the real cpio; the
+    translated configs pass validate, the cloud-config is copied as given."""
+    root = tmp_path / "srv"
+    flatcar_channel(root)
+    for name, data in (("base.bu", OEM_BASE), ("default.bu", OEM_DEFAULT), ("cc.yml", CLOUD_CONFIG)):
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "config.bu").write_text("variant: flatcar\nversion: 1.1.0\npasswd:\n  users:\n    - name: core\n")
+    oem_args = ["--oem-base", str(tmp_path / "base.bu"), "--oem-default", str(tmp_path / "default.bu"),
+                "--oem-cloud-config", str(tmp_path / "cc.yml")]
+    with TestServer(root) as srv:
+        common = ["--stream-base-url", srv.base_url, "-a", "x86_64", "--keyring", str(VERIFY / "test-key.pub.asc"),
+                  "-q", "--flatcar", "stable", "--pxe"]
+        alone = run("embed", *common, "-o", str(tmp_path / "alone"), *oem_args, cache=tmp_path / "cache")
+        assert alone.returncode == 0, alone.stderr
+        both = run("embed", *common, "-o", str(tmp_path / "both"), *oem_args, str(tmp_path / "config.bu"),
+                   cache=tmp_path / "cache")
+        assert both.returncode == 0, both.stderr
+    assert "kernel arguments: flatcar.first_boot=1" in alone.stdout.decode()
+    oem_files = ["usr/share/oem/base/base.ign", "usr/share/oem/base/default.ign", "usr/share/oem/cloud-config.yml"]
+    dirs = ["usr", "usr/share", "usr/share/oem", "usr/share/oem/base"]
+    for out, expected in (("alone", oem_files), ("both", [*oem_files, "usr/share/oem/config.ign"])):
+        image = (tmp_path / out / "flatcar-oem-config.img").read_bytes()
+        listing = subprocess.run("gzip -dc | cpio -t --quiet", shell=True, input=image, capture_output=True,
+                                 check=True).stdout.decode().split()
+        assert listing == dirs + expected
+        unpacked = tmp_path / f"{out}-unpacked"
+        unpacked.mkdir()
+        subprocess.run("gzip -dc | cpio -i -d --quiet", shell=True, input=image, cwd=unpacked, check=True)
+        for name in ("base.ign", "default.ign"):
+            p = run("validate", str(unpacked / "usr/share/oem/base" / name))
+            assert (p.returncode, p.stdout, p.stderr) == (0, b"", b"")
+        assert (unpacked / "usr/share/oem/cloud-config.yml").read_bytes() == CLOUD_CONFIG
+        base = json.loads((unpacked / "usr/share/oem/base/base.ign").read_bytes())
+        assert base["storage"]["files"][0]["path"] == "/etc/oem-agent.conf"
+    assert not (tmp_path / "alone-unpacked/usr/share/oem/config.ign").exists()
+
+
+def test_embed_flatcar_oem_errors(tmp_path: Path) -> None:
+    """Refused before anything is fetched (the server does not exist), leaving no directory."""
+    (tmp_path / "fcos.bu").write_bytes(OEM_BASE.replace(b"flatcar", b"fcos", 1).replace(b"1.1.0", b"1.5.0"))
+    (tmp_path / "bad.ign").write_bytes(b'{"ignition": {"version": "3.4.0"}, "storage": {"files": [{"path": "x"}]}}')
+    (tmp_path / "script.yml").write_bytes(b"#!/bin/sh\necho hi\n")
+    (tmp_path / "ok.yml").write_bytes(CLOUD_CONFIG)
+    out = tmp_path / "pxe"
+    common = ["embed", "--flatcar", "stable", "--pxe", "-o", str(out), "--stream-base-url", "http://127.0.0.1:9",
+              "--fetch-retries", "0", "-q"]
+    cases = [
+        (["--oem-base", str(tmp_path / "fcos.bu")],
+         "fcos.bu has variant fcos: Flatcar's OEM configs need variant flatcar"),
+        (["--oem-default", str(tmp_path / "missing.bu")], "no such file or directory"),
+        (["--oem-base", str(tmp_path / "bad.ign")], "bad.ign is not a valid Ignition config"),
+        (["--oem-cloud-config", str(tmp_path / "script.yml")], "must start with a '#cloud-config' line"),
+        (["--oem-cloud-config", str(tmp_path / "missing.yml")], "no such file or directory"),
+    ]
+    for args, expect in cases:
+        p = run(*common, *args)
+        assert p.returncode == 1 and "Traceback" not in p.stderr.decode(), p.stderr
+        assert p.stderr.decode().splitlines()[-1].startswith("Error: ") and expect in p.stderr.decode(), p.stderr
+        assert not out.exists()
+    usage = run("embed", "--iso", "stable", "-o", str(tmp_path / "x.iso"), "--oem-cloud-config",
+                str(tmp_path / "ok.yml"))
+    assert usage.returncode == 2 and b"are for Flatcar" in usage.stderr, usage.stderr
+    nothing = run("embed", "--flatcar", "stable", "--pxe", "-o", str(out))
+    assert nothing.returncode == 2 and b"missing CONFIG" in nothing.stderr, nothing.stderr
+    stdin_twice = run(*common, "--oem-base", "-", "--oem-default", "-")
+    assert stdin_twice.returncode == 2 and b"only one input can be standard input" in stdin_twice.stderr
 
 
 def test_embed_with_coreos_installer_customize_fixtures(iso_cache, tmp_path: Path) -> None:

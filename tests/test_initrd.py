@@ -4,6 +4,7 @@ cross-checked with GNU cpio, gzip, xz and zstd."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import lzma
 import os
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
+import butane_py.errors
 from butane_py import embed
 
 from .conftest import THIRD_PARTY
@@ -150,6 +152,28 @@ def test_flatcar_oem_initrd() -> None:
                              check=True).stdout.decode().split()
     assert listing == ["usr", "usr/share", "usr/share/oem", "usr/share/oem/config.ign"]
     assert embed.read_members(image) == {"usr/share/oem/config.ign": b"{}"}
+    # The bytes written before the distributor's configs existed, unchanged.
+    assert hashlib.sha256(image).hexdigest() == "5b4d3cc29960737ba39c9cd9529d17a44b192cf59d9314b2ed41e239a6d95869"
+
+
+def test_flatcar_oem_initrd_distributor_configs() -> None:
+    image = embed.flatcar_oem_initrd(base=b"{}", cloud_config=b"#cloud-config \r\nhostname: a\n")
+    assert embed.read_members(image) == {"usr/share/oem/base/base.ign": b"{}",
+                                         "usr/share/oem/cloud-config.yml": b"#cloud-config \r\nhostname: a\n"}
+    listing = subprocess.run("gzip -dc | cpio -itv --quiet", shell=True, input=image, capture_output=True,
+                             check=True).stdout.decode().splitlines()
+    assert [(line.split()[0], line.split()[-1]) for line in listing] == [
+        ("drwxr-xr-x", "usr"), ("drwxr-xr-x", "usr/share"), ("drwxr-xr-x", "usr/share/oem"),
+        ("drwxr-xr-x", "usr/share/oem/base"), ("-rw-------", "usr/share/oem/base/base.ign"),
+        ("-rw-------", "usr/share/oem/cloud-config.yml"),
+    ]
+    with pytest.raises(butane_py.errors.UsageError, match="nothing to put in the OEM initrd"):
+        embed.flatcar_oem_initrd()
+    for bad, message in ((b"hostname: a\n", "must start with a '#cloud-config' line"),
+                         (b"#cloud-config-x\n", "must start with a '#cloud-config' line"),
+                         (b"#cloud-config\n\xff", "not UTF-8 text")):
+        with pytest.raises(butane_py.errors.ConfigError, match=message):
+            embed.flatcar_oem_initrd(b"{}", cloud_config=bad)
 
 
 def test_bad_archives() -> None:

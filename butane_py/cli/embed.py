@@ -201,8 +201,9 @@ def pxe_network_unwrap(initrd: str = "-", directory: str | None = None) -> int:
                  show=lambda out: out)
 
 
-def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:
-    """The Ignition config to embed: a Butane file translated, or an Ignition file validated."""
+def _config_for_embed(path: str, files_dir: str | None, strict: bool, variant: str | None = None) -> bytes:
+    """The Ignition config to embed: a Butane file translated (of ``variant`` if given), or an
+    Ignition file validated."""
     import os
 
     from ..errors import ConfigError
@@ -218,6 +219,8 @@ def _config_for_embed(path: str, files_dir: str | None, strict: bool) -> bytes:
     directory = files_dir if files_dir is not None else (os.path.dirname(path) if path != "-" else None)
     # raw: an openshift config gives its Ignition config, not a MachineConfig, to embed.
     res = do_translate(data, files_dir=directory or ".", strict=strict, raw=True)
+    if variant is not None and res.variant is not None and res.variant != variant:
+        raise ConfigError(f"{path} has variant {res.variant}: Flatcar's OEM configs need variant {variant}")
     if res.report.entries:
         from ..report import render_pretty
 
@@ -286,8 +289,21 @@ def _fetch_image_files(name, architecture, fmt, stream_base_url, keyring, insecu
     return out
 
 
+def _oem_configs(base: str | None, default: str | None, cloud_config: str | None, files_dir: str | None,
+                 strict: bool) -> dict[str, bytes]:
+    """A distributor's Flatcar OEM configs, as ``flatcar_oem_initrd`` takes them: Butane files
+    (variant flatcar) translated, Ignition files validated, the cloud-config read as given."""
+    from ..io import read_input
+
+    configs = {name: _config_for_embed(path, files_dir, strict, variant="flatcar")
+               for name, path in (("base", base), ("default", default)) if path is not None}
+    if cloud_config is not None:
+        configs["cloud_config"] = read_input(cloud_config)
+    return configs
+
+
 def embed(
-    config: str,
+    config: str | None,
     iso: str | None = None,
     pxe: str | None = None,
     flatcar: str | None = None,
@@ -307,8 +323,12 @@ def embed(
     fetch_retries: int = 5,
     quiet: bool = False,
     catalog: str | None = None,
+    oem_base: str | None = None,
+    oem_default: str | None = None,
+    oem_cloud_config: str | None = None,
 ) -> int:
-    """``butane-py embed``: from a Butane (or Ignition) file to a bootable live ISO or PXE set."""
+    """``butane-py embed``: from a Butane (or Ignition) file to a bootable live ISO or PXE set;
+    for Flatcar, also a distributor's OEM configs (``oem_*``), with or without a user's config."""
     import os
 
     from .. import embed as emb
@@ -326,6 +346,11 @@ def embed(
             raise UsageError(f"with --flatcar, --pxe takes no value (got {pxe!r})")
         if dest_karg_append and dest_device is None:
             raise UsageError("--dest-karg-append needs --dest-device (the disk to install to)")
+        oem_paths = [p for p in (oem_base, oem_default, oem_cloud_config) if p is not None]
+        if config is None and not oem_paths:
+            raise UsageError("missing CONFIG (a .bu or .ign file)")
+        if [config, *oem_paths].count("-") > 1:
+            raise UsageError("only one input can be standard input ('-')")
         entries = None
         if catalog is not None:
             from ..images import load_catalog
@@ -341,11 +366,15 @@ def embed(
             if iso is not None:
                 raise emb.NoEmbedAreaError(emb._live.FLATCAR_HINT)
             flatcar, pxe = pxe, ""
+        if oem_paths and flatcar is None:
+            raise UsageError("--oem-base, --oem-default and --oem-cloud-config are for Flatcar: "
+                             "use them with --flatcar CHANNEL --pxe")
         if output == "-":
             from ..embed._write import check_not_tty
 
             check_not_tty(sys.stdout.buffer)  # before anything is fetched
-        ign = _config_for_embed(config, files_dir, strict)
+        ign = _config_for_embed(config, files_dir, strict) if config is not None else None
+        oem_configs = _oem_configs(oem_base, oem_default, oem_cloud_config, files_dir, strict)
         custom = emb.Customization(
             config=ign, dest_device=dest_device, dest_karg_append=list(dest_karg_append or []),
             network_keyfiles=list(network_keyfile or []), ignition_ca=list(ignition_ca or []),
@@ -364,7 +393,7 @@ def embed(
             if output != "-" and not output_target(output)[0]:  # not for a pipe or /dev/stdout: the image went there
                 sys.stdout.write(f"{printable(output)}\n")
             return 0
-        return _embed_pxe(pxe, flatcar, custom, output, fetch_args, force)
+        return _embed_pxe(pxe, flatcar, custom, oem_configs, output, fetch_args, force)
     except ButanePyError as exc:
         return fail(exc)
 
@@ -377,7 +406,8 @@ def _say_installs(custom) -> None:
             sys.stderr.write("Boot media will automatically run installer.\n")
 
 
-def _embed_pxe(source: str, flatcar: str | None, custom, output: str, fetch_args: tuple, force: bool) -> int:
+def _embed_pxe(source: str, flatcar: str | None, custom, oem_configs: dict[str, bytes], output: str,
+               fetch_args: tuple, force: bool) -> int:
     """Run the PXE case; on failure remove whatever this run added to the directory."""
     import os
 
@@ -394,7 +424,7 @@ def _embed_pxe(source: str, flatcar: str | None, custom, output: str, fetch_args
     except OSError as exc:
         raise OutputError(f"cannot use directory {output}: {os_reason(exc)}") from None
     try:
-        return _embed_pxe_into(source, flatcar, custom, output, fetch_args, force)
+        return _embed_pxe_into(source, flatcar, custom, oem_configs, output, fetch_args, force)
     except BaseException:
         for name in set(os.listdir(output)) - before:
             try:
@@ -406,7 +436,8 @@ def _embed_pxe(source: str, flatcar: str | None, custom, output: str, fetch_args
         raise
 
 
-def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch_args: tuple, force: bool) -> int:
+def _embed_pxe_into(source: str, flatcar: str | None, custom, oem_configs: dict[str, bytes], output: str,
+                    fetch_args: tuple, force: bool) -> int:
     import os
 
     from .. import embed as emb
@@ -419,7 +450,7 @@ def _embed_pxe_into(source: str, flatcar: str | None, custom, output: str, fetch
             raise UsageError("--dest-device, --network-keyfile and --ignition-ca are for CoreOS live images, not Flatcar")
         oem = os.path.join(output, "flatcar-oem-config.img")
         _refuse_existing(oem, force)
-        oem_bytes = emb.flatcar_oem_initrd(custom.config)
+        oem_bytes = emb.flatcar_oem_initrd(custom.config, **oem_configs)
         fetched = _fetch_image(flatcar, architecture, "pxe", stream_base_url, keyring, insecure, fetch_retries,
                                quiet, True, output, force, entries)
         write_output(oem, oem_bytes)
@@ -740,10 +771,12 @@ def register(app) -> None:
         "directory with kernel, initramfs, rootfs and a config initrd, and the kernel arguments are printed.\n\n"
         "Example: butane-py embed --iso stable config.bu -o node.iso\n\n"
         "Example: butane-py embed --iso stable --dest-device /dev/sda config.bu -o installer.iso\n\n"
-        "Example: butane-py embed --flatcar stable --pxe -o pxe/ config.bu"))
+        "Example: butane-py embed --flatcar stable --pxe -o pxe/ config.bu\n\n"
+        "Example: butane-py embed --flatcar stable --pxe -o pxe/ --oem-base base.bu --oem-cloud-config cc.yml"))
     def embed_cmd(
         config: Optional[str] = typer.Argument(None, metavar="CONFIG",
-                                               help="A Butane (.bu) or Ignition (.ign) config."),
+                                               help="A Butane (.bu) or Ignition (.ign) config (optional with "
+                                                    "--oem-*)."),
         iso: Optional[str] = typer.Option(None, "--iso", metavar="STREAM|ALIAS|PATH",
                                           help="A Fedora CoreOS stream, a catalog alias or a local live ISO."),
         pxe: Optional[str] = typer.Option(None, "--pxe", metavar="STREAM|ALIAS|PATH",
@@ -778,14 +811,27 @@ def register(app) -> None:
                                           help="Retries after failed requests, or 'infinite'."),
         quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress output."),
         catalog: Optional[str] = typer.Option(None, "--catalog", metavar="FILE", help=CATALOG_HELP),
+        oem_base: Optional[str] = typer.Option(
+            None, "--oem-base", metavar="PATH",
+            help="Flatcar: a distributor's base config (.bu of variant flatcar, or .ign), merged under the user's; "
+                 "written to usr/share/oem/base/base.ign in the OEM initrd."),
+        oem_default: Optional[str] = typer.Option(
+            None, "--oem-default", metavar="PATH",
+            help="Flatcar: a distributor's default config (.bu or .ign), for when the user gives none; "
+                 "written to usr/share/oem/base/default.ign. Flatcar's initrd stopped reading it with "
+                 "Ignition v3 (release 3227), so only images of your own that read it use it."),
+        oem_cloud_config: Optional[str] = typer.Option(
+            None, "--oem-cloud-config", metavar="PATH",
+            help="Flatcar: a distributor's cloud-config (first line '#cloud-config'), the legacy way, written as "
+                 "given to usr/share/oem/cloud-config.yml."),
     ) -> None:
         if flatcar is not None and pxe is not None and config is None and pxe not in ("",):
             config, pxe = pxe, ""  # `--flatcar CH --pxe config.bu`: --pxe takes no value with Flatcar
-        if config is None:
+        if config is None and oem_base is None and oem_default is None and oem_cloud_config is None:
             sys.stderr.write("Error: missing CONFIG (a .bu or .ign file)\n")
             raise typer.Exit(2)
         raise typer.Exit(embed(
             config, iso, pxe, flatcar, output, architecture, files_dir, strict, kargs_append, dest_device,
             dest_karg_append, network_keyfile, ignition_ca, force, stream_base_url, keyring or None, insecure,
-            fetch_retries, quiet, catalog,
+            fetch_retries, quiet, catalog, oem_base, oem_default, oem_cloud_config,
         ))

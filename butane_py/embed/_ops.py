@@ -10,6 +10,7 @@ import os
 import re
 from typing import BinaryIO, Sequence
 
+from ..errors import ConfigError, UsageError
 from ..io import os_reason, printable
 from . import _initrd
 from ._customize import Customization, check_kargs, read_keyfiles
@@ -44,8 +45,6 @@ def edit_kargs(current: str, append: Sequence[str] = (), delete: Sequence[str] =
     for arg in replace:
         m = _REPLACE.match(arg)
         if m is None:
-            from ..errors import UsageError
-
             raise UsageError(f"bad --replace {arg!r}: the format is KEY=OLD=NEW")
         line = line.replace(f" {m[1]}={m[2]} ", f" {m[1]}={m[3]} ")
     return line.strip()
@@ -225,12 +224,41 @@ def pxe_network_files(source: bytes | BinaryIO) -> dict[str, bytes]:
 
 
 FLATCAR_OEM_CONFIG = "usr/share/oem/config.ign"
+# A distributor's configs (Flatcar's notes for distributors): base.ign is merged under the user's
+# config, default.ign stands in when the user gives none, cloud-config.yml is run by coreos-cloudinit.
+_FLATCAR_OEM_BASE = "usr/share/oem/base/base.ign"
+_FLATCAR_OEM_DEFAULT = "usr/share/oem/base/default.ign"
+_FLATCAR_OEM_CLOUD_CONFIG = "usr/share/oem/cloud-config.yml"
 FLATCAR_KARGS = "flatcar.first_boot=1"
 
 
-def flatcar_oem_initrd(config: bytes) -> bytes:
-    """Flatcar's OEM initrd: a gzipped newc cpio holding ``usr/share/oem/config.ign``."""
-    return _initrd.to_bytes({FLATCAR_OEM_CONFIG: config}, compression="gzip")
+def flatcar_oem_initrd(config: bytes | None = None, *, base: bytes | None = None, default: bytes | None = None,
+                       cloud_config: bytes | None = None) -> bytes:
+    """Flatcar's OEM initrd: a gzipped newc cpio holding ``usr/share/oem/config.ign`` and, when
+    given, a distributor's ``base/base.ign``, ``base/default.ign`` and ``cloud-config.yml``.
+
+    The configs are written as given; ``cloud_config`` must be UTF-8 text whose first line is
+    ``#cloud-config``, as coreos-cloudinit recognizes a cloud-config.
+    """
+    members = {path: data for path, data in ((FLATCAR_OEM_CONFIG, config), (_FLATCAR_OEM_BASE, base),
+                                             (_FLATCAR_OEM_DEFAULT, default),
+                                             (_FLATCAR_OEM_CLOUD_CONFIG, cloud_config)) if data is not None}
+    if not members:
+        raise UsageError("nothing to put in the OEM initrd: give a config or a distributor's OEM config")
+    if cloud_config is not None:
+        _check_cloud_config(cloud_config)
+    return _initrd.to_bytes(members, compression="gzip")
+
+
+def _check_cloud_config(data: bytes) -> None:
+    """Refuse what coreos-cloudinit would not run as a cloud-config: its first line, without
+    trailing white space, must be ``#cloud-config``."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("the cloud-config is not UTF-8 text") from None
+    if text.split("\n", 1)[0].rstrip() != "#cloud-config":
+        raise ConfigError("the cloud-config must start with a '#cloud-config' line, as coreos-cloudinit requires")
 
 
 def extract_pxe(iso_path: str, output_dir: str = ".", force: bool = False) -> list[str]:

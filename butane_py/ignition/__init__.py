@@ -12,7 +12,7 @@ from typing import Union
 
 from ..report import Report
 from ._spec import BY_VERSION, LATEST_STABLE, SPECS, Spec
-from ._merge import Transcript
+from ._merge import Merged, Override, Transcript, merge_configs
 from ._translate import to_json_value
 from ._translate import translate as _translate
 from ._validate import ParseResult, parse
@@ -58,6 +58,13 @@ def merge(parent: dict, child: dict, version: str, transcript: Transcript | None
     return _merge(BY_VERSION[version], parent, child, transcript)
 
 
+def overrides(parent: dict, child: dict, version: str) -> list[Override]:
+    """The values of ``parent`` that merging ``child`` over it replaces; both of ``version``."""
+    from ._merge import overrides as _overrides
+
+    return _overrides(BY_VERSION[version], parent, child)
+
+
 def to_json(config: dict, version: str, *, pretty: bool = False) -> str:
     """Serialise a decoded config in the reference's field order, omitting unset values."""
     import json
@@ -76,10 +83,14 @@ def spec(version: str) -> Spec:
 __all__ = [
     "LATEST_STABLE",
     "VERSIONS",
+    "Merged",
+    "Override",
     "ParseResult",
     "Spec",
     "Transcript",
     "merge",
+    "merge_configs",
+    "overrides",
     "parse_config",
     "spec",
     "to_json",

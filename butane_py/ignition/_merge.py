@@ -11,10 +11,13 @@ to the parent or child path it came from, for positions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
+from ..errors import ValidationError
 from ._rules import IGNORE_DUPLICATES, ITEM_KEYS, MERGED_KEYS
-from ._spec import FieldType, Spec
+from ._spec import BY_VERSION, SPECS, FieldType, Spec
+from ._translate import json_value, translate
+from ._validate import ParseResult
 
 PARENT, CHILD = "parent", "child"
 
@@ -58,6 +61,21 @@ def merge(spec: Spec, parent: dict, child: dict, transcript: Transcript | None =
     return _merge_struct(spec, "Config", parent, (), child, (), (), t)
 
 
+def _child_entries(spec: Spec, name: str, child: dict) -> dict[tuple[str, Any], tuple[str, int, Any]]:
+    """The child's keyed list entries by (namespace, key), across lists that share a namespace
+    (the last one wins): (list name, index, entry)."""
+    ignored = IGNORE_DUPLICATES.get(name, frozenset())
+    merged_keys = MERGED_KEYS.get(name, {})
+    entries: dict[tuple[str, Any], tuple[str, int, Any]] = {}
+    for fname, ft in spec.compiled[name].fields:
+        if ft.kind != "list" or fname in ignored:
+            continue
+        handle = merged_keys.get(fname, fname)
+        for j, item in enumerate(child.get(fname) or ()):
+            entries[(handle, _key(item, ft.item))] = (fname, j, item)  # type: ignore[arg-type]
+    return entries
+
+
 def _transcribe(spec: Spec, source: str, frm: tuple, to: tuple, v: Any, ft: FieldType, t: Transcript) -> bool:
     if v is None:
         return False
@@ -88,15 +106,7 @@ def _merge_struct(
     st = spec.compiled[name]
     ignored = IGNORE_DUPLICATES.get(name, frozenset())
     merged_keys = MERGED_KEYS.get(name, {})
-    # The child's keyed entries, across lists that share a namespace (last one wins).
-    child_entries: dict[tuple[str, Any], tuple[str, int, Any]] = {}
-    for fname, ft in st.fields:
-        if ft.kind != "list" or fname in ignored:
-            continue
-        handle = merged_keys.get(fname, fname)
-        for j, item in enumerate(child.get(fname) or ()):
-            child_entries[(handle, _key(item, ft.item))] = (fname, j, item)  # type: ignore[arg-type]
-
+    child_entries = _child_entries(spec, name, child)
     result: dict = {}
     for fname, ft in st.fields:
         pv, cv = parent.get(fname), child.get(fname)
@@ -182,3 +192,123 @@ def _merge_struct(
                 t.add(CHILD, cp, rp)
             result[fname] = out
     return result
+
+
+# -- what a merge replaces ---------------------------------------------------------------------
+
+# The field each keyed entry is named by in an override's path (ITEM_KEYS compares by it).
+_KEY_FIELDS = {
+    "Directory": "path", "File": "path", "Link": "path", "Disk": "device", "Filesystem": "device", "Luks": "name",
+    "Raid": "name", "PasswdUser": "name", "PasswdGroup": "name", "Unit": "name", "Dropin": "name",
+    "Resource": "source", "ConfigReference": "source", "FileContents": "source", "CaReference": "source",
+    "HTTPHeader": "name", "Tang": "url",
+}
+
+
+@dataclass(frozen=True)
+class Override:
+    """A value of the parent config that merging the child replaces.
+
+    ``path`` names keyed list entries by their key (``storage.files[path=/etc/x].mode``);
+    ``parent`` and ``child`` are JSON values, ``child`` None when the child removes the value
+    (an HTTP header without a value); ``child_path`` is where the child's value is, ``path``
+    unless the child's entry is in a sibling list (a file replaced by a directory).
+    """
+
+    path: str
+    parent: Any
+    child: Any
+    child_path: str
+
+
+def overrides(spec: Spec, parent: dict, child: dict) -> list[Override]:
+    """What of ``parent`` merging ``child`` over it replaces with a different value, in the
+    order of the config's fields (both decoded configs of ``spec``)."""
+    found: list[Override] = []
+    _struct_overrides(spec, "Config", parent, child, "", found)
+    return found
+
+
+def _entry_name(item: Any, ft: FieldType) -> str:
+    if ft.kind != "struct":
+        return str(item)
+    if ft.struct == "Partition":
+        key = ITEM_KEYS["Partition"](item)
+        return key.replace(":", "=", 1) if key else "number=0"
+    field_name = _KEY_FIELDS[ft.struct]  # type: ignore[index]
+    return f"{field_name}={item.get(field_name, '')}"
+
+
+def _entry_json(spec: Spec, ft: FieldType, item: Any) -> Any:
+    return json_value(spec, ft, item) or ({} if ft.kind == "struct" else item)
+
+
+def _struct_overrides(spec: Spec, name: str, parent: dict, child: dict, prefix: str, found: list[Override]) -> None:
+    ignored = IGNORE_DUPLICATES.get(name, frozenset())
+    merged_keys = MERGED_KEYS.get(name, {})
+    child_entries = _child_entries(spec, name, child)
+    for fname, ft in spec.compiled[name].fields:
+        pv, cv = parent.get(fname), child.get(fname)
+        path = f"{prefix}.{fname}" if prefix else fname
+        if pv is None or (ft.kind != "list" and cv is None):
+            continue  # nothing of the parent's, or the parent's value is kept
+        if ft.kind == "struct":
+            _struct_overrides(spec, ft.struct, pv, cv, path, found)  # type: ignore[arg-type]
+        elif ft.kind != "list":
+            # Plain (not pointer) values are entries' keys, equal once matched, and the version,
+            # the same once both configs are of one spec.
+            if ft.pointer and pv != cv:
+                found.append(Override(path, pv, cv, path))
+        elif fname not in ignored:  # an ignored-duplicates list is concatenated: nothing replaced
+            item_t: FieldType = ft.item  # type: ignore[assignment]
+            handle = merged_keys.get(fname, fname)
+            for pitem in pv:
+                hit = child_entries.get((handle, _key(pitem, item_t)))
+                if hit is None:
+                    continue
+                clist, _, citem = hit
+                entry = f"{path}[{_entry_name(pitem, item_t)}]"
+                if clist != fname:
+                    child_path = f"{prefix}.{clist}" if prefix else clist
+                    found.append(Override(entry, _entry_json(spec, item_t, pitem), _entry_json(spec, item_t, citem),
+                                          f"{child_path}[{_entry_name(citem, item_t)}]"))
+                elif item_t.kind == "struct":
+                    if fname == "httpHeaders" and citem.get("value") is None:
+                        found.append(Override(entry, _entry_json(spec, item_t, pitem), None, entry))
+                    else:
+                        _struct_overrides(spec, item_t.struct, pitem, citem, entry, found)  # type: ignore[arg-type]
+
+
+@dataclass
+class Merged:
+    """Configs merged as Ignition applies them: the decoded ``config``, of spec ``version``, and
+    ``overrides``: (index of a config, a value it replaced of the configs before it)."""
+
+    config: dict
+    version: str
+    overrides: list[tuple[int, Override]]
+
+
+def merge_configs(configs: Sequence[ParseResult]) -> Merged:
+    """Merge parsed configs in order, each over the ones before it, as Ignition merges its base
+    configs and the user's.
+
+    Ignition parses every config up to its own newest spec before merging; the merge is written
+    in the newest spec among ``configs`` (translating up adds nothing), which any Ignition that
+    reads them all reads too.
+    """
+    if not configs:
+        raise ValueError("no configs to merge")
+    for i, parsed in enumerate(configs):
+        if not parsed.ok or parsed.spec is None or parsed.config is None:
+            raise ValidationError(f"config {i + 1} is not a valid Ignition config", parsed.report)
+    order = [s.version for s in SPECS]
+    version = max((p.spec.version for p in configs), key=order.index)  # type: ignore[union-attr]
+    spec = BY_VERSION[version]
+    decoded = [translate(p.config, p.spec.version, version) for p in configs]  # type: ignore[union-attr,arg-type]
+    result = decoded[0]
+    found: list[tuple[int, Override]] = []
+    for i, child in enumerate(decoded[1:], 1):
+        found += [(i, o) for o in overrides(spec, result, child)]
+        result = merge(spec, result, child)
+    return Merged(result, version, found)

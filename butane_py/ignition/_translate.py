@@ -84,13 +84,14 @@ def to_json_value(config: dict, version: str) -> dict:
 def _struct(spec: Spec, name: str, v: dict) -> dict | None:
     out: dict = {}
     for fname, ft in spec.compiled[name].fields:
-        x = _value(spec, ft, v.get(fname))
+        x = json_value(spec, ft, v.get(fname))
         if x is not None:
             out[fname] = x
     return out or None
 
 
-def _value(spec: Spec, ft: FieldType, v: Any) -> Any:
+def json_value(spec: Spec, ft: FieldType, v: Any) -> Any:
+    """A decoded value of type ``ft`` as the reference writes it; None when it is omitted."""
     if v is None:
         return None
     if ft.kind == "struct":
@@ -99,7 +100,7 @@ def _value(spec: Spec, ft: FieldType, v: Any) -> Any:
         if not v:
             return None
         item: FieldType = ft.item  # type: ignore[assignment]
-        return [(_value(spec, item, x) if item.kind == "struct" else x) or ({} if item.kind == "struct" else x) for x in v]
+        return [(json_value(spec, item, x) if item.kind == "struct" else x) or ({} if item.kind == "struct" else x) for x in v]
     if not ft.pointer and not v:
         return None
     return v
