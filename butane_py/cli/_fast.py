@@ -16,6 +16,7 @@ from typing import Callable, Optional
 AREAS = {
     "validate": "validate", "check": "tools", "schema": "tools", "hash-password": "tools", "download": "images",
     "stream": "images", "images": "images", "cache": "images", "iso": "embed", "pxe": "embed", "embed": "embed",
+    "decompile": "decompile",
 }
 SUBCOMMANDS = tuple(AREAS)
 
