@@ -150,10 +150,21 @@ def test_machine_config_fields_butane_lacks_are_reported() -> None:
 def test_yaml_writer_reads_back() -> None:
     doc = {"a": "plain", "b": "two\nlines\n", "c": "  indented\nx", "d": "no newline\nat end", "e": "tail\n\n\n",
            "f": "tab\there", "g": "cr\r\nlf", "h": "yes", "i": "0644", "j": "", "k": "a: b", "l": "#x", "m": Octal(0o755),
-           "n": [], "o": {}, "p": [{"q": "r", "s": ["t"]}], "u": True, "v": "\x1b[1m", "w": "ünï 🚀", "x": 7}
+           "n": [], "o": {}, "p": [{"q": "r", "s": ["t"]}], "u": True, "v": "\x1b[1m", "w": "ünï 🚀", "x": 7, "<<": "<<"}
     text = dump(doc)
     assert "m: 0755\n" in text and "b: |\n  two\n  lines\n" in text
     assert load(text) == doc
+
+
+def test_yaml_writer_reads_back_random_text() -> None:
+    import random
+
+    rng = random.Random(19)
+    alphabet = [chr(c) for c in range(0x80)] + ["é", "\u2028", "\x85", "\ufeff", "🚀", "\xa0", "\n", " "]
+    for _ in range(500):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        doc = {"a": s, "b": [{"c": s}], s: 1}
+        assert load(dump(doc)) == doc, repr(s)
 
 
 def _cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:

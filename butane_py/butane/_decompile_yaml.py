@@ -25,6 +25,7 @@ class Octal(int):
 # Plain scalars: a safe first character, no indicator sequences, printable ASCII or
 # ordinary non-ASCII text, and a value that reads back as a string.
 _PLAIN = re.compile(r"[^\s\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\-?:,\[\]{}#&*!|>'\"%@`](?:[^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff:#]|:(?! )(?!\Z)|(?<! )#)*")
+# Words YAML 1.1 readers take for booleans ("<<" is the merge key, below).
 _YAML11_WORDS = frozenset(("y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off",
                            "OFF"))
 # What a literal block holds as it is: tab, LF and printable characters.
@@ -90,7 +91,7 @@ def _scalar(v: Any, indent: int, as_key: bool = False) -> str:
 
 
 def _plain_ok(s: str) -> bool:
-    if not s or s != s.strip() or s in _YAML11_WORDS or not _PLAIN.fullmatch(s):
+    if not s or s != s.strip() or s in _YAML11_WORDS or s == "<<" or not _PLAIN.fullmatch(s):
         return False
     return _goyaml._plain_tag(s) == "!!str"
 
