@@ -147,6 +147,21 @@ def test_machine_config_fields_butane_lacks_are_reported() -> None:
         ("warning", "$.metadata.uid"), ("warning", "$.spec.osImageURL")]
 
 
+@pytest.mark.parametrize("change, error", [
+    ({"metadata": "x"}, "MachineConfig metadata and spec must be mappings"),
+    ({"metadata": {"name": "x", "labels": {"a": {"b": 1}}}}, "MachineConfig metadata.labels must map names to strings"),
+    ({"spec": {"config": {"ignition": {"version": "3.2.0"}}, "fips": "yes"}}, "MachineConfig spec.fips must be a boolean"),
+    ({"spec": {"config": {"ignition": {"version": "3.2.0"}}, "kernelArguments": [{}]}},
+     "MachineConfig spec.kernelArguments must be a list of strings"),
+    ({"spec": {}}, "MachineConfig has no spec.config"),
+])
+def test_malformed_machine_config_is_a_one_line_error(change: dict, error: str) -> None:
+    mc = {"apiVersion": "machineconfiguration.openshift.io/v1", "kind": "MachineConfig",
+          "metadata": {"name": "x", "labels": {"machineconfiguration.openshift.io/role": "worker"}},
+          "spec": {"config": {"ignition": {"version": "3.2.0"}}}, **change}
+    assert butane.decompile(mc).error == error
+
+
 def test_yaml_writer_reads_back() -> None:
     doc = {"a": "plain", "b": "two\nlines\n", "c": "  indented\nx", "d": "no newline\nat end", "e": "tail\n\n\n",
            "f": "tab\there", "g": "cr\r\nlf", "h": "yes", "i": "0644", "j": "", "k": "a: b", "l": "#x", "m": Octal(0o755),

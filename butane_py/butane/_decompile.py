@@ -194,12 +194,30 @@ def _integral(v: Any) -> Any:
     return v
 
 
+# The shapes of the MachineConfig fields Butane writes.
+_MC_SHAPES = {"metadata.name": (str,), "kernelArguments": (list, str), "extensions": (list, str), "fips": (bool,),
+              "kernelType": (str,)}
+
+
+def _shape_ok(v: Any, shape: tuple) -> bool:
+    return v is None or isinstance(v, shape[0]) and (len(shape) == 1 or all(isinstance(x, shape[1]) for x in v))
+
+
 def _machine_config(doc: dict, report: Report) -> dict:
     """The MachineConfig fields Butane writes; anything else is reported as left out."""
     if doc.get("apiVersion") != MC_API_VERSION:
         report.warn(("apiVersion",), f"apiVersion is not {MC_API_VERSION}")
     meta = doc.get("metadata") or {}
     spec = doc.get("spec") or {}
+    if not isinstance(meta, dict) or not isinstance(spec, dict):
+        raise _Failure("MachineConfig metadata and spec must be mappings")
+    labels = meta.get("labels") or {}
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise _Failure("MachineConfig metadata.labels must map names to strings")
+    for name, shape in _MC_SHAPES.items():
+        if not _shape_ok(meta.get("name") if name == "metadata.name" else spec.get(name), shape):
+            what = "a list of strings" if shape[0] is list else {str: "a string", bool: "a boolean"}[shape[0]]
+            raise _Failure(f"MachineConfig {name if '.' in name else 'spec.' + name} must be {what}")
     for key in meta:
         if key not in ("name", "labels"):
             report.warn(("metadata", key), MSG_DROPPED)
@@ -209,7 +227,7 @@ def _machine_config(doc: dict, report: Report) -> dict:
     for key in doc:
         if key not in ("apiVersion", "kind", "metadata", "spec"):
             report.warn((key,), MSG_DROPPED)
-    out: dict = {"metadata": {"name": str(meta.get("name") or ""), "labels": dict(meta.get("labels") or {})}}
+    out: dict = {"metadata": {"name": meta.get("name") or "", "labels": dict(labels)}}
     for key, _ in MC_FIELDS:
         v = spec.get(key)
         if v is not None and v != []:
@@ -350,7 +368,9 @@ def _check(butane: dict, vv: VariantVersion, target: Any) -> _Attempt:
     attempt = _Attempt(vv, butane, Report(), warnings=len(result.report.warnings))
     if not result.ok or result.output is None:
         first = next((e for e in result.report.errors), None)
-        attempt.error = result.error + (f": {first.json_path}: {first.message}" if first else "")
+        # One line: a YAML error can span several.
+        error = " ".join(result.error.split())
+        attempt.error = error + (f": {first.json_path}: {first.message}" if first else "")
         return attempt
     if vv.variant == "openshift":
         out = load(result.output)
