@@ -22,6 +22,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "butane",
+    "decompile",
     "ignition",
     "translate",
 ]
@@ -33,6 +34,6 @@ def __getattr__(name: str):
 
     if name in ("ignition", "butane"):
         return importlib.import_module(f".{name}", __name__)
-    if name == "translate":
-        return importlib.import_module(".butane", __name__).translate
+    if name in ("translate", "decompile"):
+        return getattr(importlib.import_module(".butane", __name__), name)
     raise AttributeError(name)

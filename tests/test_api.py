@@ -22,6 +22,7 @@ def test_top_level_names() -> None:
         "ValidationError",
         "__version__",
         "butane",
+        "decompile",
         "ignition",
         "translate",
     ]
@@ -80,7 +81,9 @@ def test_unparseable_is_fatal_entry() -> None:
 def test_butane_names() -> None:
     from butane_py import butane
 
-    assert sorted(butane.__all__) == ["Result", "translate"]
+    assert sorted(butane.__all__) == ["DecompileResult", "Result", "decompile", "translate"]
+    for name in butane.__all__:
+        assert getattr(butane, name) is not None
 
 
 def test_translate_api_never_prints(capsys) -> None:

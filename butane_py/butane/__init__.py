@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from ..report import Report
+
+if TYPE_CHECKING:
+    from ._decompile import DecompileResult
 
 Source = Union[str, bytes]
 
@@ -67,4 +70,33 @@ def translate(
             gc.enable()
 
 
-__all__ = ["Result", "translate"]
+def decompile(source: Union[str, bytes, dict], *, variant: str | None = None, version: str | None = None) -> "DecompileResult":
+    """An Ignition config (JSON text or a decoded dict), or an openshift MachineConfig (JSON or
+    YAML), as idiomatic Butane YAML. Never prints; bad input is a failed result.
+
+    ``variant`` defaults to fcos (openshift for a MachineConfig). Without ``version`` the
+    version is chosen among those that can express the config: the most sugar, then no
+    warnings, then stable, then the oldest. Every result is checked by translating it back:
+    it gives the input's config again, exactly, or with text contents in differently
+    encoded data URLs (an info finding names each, and ``result.exact`` is False).
+    """
+    from ._decompile import decompile as run
+
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        return run(source, variant=variant, version=version)
+    finally:
+        if gc_was:
+            gc.enable()
+
+
+def __getattr__(name: str):
+    if name == "DecompileResult":
+        from ._decompile import DecompileResult
+
+        return DecompileResult
+    raise AttributeError(name)
+
+
+__all__ = ["DecompileResult", "Result", "decompile", "translate"]

@@ -16,7 +16,7 @@ from typing import Callable, Optional
 AREAS = {
     "validate": "validate", "check": "tools", "schema": "tools", "hash-password": "tools", "download": "images",
     "stream": "images", "images": "images", "cache": "images", "install": "disks", "iso": "embed", "pxe": "embed",
-    "embed": "embed", "ignition": "ignition", "mirror": "mirror",
+    "embed": "embed", "ignition": "ignition", "mirror": "mirror", "decompile": "decompile",
 }
 SUBCOMMANDS = tuple(AREAS)
 
