@@ -185,6 +185,50 @@ def _mode_of(name: str, dir_fd: int) -> int:
     return 0o666 & ~_umask()
 
 
+class Terminated(SystemExit):
+    """SIGTERM or SIGHUP received inside :func:`signals_unwind`. A :class:`SystemExit` with the
+    status a shell gives the signal (128 + its number): ``finally`` blocks and context managers
+    run on the way out, and left uncaught it ends the program quietly, as the CLI ends."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+@contextmanager
+def signals_unwind() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGHUP raise :class:`Terminated` instead of ending the
+    process on the spot, so that a writer removes its temporary file and leaves its destination
+    as it was; the default actions are back when the block ends. Ctrl-C needs nothing: it
+    raises KeyboardInterrupt already.
+
+    Only a signal at its default action is taken over: a handler the program set (the CLI's)
+    or an ignored signal (nohup) is left alone, and so is everything outside the main thread,
+    the only one that runs signal handlers. Once one has arrived both are ignored until the
+    block ends, so a second cannot cut the clean-up short. Blocks nest: an inner one finds the
+    handlers taken and leaves them to the outer one."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    taken = [s for s in (signal.SIGTERM, signal.SIGHUP) if signal.getsignal(s) == signal.SIG_DFL]
+
+    def terminate(signum: int, frame: object) -> None:
+        for s in taken:
+            signal.signal(s, signal.SIG_IGN)
+        raise Terminated(signum)
+
+    try:
+        for s in taken:
+            signal.signal(s, terminate)
+        yield
+    finally:
+        for s in taken:
+            signal.signal(s, signal.SIG_DFL)
+
+
 def write_file(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` (standard output for ``-``): atomically through a temporary file
     and a rename for a regular file (see :func:`output_target` for links, devices, FIFOs and

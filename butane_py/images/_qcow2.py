@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, Callable
 
-from ..io import os_reason, same_file
+from ..io import os_reason, same_file, signals_unwind
 from ._common import ImageError, printable
 
 MAGIC = b"QFI\xfb"
@@ -132,9 +132,10 @@ def qcow2_to_raw(src: Source, out: Output) -> Qcow2Header:
     ``out`` is a descriptor or binary file open for writing on a regular file (with nothing
     buffered in it). It is truncated, then gets exactly the virtual size, with holes wherever
     the disk reads as zeros. The caller makes it atomic (a temporary file renamed once this
-    returns) and removes it when this raises. ``src`` is only read.
+    returns) and removes it when this raises, SIGTERM and SIGHUP included (they raise
+    :class:`butane_py.io.Terminated` here). ``src`` is only read.
     """
-    with _opened(src) as (fd, where):
+    with signals_unwind(), _opened(src) as (fd, where):
         image = _Image(fd, where)
         out_fd = out if isinstance(out, int) else out.fileno()
         try:
@@ -581,9 +582,12 @@ class _SparseWriter:
     def __enter__(self) -> "_SparseWriter":
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         try:
             self._wait()
+        except Exception:
+            if exc_type is None:
+                raise  # else the error on the way out (a signal, say) is the one to see
         finally:
             self.pool.shutdown()
 

@@ -12,13 +12,11 @@ from __future__ import annotations
 import errno
 import os
 import re
-import signal
 import stat
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..io import os_reason, output_target, replacing, same_file
+from ..io import os_reason, output_target, replacing, same_file, signals_unwind
 from ._common import ImageError, printable
 
 _FICLONE = 0x40049409  # ioctl: make the destination share every block of the source
@@ -96,7 +94,8 @@ def copy_disk(src: str | os.PathLike[str], dst: str | os.PathLike[str], size: in
 def writing_disk(dst: str | os.PathLike[str], not_over: int | None = None) -> Iterator[int]:
     """A descriptor on a new, empty file beside ``dst`` to fill; when the block ends normally
     it is fsynced and renamed to ``dst`` (a symbolic link there keeps pointing at it),
-    otherwise it is removed, on an error, Ctrl-C, SIGTERM or SIGHUP alike.
+    otherwise it is removed, on an error, Ctrl-C, SIGTERM or SIGHUP alike (see
+    :func:`butane_py.io.signals_unwind`).
 
     The file is unnamed while it is filled where the filesystem allows (``O_TMPFILE``), so
     even SIGKILL leaves nothing. ``not_over`` is a descriptor of the source: a ``dst`` that
@@ -120,51 +119,12 @@ def writing_disk(dst: str | os.PathLike[str], not_over: int | None = None) -> It
             raise DiskError(f"cannot write {shown}: {os_reason(exc)}") from None
         if there is not None and same_file(there, src):
             raise DiskError(f"refusing to write {shown} over its own source")
-    with _signals_unwind():
+    with signals_unwind():
         try:
             with replacing(target, sync=True) as fd:
                 yield fd
         except OSError as exc:
             raise DiskError(f"cannot write {shown}: {os_reason(exc)}") from None
-
-
-class _Signalled(BaseException):
-    """Raised by a signal handler so that ``finally`` blocks run; never escapes."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@contextmanager
-def _signals_unwind() -> Iterator[None]:
-    """SIGTERM and SIGHUP, while they would end the process outright (their default action),
-    unwind the block instead, so its temporary file is removed; then the signal is raised
-    again with its default action, and the process ends by it as it would have. Handlers
-    the program set itself (the CLI's) are left alone, as is every thread but the main one,
-    which alone can set handlers; Ctrl-C already unwinds as KeyboardInterrupt."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def unwind(signum: int, frame: object) -> None:
-        raise _Signalled(signum)
-
-    previous = {}
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(signum) == signal.SIG_DFL:
-            previous[signum] = signal.signal(signum, unwind)
-    try:
-        yield
-    except _Signalled as exc:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        previous.clear()
-        os.kill(os.getpid(), exc.signum)
-        raise  # only if the signal is blocked in this thread: it ends the process when unblocked
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def _copy(src_fd: int, dst_fd: int, length: int, size: int) -> str:
