@@ -150,7 +150,10 @@ def qcow2_to_raw(src: Source, out: Output) -> Qcow2Header:
         if same_file(out_st, src_st):
             raise Qcow2Error(f"{where}refusing to write the raw disk over its own qcow2 image")
         try:
-            os.ftruncate(out_fd, 0)
+            if out_st.st_size:
+                # Only a file with contents is emptied: on ext4 a truncation to zero makes
+                # the file's close wait for its new data to be allocated (auto_da_alloc).
+                os.ftruncate(out_fd, 0)
             os.ftruncate(out_fd, image.header.virtual_size)
             with _SparseWriter(out_fd) as writer:
                 image.copy_to(writer)
