@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -187,6 +188,42 @@ def test_signal_handlers_are_restored(src: Path, tmp_path: Path) -> None:
     with pytest.raises(DiskError):
         copy_disk(src, tmp_path / "dst.raw", 1)
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+
+
+@pytest.fixture()
+def btrfs(tmp_path: Path):
+    """A directory on a fresh btrfs filesystem (a loop mount: root only), which has reflinks."""
+    mkfs, mount = shutil.which("mkfs.btrfs", path=SBIN), shutil.which("mount", path=SBIN)
+    if os.geteuid() != 0 or not mkfs or not mount or not os.path.exists("/dev/loop-control"):
+        pytest.skip("needs root, btrfs-progs and loop devices")
+    image, where = tmp_path / "btrfs.img", tmp_path / "btrfs"
+    with open(image, "wb") as f:
+        f.truncate(512 * MIB)
+    subprocess.run([mkfs, "-q", str(image)], check=True, capture_output=True)
+    where.mkdir()
+    done = subprocess.run([mount, "-o", "loop", str(image), str(where)], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a btrfs image: {done.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+def test_reflink_on_btrfs(btrfs: Path) -> None:
+    """The copy shares the source's blocks: the filesystem's free space does not move."""
+    src = make_sparse(btrfs / "src.raw", tail=True)
+    free = os.statvfs(btrfs)
+    assert copy_disk(src, btrfs / "vm.raw", "20G") == "reflink"
+    after = os.statvfs(btrfs)
+    assert (free.f_bfree - after.f_bfree) * free.f_frsize < MIB  # the source holds 9 MiB
+    dst = btrfs / "vm.raw"
+    assert dst.stat().st_size == 20 << 30
+    assert same_content(src, dst, src.stat().st_size)
+    assert data_map(dst) == data_map(src) and dst.stat().st_blocks == src.stat().st_blocks
 
 
 SIZES = {
