@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import stat
 import sys
 from contextlib import contextmanager
@@ -164,6 +163,8 @@ def _unnamed(dir_fd: int) -> int | None:
 
 def _fresh_name(create: Callable[[str], object], path: str) -> tuple[str, object]:
     """``create(name)`` on the first free hidden temporary name, and the name."""
+    import secrets  # here: it costs more to import than most runs need it
+
     for _ in range(100):
         tmp = f".butane-py-{secrets.token_hex(6)}"
         try:
