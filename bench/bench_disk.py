@@ -227,7 +227,7 @@ def main() -> None:
                        "in-process/cp+sync": med["(in-process)"] / med["cp+sync"]}
         for out in (copy, copy_cp):
             out.unlink(missing_ok=True)
-        subprocess.run([sys.executable, "-c", COPY, str(raw), str(copy), args.copy_size], env=ENV, check=True)
+        how = copy_disk(raw, copy, args.copy_size)
         subprocess.run(shell(cp, extend), check=True)
         print(f"  copy --size {args.copy_size} ratio butane-py / cp: {verdict(copy_ratio, 1.5)}; "
               f"butane-py / (cp + sync FILE): {med['butane-py'] / med['cp+sync']:.2f}; "
@@ -236,7 +236,7 @@ def main() -> None:
               for p in (raw, copy, copy_cp)}
         if sha256(copy, raw.stat().st_size) != sha256(raw) or du[copy.name] != du[raw.name]:
             raise SystemExit(f"FAIL: the copy differs from its source ({du})")
-        print(f"  du: source {du[raw.name] / MIB:.1f} MiB, butane-py copy {du[copy.name] / MIB:.1f} MiB, "
+        print(f"  du: source {du[raw.name] / MIB:.1f} MiB, butane-py copy ({how}) {du[copy.name] / MIB:.1f} MiB, "
               f"cp copy {du[copy_cp.name] / MIB:.1f} MiB")
 
         rss = {}

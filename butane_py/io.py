@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import stat
 import sys
 from contextlib import contextmanager
@@ -164,6 +163,8 @@ def _unnamed(dir_fd: int) -> int | None:
 
 def _fresh_name(create: Callable[[str], object], path: str) -> tuple[str, object]:
     """``create(name)`` on the first free hidden temporary name, and the name."""
+    import secrets  # here: it costs more to import than most runs need it
+
     for _ in range(100):
         tmp = f".butane-py-{secrets.token_hex(6)}"
         try:
@@ -183,6 +184,50 @@ def _mode_of(name: str, dir_fd: int) -> int:
     if st is not None and stat.S_ISREG(st.st_mode):
         return stat.S_IMODE(st.st_mode) & 0o777
     return 0o666 & ~_umask()
+
+
+class Terminated(SystemExit):
+    """SIGTERM or SIGHUP received inside :func:`signals_unwind`. A :class:`SystemExit` with the
+    status a shell gives the signal (128 + its number): ``finally`` blocks and context managers
+    run on the way out, and left uncaught it ends the program quietly, as the CLI ends."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+@contextmanager
+def signals_unwind() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGHUP raise :class:`Terminated` instead of ending the
+    process on the spot, so that a writer removes its temporary file and leaves its destination
+    as it was; the default actions are back when the block ends. Ctrl-C needs nothing: it
+    raises KeyboardInterrupt already.
+
+    Only a signal at its default action is taken over: a handler the program set (the CLI's)
+    or an ignored signal (nohup) is left alone, and so is everything outside the main thread,
+    the only one that runs signal handlers. Once one has arrived both are ignored until the
+    block ends, so a second cannot cut the clean-up short. Blocks nest: an inner one finds the
+    handlers taken and leaves them to the outer one."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    taken = [s for s in (signal.SIGTERM, signal.SIGHUP) if signal.getsignal(s) == signal.SIG_DFL]
+
+    def terminate(signum: int, frame: object) -> None:
+        for s in taken:
+            signal.signal(s, signal.SIG_IGN)
+        raise Terminated(signum)
+
+    try:
+        for s in taken:
+            signal.signal(s, terminate)
+        yield
+    finally:
+        for s in taken:
+            signal.signal(s, signal.SIG_DFL)
 
 
 def write_file(path: str, data: bytes) -> None:

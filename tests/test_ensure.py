@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pysequoia
@@ -32,7 +33,7 @@ from ._httpserver import TestServer
 from .conftest import ROOT, THIRD_PARTY
 from .test_install import BOOT, CONFIG, cat, metal_image, tool
 from .test_install import TOOLS as INSTALL_TOOLS
-from ._disks import data_map
+from ._disks import AS_A_PROGRAM, assert_quiet_exit, data_map, interrupt
 
 TOOLS = ("qemu-img", "xz", "gzip", "bzip2", "zstd")
 if not all(shutil.which(t) for t in TOOLS):
@@ -466,6 +467,8 @@ CHILD = textwrap.dedent("""
     except ButanePyError as exc:
         print(f"{type(exc).__name__}: {exc}")
         sys.exit(1)
+    except KeyboardInterrupt:  # as the CLI does
+        sys.exit(130)
     print(got.path, got.from_cache)
 """)
 
@@ -497,17 +500,60 @@ def test_a_bomb_past_the_space_left_stops_cleanly(content, tmp_path) -> None:
     assert not cache.exists() or cache_files(cache) == []
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 @pytest.mark.parametrize("stage", ["decompress_into", "qcow2_to_raw"])
-def test_sigterm_mid_way_leaves_nothing(stage, qcow2, tmp_path) -> None:
+def test_signal_mid_way_leaves_nothing(stage, signum, qcow2, tmp_path) -> None:
     src = compress(qcow2, "xz")
     cache = tmp_path / "cache"
     p = child(stage, src, cache)
     assert p.stdout.readline() == "started\n"
     assert [f for f in cache_files(cache) if ".butane-py-" in f], "a temporary file is being written"
-    p.send_signal(signal.SIGTERM)
-    p.communicate(timeout=30)
-    assert p.returncode == -signal.SIGTERM, "the process still ends by the signal"
+    p.send_signal(signum)
+    out, err = p.communicate(timeout=30)
+    assert_quiet_exit(signum, p.returncode, out + err)
     assert not cache.exists() or cache_files(cache) == []
+
+
+# The download trickles in (64 KiB every 20 ms), so that the signal lands while it is written
+# into the cache; the ready disk would then be copied over an existing output.
+DOWNLOAD_CHILD = """
+import sys
+from butane_py.images._ensure import ensure
+
+url, cache, output = sys.argv[1:4]
+def main():
+    ensure(url, cache_dir=cache, output=output)
+""" + AS_A_PROGRAM
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_signal_mid_download_leaves_nothing(signum, qcow2, tmp_path) -> None:
+    data = compress(qcow2, "gz").read_bytes()
+    root = tmp_path / "srv"
+    root.mkdir()
+
+    def trickle(h) -> None:
+        h.send_response(200)
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        for i in range(0, len(data), 64 << 10):
+            h.wfile.write(data[i:i + (64 << 10)])
+            h.wfile.flush()
+            time.sleep(0.02)
+
+    cache, output = tmp_path / "cache", tmp_path / "vm.raw"
+    output.write_bytes(b"the disk before")
+    with TestServer(root) as srv:
+        srv.hooks["/disk.qcow2.gz"] = trickle
+
+        def started() -> bool:  # part of the download is in the cache
+            return cache.exists() and any(f.stat().st_size for f in cache.rglob("*") if f.is_file())
+
+        status, err = interrupt(DOWNLOAD_CHILD, [srv.url("disk.qcow2.gz"), cache, output], started, signum)
+    assert_quiet_exit(signum, status, err)
+    assert not cache.exists() or cache_files(cache) == []
+    assert sorted(set(os.listdir(tmp_path)) - {"cache"}) == ["srv", "vm.raw"]
+    assert output.read_bytes() == b"the disk before"
 
 
 def test_two_at_once_make_one_entry(qcow2, expected, tmp_path) -> None:

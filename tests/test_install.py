@@ -13,8 +13,6 @@ import shutil
 import signal
 import struct
 import subprocess
-import sys
-import time
 import zlib
 from pathlib import Path
 
@@ -32,7 +30,7 @@ from butane_py.images._install_errors import (
     UnsupportedImageError,
 )
 
-from .conftest import ROOT
+from ._disks import AS_A_PROGRAM, assert_quiet_exit, interrupt
 
 SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 TOOLS = {name: shutil.which(name, path=SBIN) for name in ("sfdisk", "mkfs.ext4", "debugfs", "e2fsck")}
@@ -622,13 +620,9 @@ def assert_wiped(dest: Path, image: Path) -> None:
 
 
 SCRIPT = """
-import os, signal, sys, time
+import os, sys, time
 from butane_py.images._install import install
 
-def unwind(signum, frame):
-    raise SystemExit(128 + signum)  # as the CLI's entry point does
-
-signal.signal(signal.SIGTERM, unwind)
 image, dest, marker = sys.argv[1:]
 
 def progress(done, total):
@@ -636,27 +630,22 @@ def progress(done, total):
         open(marker, "w").close()
         time.sleep(60)
 
-install(image, b"{}", dest, force=True, progress=progress)
-"""
+def main():
+    install(image, b"{}", dest, force=True, progress=progress)
+""" + AS_A_PROGRAM
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL])
 @pytest.mark.parametrize("existing", [False, True])
 def test_signal_mid_write_leaves_no_bootable_disk(signum: int, existing: bool, image: Path, tmp_path: Path) -> None:
+    """Without a handler of the program's own: the library's turns SIGTERM and SIGHUP into a
+    quiet exit, after the disk is wiped (or the file it created removed)."""
     dest, marker = tmp_path / "disk.raw", tmp_path / "marker"
     if existing:  # a previous install of the same image: its partition tables must not survive
         shutil.copyfile(image, dest)
-    p = subprocess.Popen([sys.executable, "-c", SCRIPT, str(image), str(dest), str(marker)],
-                         env=dict(os.environ, PYTHONPATH=str(ROOT)), stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert p.poll() is None, p.stderr.read()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    p.send_signal(signum)
-    p.wait(60)
-    assert p.returncode in (128 + signum, -signum), p.stderr.read()
-    if signum == signal.SIGTERM and not existing:
+    status, err = interrupt(SCRIPT, [image, dest, marker], marker.exists, signum)
+    assert_quiet_exit(signum, status, err)
+    if signum != signal.SIGKILL and not existing:
         assert not dest.exists()
     else:
         assert_wiped(dest, image)

@@ -8,6 +8,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from butane_py.images._sparse import writing_disk
 
 from ._rss import measured, read_kib
 from .conftest import ROOT
-from ._disks import data_map
+from ._disks import AS_A_PROGRAM, assert_quiet_exit, data_map, interrupt
 
 if not shutil.which("qemu-img") or not shutil.which("qemu-io"):
     pytest.skip("qemu-img and qemu-io (Debian's qemu-utils) are needed", allow_module_level=True)
@@ -516,3 +517,47 @@ def test_random_corruption_never_escapes(raw: Path, tmp_path: Path) -> None:
             for at in changed:
                 os.pwrite(f.fileno(), pristine[at : at + 1], at)
     assert outcomes["ok"] > 30 and outcomes["refused"] > 30, outcomes
+
+
+# -- signals mid-conversion ----------------------------------------------------------------------
+
+# Every read of the image is slowed down, so that the signal lands while the raw disk is being
+# written: into a named temporary file beside the destination, which the caller (``replacing``,
+# without any signal handling of its own) removes as the exception unwinds.
+SIGNAL_CHILD = """
+import os, sys, time
+import butane_py.io
+from butane_py.images._qcow2 import qcow2_to_raw
+
+image, dst = sys.argv[1:3]
+butane_py.io._unnamed = lambda dir_fd: None  # a temporary file the test can see
+def slow(read):
+    def slowly(*args):
+        time.sleep(0.05)
+        return read(*args)
+    return slowly
+os.pread, os.preadv = slow(os.pread), slow(os.preadv)
+def main():
+    with butane_py.io.replacing(dst) as fd:
+        qcow2_to_raw(image, fd)
+""" + AS_A_PROGRAM
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+@pytest.mark.parametrize("options", [[], ["-c"]], ids=["plain", "zlib"])
+def test_signal_mid_conversion(signum: int, options: list[str], raw: Path, tmp_path: Path) -> None:
+    """The temporary raw disk is gone, the destination is untouched, and the process ends
+    quietly with the signal's status, its writing and inflating threads stopped."""
+    image = tmp_path / "d.qcow2"
+    qemu_img("convert", "-f", "raw", "-O", "qcow2", "-o", "cluster_size=4096", *options, raw, image)
+    out = tmp_path / "out"
+    out.mkdir()
+    dst = out / "disk.raw"
+    dst.write_bytes(b"the disk before")
+
+    def started() -> bool:  # the temporary file has data in it
+        return any(f.name != "disk.raw" and f.stat().st_blocks for f in out.iterdir())
+
+    status, err = interrupt(SIGNAL_CHILD, [image, dst], started, signum)
+    assert_quiet_exit(signum, status, err)
+    assert os.listdir(out) == ["disk.raw"] and dst.read_bytes() == b"the disk before"

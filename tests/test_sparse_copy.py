@@ -6,10 +6,10 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from butane_py.images import _sparse
 from butane_py.images._sparse import DiskError, copy_disk, parse_size
 
 from .conftest import ROOT
-from ._disks import data_map
+from ._disks import AS_A_PROGRAM, assert_quiet_exit, data_map, interrupt
 
 MIB = 1 << 20
 
@@ -190,6 +190,42 @@ def test_signal_handlers_are_restored(src: Path, tmp_path: Path) -> None:
     assert {s: signal.getsignal(s) for s in before} == before
 
 
+SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+
+
+@pytest.fixture()
+def btrfs(tmp_path: Path):
+    """A directory on a fresh btrfs filesystem (a loop mount: root only), which has reflinks."""
+    mkfs, mount = shutil.which("mkfs.btrfs", path=SBIN), shutil.which("mount", path=SBIN)
+    if os.geteuid() != 0 or not mkfs or not mount or not os.path.exists("/dev/loop-control"):
+        pytest.skip("needs root, btrfs-progs and loop devices")
+    image, where = tmp_path / "btrfs.img", tmp_path / "btrfs"
+    with open(image, "wb") as f:
+        f.truncate(512 * MIB)
+    subprocess.run([mkfs, "-q", str(image)], check=True, capture_output=True)
+    where.mkdir()
+    done = subprocess.run([mount, "-o", "loop", str(image), str(where)], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a btrfs image: {done.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+def test_reflink_on_btrfs(btrfs: Path) -> None:
+    """The copy shares the source's blocks: the filesystem's free space does not move."""
+    src = make_sparse(btrfs / "src.raw", tail=True)
+    free = os.statvfs(btrfs)
+    assert copy_disk(src, btrfs / "vm.raw", "20G") == "reflink"
+    after = os.statvfs(btrfs)
+    assert (free.f_bfree - after.f_bfree) * free.f_frsize < MIB  # the source holds 9 MiB
+    dst = btrfs / "vm.raw"
+    assert dst.stat().st_size == 20 << 30
+    assert same_content(src, dst, src.stat().st_size)
+    assert data_map(dst) == data_map(src) and dst.stat().st_blocks == src.stat().st_blocks
+
+
 SIZES = {
     "20G": 20 << 30, "20g": 20 << 30, "20GiB": 20 << 30, "20gib": 20 << 30, "512": 512, "0": 0,
     "1K": 1024, "1k": 1024, "1KiB": 1024, "3M": 3 << 20, "3MiB": 3 << 20, "2T": 2 << 40, "2TiB": 2 << 40,
@@ -231,13 +267,14 @@ def slow(fd_in, fd_out, count, offset_in, offset_out):
 os.copy_file_range = slow
 if mode == "named":
     butane_py.io._unnamed = lambda dir_fd: None  # as on a filesystem without O_TMPFILE
-if mode == "handler":
+if mode == "handler":  # the program's own handler, which the library leaves alone
     import signal
-    def terminate(signum, frame):
-        raise SystemExit(128 + signum)
-    signal.signal(signal.SIGTERM, terminate)
-copy_disk(src, dst, "2G")
-"""
+    def own(signum, frame):
+        raise SystemExit(7)
+    signal.signal(signal.SIGTERM, own)
+def main():
+    copy_disk(src, dst, "2G")
+""" + AS_A_PROGRAM
 
 
 @pytest.mark.parametrize(("signum", "mode"), [
@@ -248,24 +285,66 @@ copy_disk(src, dst, "2G")
     (signal.SIGTERM, "handler"),
     (signal.SIGKILL, "unnamed"),
 ])
-def test_signal_mid_copy_leaves_nothing(signum: int, mode: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("existing", [False, True])
+def test_signal_mid_copy_leaves_nothing(signum: int, mode: str, existing: bool, tmp_path: Path) -> None:
+    """The temporary file is gone, the source and an existing destination are untouched, and
+    the process ends quietly with the signal's status."""
     work = tmp_path / "work"
     work.mkdir()
     src = make_sparse(work / "src.raw")  # 9 MiB of data: the copy takes 10 slow calls or more
     before = (src.stat().st_mtime_ns, hashlib.sha256(src.read_bytes()).hexdigest())
+    dst = work / "vm.raw"
+    if existing:
+        dst.write_bytes(b"the disk before")
     marker = tmp_path / "started"
-    p = subprocess.Popen([sys.executable, "-c", CHILD, str(src), str(work / "vm.raw"), str(marker), mode],
-                         env=dict(os.environ, PYTHONPATH=str(ROOT)), stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert p.poll() is None, p.stderr.read()
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    if mode == "named":
-        assert len(os.listdir(work)) == 2  # the source and the hidden temporary file
-    p.send_signal(signum)
-    p.wait(60)
-    expected = 128 + signum if mode == "handler" else -signum
-    assert p.returncode == expected, p.stderr.read()
-    assert os.listdir(work) == ["src.raw"]
+
+    def started() -> bool:
+        if not marker.exists():
+            return False
+        if mode == "named":
+            assert len(os.listdir(work)) == 2 + existing  # and the hidden temporary file
+        return True
+
+    status, err = interrupt(CHILD, [src, dst, marker, mode], started, signum)
+    if mode == "handler":
+        assert (status, err) == (7, "")
+    else:
+        assert_quiet_exit(signum, status, err)
+    assert sorted(os.listdir(work)) == ["src.raw", "vm.raw"][: 1 + existing]
     assert (src.stat().st_mtime_ns, hashlib.sha256(src.read_bytes()).hexdigest()) == before
+    if existing:
+        assert dst.read_bytes() == b"the disk before"
+
+
+UNWIND_CHILD = """
+import os, signal, threading, time
+from butane_py.io import Terminated, signals_unwind
+
+def elsewhere():  # outside the main thread nothing is taken over (and nothing fails)
+    with signals_unwind():
+        seen.append(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+seen = []
+cleaned = False
+try:
+    with signals_unwind():
+        try:
+            with signals_unwind():  # nested: the outer block keeps the handlers
+                thread = threading.Thread(target=elsewhere)
+                thread.start()
+                thread.join()
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(10)
+        finally:
+            os.kill(os.getpid(), signal.SIGHUP)  # a second signal does not cut the clean-up short
+            time.sleep(0.1)
+            cleaned = True
+except Terminated as exc:
+    print(exc.signum, exc.code, cleaned, seen == [False],
+          signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, signal.getsignal(signal.SIGHUP) is signal.SIG_DFL)
+"""
+
+
+def test_signals_unwind() -> None:
+    p = subprocess.run([sys.executable, "-c", UNWIND_CHILD], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                       capture_output=True, text=True, timeout=60)
+    assert (p.returncode, p.stdout, p.stderr) == (0, "15 143 True True True True\n", "")

@@ -10,48 +10,15 @@ Metadata documents are read through an injectable ``get_bytes(url) -> bytes`` ca
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from ..errors import ImageError, MetadataError, UnsafeNameError
-from ..fetch._names import safe_name
-from ._catalog import CatalogEntry, CatalogFile, catalog, load_catalog, lock, validate_catalog
-from ._common import (
-    ARCHITECTURES,
-    Artifact,
-    GetBytes,
-    NotPinnedError,
-    UnknownChoiceError,
-    normalize_arch,
-    printable,
-)
-from ._flatcar import (
-    FlatcarVersion,
-    fetch_flatcar,
-    flatcar_artifacts,
-    parse_digests,
-    parse_version_txt,
-    sha512_for,
-)
-from ._simplestreams import (
-    Item,
-    Verify,
-    clearsigned_text,
-    fetch_latest,
-    fetch_product,
-    flatten_products,
-    latest_item,
-    load_document,
-)
-from ._stream import (
-    DEFAULT_FORMAT,
-    DEFAULT_PLATFORM,
-    DEFAULT_STREAM,
-    DEFAULT_STREAM_BASE,
-    CloudImage,
-    Stream,
-    StreamRow,
-    fetch_stream,
-    load_stream,
-    stream_url,
-)
+
+if TYPE_CHECKING:  # the names this module's own signatures use
+    from ._catalog import CatalogEntry
+    from ._common import Artifact, GetBytes
+    from ._simplestreams import Verify
 
 __all__ = [
     "ARCHITECTURES",
@@ -112,25 +79,41 @@ __all__ = [
     "validate_catalog",
 ]
 
-# The disk names load on first use: they bring in the fetch layer and the qcow2, GPT and ext4
-# code, which commands that only resolve names (and ``import butane_py.images``) do without.
-_DISKS = {
-    "EnsureResult": "_ensure", "ensure": "_ensure",
-    "DiskError": "_sparse", "copy_disk": "_sparse", "parse_size": "_sparse",
-    "InstallResult": "_install", "install": "_install",
-    "BootConfigError": "_install_errors", "DestinationError": "_install_errors", "FilesystemError": "_install_errors",
-    "GptError": "_install_errors", "InstallError": "_install_errors", "UnsupportedImageError": "_install_errors",
-    "Qcow2Error": "_qcow2",
+# Each name loads its module on first use, so that a program that needs one part (the qcow2
+# conversion or the sparse copy, say) does not import the others and the fetch layer.
+_LAZY = {
+    "safe_name": "butane_py.fetch._names",
+    **dict.fromkeys(["CatalogEntry", "CatalogFile", "catalog", "load_catalog", "lock", "validate_catalog"],
+                    "._catalog"),
+    **dict.fromkeys(["ARCHITECTURES", "Artifact", "GetBytes", "NotPinnedError", "UnknownChoiceError",
+                     "normalize_arch", "printable"], "._common"),
+    **dict.fromkeys(["FlatcarVersion", "fetch_flatcar", "flatcar_artifacts", "parse_digests", "parse_version_txt",
+                     "sha512_for"], "._flatcar"),
+    **dict.fromkeys(["Item", "Verify", "clearsigned_text", "fetch_latest", "fetch_product", "flatten_products",
+                     "latest_item", "load_document"], "._simplestreams"),
+    **dict.fromkeys(["DEFAULT_FORMAT", "DEFAULT_PLATFORM", "DEFAULT_STREAM", "DEFAULT_STREAM_BASE", "CloudImage",
+                     "Stream", "StreamRow", "fetch_stream", "load_stream", "stream_url"], "._stream"),
+    # the disks: they bring in the fetch layer and the qcow2, GPT and ext4 code
+    **dict.fromkeys(["EnsureResult", "ensure"], "._ensure"),
+    **dict.fromkeys(["DiskError", "copy_disk", "parse_size"], "._sparse"),
+    **dict.fromkeys(["InstallResult", "install"], "._install"),
+    **dict.fromkeys(["BootConfigError", "DestinationError", "FilesystemError", "GptError", "InstallError",
+                     "UnsupportedImageError"], "._install_errors"),
+    "Qcow2Error": "._qcow2",
 }
 
 
-def __getattr__(name: str):
-    module = _DISKS.get(name)
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later uses find it without this function
+    return value
 
-    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 DISTRIBUTION_NAMES = {
@@ -170,6 +153,10 @@ def resolve(
       SHA-256 is its proof.
     """
     from ._catalog import _packaged, lookup
+    from ._common import UnknownChoiceError, printable
+    from ._flatcar import fetch_flatcar
+    from ._simplestreams import fetch_latest
+    from ._stream import DEFAULT_FORMAT, DEFAULT_PLATFORM, DEFAULT_STREAM, DEFAULT_STREAM_BASE, fetch_stream
 
     entries = _packaged() if catalog is None else catalog
     if name in entries or catalog is not None:
@@ -234,6 +221,7 @@ def resolve_live(
     of the metadata they were read from. Each file's cache key carries the resolved release."""
     from ._flatcar import channel_base_url
     from ._simplestreams import DEFAULT_MIRROR, INDEX_PATH, SIGNED_INDEX_PATH
+    from ._stream import DEFAULT_STREAM_BASE, stream_url
 
     dist = entry.distribution
     arts = resolve(

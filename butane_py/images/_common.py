@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import platform as _platform
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..errors import ButanePyError, ImageError, MetadataError
-from ..fetch._names import safe_name
 
 #: A metadata fetcher: takes a URL, returns the whole body. Anything it raises is wrapped in
 #: :class:`MetadataError`. Tests pass a dict lookup or a loopback HTTP client here.
@@ -58,7 +56,12 @@ class NotPinnedError(ImageError):
 
 def normalize_arch(arch: str | None = None) -> str:
     """Map an architecture name (or this machine's, when None) to the CoreOS spelling."""
-    raw = arch if arch is not None else _platform.machine()
+    if arch is None:
+        import platform  # here: only this machine's architecture needs it
+
+        raw = platform.machine()
+    else:
+        raw = arch
     key = raw.strip().lower()
     try:
         return _ARCH_ALIASES[key]
@@ -73,7 +76,7 @@ class Artifact:
     ``sha256`` / ``sha512`` are the expected digests of the file as served (either may be None
     when the source does not publish it; Flatcar only publishes SHA-512 through ``digests_url``).
     ``cache_key`` is a relative POSIX path, unique per distribution/stream/release/arch/file;
-    every segment is a plain file name (:func:`safe_name`).
+    every segment is a plain file name (:func:`butane_py.fetch._names.safe_name`).
     """
 
     name: str
@@ -93,7 +96,9 @@ class Artifact:
 
 
 def safe_segment(value: str) -> str:
-    """A cache-key path segment (see :func:`safe_name`)."""
+    """A cache-key path segment (see :func:`butane_py.fetch._names.safe_name`)."""
+    from ..fetch._names import safe_name  # here: the disk tools import this module without fetch
+
     return safe_name(value, "cache path segment")
 
 

@@ -36,10 +36,10 @@ from ..fetch._cache import CHUNK, _meta_path, _read_meta, _temp, _write_file, ca
 from ..fetch._decompress import compression_of, decompress_into
 from ..fetch._download import DEFAULT_RETRIES
 from ..fetch._names import filename_from_url, safe_name
-from ..io import _umask, os_reason, same_file
+from ..io import _umask, os_reason, same_file, signals_unwind
 from ._common import GetBytes, printable
 from ._qcow2 import is_qcow2, qcow2_to_raw
-from ._sparse import _signals_unwind, copy_disk
+from ._sparse import copy_disk
 
 if TYPE_CHECKING:
     import httpx
@@ -106,15 +106,15 @@ def ensure(
     ``format="qcow2"`` (``ensure`` converts qcow2 to raw only). With ``output``, the ready disk
     is copied there, sparse and atomically (:func:`._sparse.copy_disk`: never over its source),
     and that path is returned. ``progress(done, total)`` follows the download; ``transport``
-    and ``get_bytes`` are the fetch layer's (tests serve files through them). An error or a
-    signal that unwinds (SIGTERM and SIGHUP too, while they have their default action) leaves
-    no partial file, in the cache or at ``output``.
+    and ``get_bytes`` are the fetch layer's (tests serve files through them). An error, Ctrl-C,
+    SIGTERM or SIGHUP (see :func:`butane_py.io.signals_unwind`) leaves no partial file, in the
+    cache or at ``output``.
     """
     if format not in FORMATS:
         raise ImageError(printable(f"unknown disk format {format!r}; available: {', '.join(FORMATS)}"))
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     name = os.fspath(source)
-    with _signals_unwind():
+    with signals_unwind():
         if name.startswith(("http://", "https://")):
             ready = _from_url(name, format, base, fetch_retries, transport, progress)
         elif _is_image_name(name, catalog):

@@ -4,8 +4,8 @@
 The disk is never bootable half-written. Its first MiB (protective MBR, primary GPT) and the
 image's backup GPT are zeroed first, as is the old backup GPT at the end of a larger device; the
 rest is copied, the first-boot files are written and read back, and only then do the backup GPT
-and the first MiB go in, to be read back from the device. Any failure, or a signal that unwinds
-(the CLI turns SIGTERM and SIGHUP into one), wipes those areas again, or removes a file that
+and the first MiB go in, to be read back from the device. Any failure, Ctrl-C, SIGTERM or SIGHUP
+(see :func:`butane_py.io.signals_unwind`) wipes those areas again, or removes a file that
 ``install`` created; SIGKILL leaves them zeroed.
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Callable
 
-from ..io import os_reason, printable, same_file
+from ..io import os_reason, printable, same_file, signals_unwind
 from ._bootfs import BootChanges, Plan, plan_coreos, plan_flatcar
 from ._ext4 import Ext4, probe
 from ._gpt import Partition, Table, read_gpt
@@ -81,7 +81,8 @@ def install(
     refused without it. Everything is checked before the first byte is written. On failure the
     partition tables are wiped, or a file ``install`` created is removed; with
     ``preserve_on_error`` the disk is left as it is, with its partition table once the copy has
-    finished. ``progress(done, total)`` follows the copy.
+    finished. SIGTERM and SIGHUP count as failures (they raise :class:`butane_py.io.Terminated`
+    here). ``progress(done, total)`` follows the copy.
     """
     image_name, dest_name = printable(os.fspath(image_path)), printable(os.fspath(dest))
     changes = BootChanges(platform, tuple(append_kargs), tuple(delete_kargs), firstboot_args,
@@ -101,8 +102,8 @@ def install(
             source = _read_image(image_fd, image_name, ignition_bytes, changes)
         except OSError as exc:
             raise InstallError(f"cannot read {image_name}: {os_reason(exc)}") from None
-        with _Destination(os.fspath(dest), dest_name, image_fd, source.size, source.table.sector_size,
-                          force) as target:
+        with signals_unwind(), _Destination(os.fspath(dest), dest_name, image_fd, source.size,
+                                            source.table.sector_size, force) as target:
             _write(image_fd, target, source, progress, preserve_on_error)
     finally:
         os.close(image_fd)

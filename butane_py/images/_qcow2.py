@@ -10,8 +10,8 @@ Every byte of the image is treated as hostile: each offset is checked against th
 size against a limit, each compressed cluster must inflate to exactly one cluster, and
 anything this reader does not implement (backing files, encryption, external data files,
 unknown incompatible features) or that the image marks as unsafe (dirty, corrupt) is refused
-with :class:`Qcow2Error`. Memory is bounded whatever the image: two 8 MiB staging buffers,
-one L2 table and a few compressed clusters being inflated.
+with :class:`Qcow2Error`. Memory is bounded whatever the image: two staging buffers of 1 MiB
+(or one cluster), one L2 table and a few compressed clusters being inflated.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, Callable
 
-from ..io import os_reason, same_file
+from ..io import os_reason, same_file, signals_unwind
 from ._common import ImageError, printable
 
 MAGIC = b"QFI\xfb"
@@ -74,8 +74,9 @@ ZERO_BLOCK = 4096
 _ZEROS = bytes(ZERO_BLOCK)
 _WIDE_ZERO = 64 * ZERO_BLOCK  # long zero runs are skipped this much at a time
 _WIDE_ZEROS = bytes(_WIDE_ZERO)
-#: Data is staged and written in pieces of up to this size.
-_STAGE = 8 << 20
+#: Data is staged and written in pieces of up to this size, or of one cluster where clusters
+#: are larger: pieces that stay in a core's cache are copied faster (8 MiB ones were 20% slower).
+_STAGE = 1 << 20
 _L1_CHUNK = 8192  # entries read at a time
 # Compressed clusters are inflated on this many threads (qemu uses 4).
 _INFLATE_THREADS = min(4, os.cpu_count() or 1)
@@ -132,9 +133,10 @@ def qcow2_to_raw(src: Source, out: Output) -> Qcow2Header:
     ``out`` is a descriptor or binary file open for writing on a regular file (with nothing
     buffered in it). It is truncated, then gets exactly the virtual size, with holes wherever
     the disk reads as zeros. The caller makes it atomic (a temporary file renamed once this
-    returns) and removes it when this raises. ``src`` is only read.
+    returns) and removes it when this raises, SIGTERM and SIGHUP included (they raise
+    :class:`butane_py.io.Terminated` here). ``src`` is only read.
     """
-    with _opened(src) as (fd, where):
+    with signals_unwind(), _opened(src) as (fd, where):
         image = _Image(fd, where)
         out_fd = out if isinstance(out, int) else out.fileno()
         try:
@@ -149,9 +151,12 @@ def qcow2_to_raw(src: Source, out: Output) -> Qcow2Header:
         if same_file(out_st, src_st):
             raise Qcow2Error(f"{where}refusing to write the raw disk over its own qcow2 image")
         try:
-            os.ftruncate(out_fd, 0)
+            if out_st.st_size:
+                # Only a file with contents is emptied: on ext4 a truncation to zero makes
+                # the file's close wait for its new data to be allocated (auto_da_alloc).
+                os.ftruncate(out_fd, 0)
             os.ftruncate(out_fd, image.header.virtual_size)
-            with _SparseWriter(out_fd) as writer:
+            with _SparseWriter(out_fd, max(_STAGE, image.header.cluster_size)) as writer:
                 image.copy_to(writer)
                 writer.flush()
         except OSError as exc:
@@ -503,7 +508,7 @@ class _Reads:
             self.length
             and guest == self.guest + self.length
             and host == self.host + self.length
-            and self.length + length <= _STAGE
+            and self.length + length <= self.writer.size
         ):
             self.length += length
             return
@@ -568,10 +573,11 @@ class _SparseWriter:
     Use it as a context manager: leaving the block waits for the last write.
     """
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, size: int) -> None:
         self.fd = fd
-        self.spare = memoryview(bytearray(_STAGE))
-        self.view = memoryview(bytearray(_STAGE))
+        self.size = size  # of each buffer: no range taken is larger
+        self.spare = memoryview(bytearray(size))
+        self.view = memoryview(bytearray(size))
         self.buf = self.view.obj
         self.start = 0
         self.used = 0
@@ -581,15 +587,18 @@ class _SparseWriter:
     def __enter__(self) -> "_SparseWriter":
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         try:
             self._wait()
+        except Exception:
+            if exc_type is None:
+                raise  # else the error on the way out (a signal, say) is the one to see
         finally:
             self.pool.shutdown()
 
     def take(self, offset: int, length: int) -> memoryview:
         """The staging space for ``length`` bytes at guest ``offset``, to fill before the next call."""
-        if self.used and (offset != self.start + self.used or self.used + length > _STAGE):
+        if self.used and (offset != self.start + self.used or self.used + length > self.size):
             self.flush()
         if not self.used:
             self.start = offset

@@ -4,7 +4,9 @@ A copy is a reflink where the filesystem has them (the whole file shares its blo
 each data extent (``SEEK_DATA``/``SEEK_HOLE``) is copied with ``copy_file_range`` (the kernel
 copies, or clones the range on XFS, NFS and the like), else read and written. Holes stay
 holes, so the copy takes the space its source takes. The new file is written beside the
-destination, fsynced and renamed: the destination is the whole copy or is untouched.
+destination, fsynced and renamed: the destination is the whole copy or is untouched. Each
+piece copied is handed to writeback at once, so that the disk writes while the copy goes on
+and the fsync has little left to wait for.
 """
 
 from __future__ import annotations
@@ -12,17 +14,17 @@ from __future__ import annotations
 import errno
 import os
 import re
-import signal
 import stat
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..io import os_reason, output_target, replacing, same_file
+from ..io import os_reason, output_target, replacing, same_file, signals_unwind
 from ._common import ImageError, printable
 
 _FICLONE = 0x40049409  # ioctl: make the destination share every block of the source
 _CHUNK = 8 << 20  # read-write copies move this much at a time
+# copy_file_range copies this much at a time, each piece then handed to writeback
+_WRITEBACK = 32 << 20
 # copy_file_range errors that mean "not between these files", not "the copy failed".
 _NO_COPY_FILE_RANGE = (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EBADF)
 
@@ -96,7 +98,8 @@ def copy_disk(src: str | os.PathLike[str], dst: str | os.PathLike[str], size: in
 def writing_disk(dst: str | os.PathLike[str], not_over: int | None = None) -> Iterator[int]:
     """A descriptor on a new, empty file beside ``dst`` to fill; when the block ends normally
     it is fsynced and renamed to ``dst`` (a symbolic link there keeps pointing at it),
-    otherwise it is removed, on an error, Ctrl-C, SIGTERM or SIGHUP alike.
+    otherwise it is removed, on an error, Ctrl-C, SIGTERM or SIGHUP alike (see
+    :func:`butane_py.io.signals_unwind`).
 
     The file is unnamed while it is filled where the filesystem allows (``O_TMPFILE``), so
     even SIGKILL leaves nothing. ``not_over`` is a descriptor of the source: a ``dst`` that
@@ -120,51 +123,12 @@ def writing_disk(dst: str | os.PathLike[str], not_over: int | None = None) -> It
             raise DiskError(f"cannot write {shown}: {os_reason(exc)}") from None
         if there is not None and same_file(there, src):
             raise DiskError(f"refusing to write {shown} over its own source")
-    with _signals_unwind():
+    with signals_unwind():
         try:
             with replacing(target, sync=True) as fd:
                 yield fd
         except OSError as exc:
             raise DiskError(f"cannot write {shown}: {os_reason(exc)}") from None
-
-
-class _Signalled(BaseException):
-    """Raised by a signal handler so that ``finally`` blocks run; never escapes."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@contextmanager
-def _signals_unwind() -> Iterator[None]:
-    """SIGTERM and SIGHUP, while they would end the process outright (their default action),
-    unwind the block instead, so its temporary file is removed; then the signal is raised
-    again with its default action, and the process ends by it as it would have. Handlers
-    the program set itself (the CLI's) are left alone, as is every thread but the main one,
-    which alone can set handlers; Ctrl-C already unwinds as KeyboardInterrupt."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def unwind(signum: int, frame: object) -> None:
-        raise _Signalled(signum)
-
-    previous = {}
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(signum) == signal.SIG_DFL:
-            previous[signum] = signal.signal(signum, unwind)
-    try:
-        yield
-    except _Signalled as exc:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        previous.clear()
-        os.kill(os.getpid(), exc.signum)
-        raise  # only if the signal is blocked in this thread: it ends the process when unblocked
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def _copy(src_fd: int, dst_fd: int, length: int, size: int) -> str:
@@ -183,7 +147,7 @@ def _copy(src_fd: int, dst_fd: int, length: int, size: int) -> str:
             while pos < end:
                 if how == "copy_file_range":
                     try:
-                        n = os.copy_file_range(src_fd, dst_fd, end - pos, pos, pos)
+                        n = os.copy_file_range(src_fd, dst_fd, min(_WRITEBACK, end - pos), pos, pos)
                     except OSError as exc:
                         if exc.errno not in _NO_COPY_FILE_RANGE:
                             raise
@@ -196,10 +160,22 @@ def _copy(src_fd: int, dst_fd: int, length: int, size: int) -> str:
                     _pwrite_all(dst_fd, buf[:n], pos)
                 if n == 0:
                     raise DiskError("the source disk changed (it got shorter) while it was copied")
+                _start_writeback(dst_fd, pos, n)
                 pos += n
     if os.fstat(dst_fd).st_size != size:
         os.ftruncate(dst_fd, size)
     return how
+
+
+def _start_writeback(fd: int, offset: int, length: int) -> None:
+    """Start writing a piece of the copy to the disk, without waiting for it: the disk then
+    writes while the next piece is copied, and the fsync before the rename waits for the last
+    pieces only. (``DONTNEED`` starts the write of dirty pages and drops only clean ones;
+    Python has no ``sync_file_range``.)"""
+    try:
+        os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
+    except OSError:
+        pass  # only a hint
 
 
 def _data_extents(fd: int, size: int) -> Iterator[tuple[int, int]]:
