@@ -8,7 +8,10 @@ import re
 import stat
 import sys
 from contextlib import contextmanager
-from typing import Callable, Iterator
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Callable, Iterator
 
 from .errors import InputError
 
@@ -166,7 +169,7 @@ def _fresh_name(create: Callable[[str], object], path: str) -> tuple[str, object
     import secrets  # here: it costs more to import than most runs need it
 
     for _ in range(100):
-        tmp = f".butane-py-{secrets.token_hex(6)}"
+        tmp = f".butane-py-{os.urandom(6).hex()}"  # as secrets.token_hex, whose import costs ~10 ms
         try:
             return tmp, create(tmp)
         except FileExistsError:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import enum
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence, Union
 
-PathElem = Union[str, int]
+TYPE_CHECKING = False  # typing's own flag, without importing typing (see Entry)
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator, Sequence
+
+PathElem = str | int
 
 
 class Kind(str, enum.Enum):
@@ -38,15 +40,34 @@ def format_path(path: Sequence[PathElem]) -> str:
     return ".".join(["$", *map(str, path)])
 
 
-@dataclass
 class Entry:
-    kind: Kind
-    message: str
-    path: tuple[PathElem, ...] = ()
-    line: int | None = None
-    column: int | None = None
-    # Whether the reference prints a position even when it is 0:0 (an offset past the end).
-    has_marker: bool = field(default=False, repr=False)
+    """One finding. Like the other records on the path of every command, a plain class with
+    the methods a dataclass would generate written out: importing dataclasses (and typing)
+    costs more CPU time than translating a small config."""
+
+    __match_args__ = ("kind", "message", "path", "line", "column", "has_marker")
+
+    def __init__(self, kind: Kind, message: str, path: tuple[PathElem, ...] = (), line: int | None = None,
+                 column: int | None = None, has_marker: bool = False) -> None:
+        self.kind = kind
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+        # Whether the reference prints a position even when it is 0:0 (an offset past the end).
+        self.has_marker = has_marker
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__qualname__}(kind={self.kind!r}, message={self.message!r}, path={self.path!r}, "
+                f"line={self.line!r}, column={self.column!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.kind, self.message, self.path, self.line, self.column, self.has_marker) == (
+            other.kind, other.message, other.path, other.line, other.column, other.has_marker)  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass without frozen=True
 
     @property
     def is_fatal(self) -> bool:
@@ -79,9 +100,23 @@ class Entry:
         }
 
 
-@dataclass
 class Report:
-    entries: list[Entry] = field(default_factory=list)
+    """Findings in the order they were made (a plain class: see :class:`Entry`)."""
+
+    __match_args__ = ("entries",)
+
+    def __init__(self, entries: list[Entry] | None = None) -> None:
+        self.entries: list[Entry] = [] if entries is None else entries
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(entries={self.entries!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.entries == other.entries  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
 
     def add(self, kind: Kind, path: Iterable[PathElem], message: str) -> Entry:
         entry = Entry(kind, message, tuple(path))

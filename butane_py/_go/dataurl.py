@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import binascii
 import re
-from typing import Callable, Optional
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Callable, Optional
 
 # ---------------------------------------------------------------------------
 # github.com/vincent-petithory/dataurl (v1.0.0) DecodeString
@@ -42,7 +45,8 @@ class _DataURLError(Exception):
 
 
 # A lexer state: returns the next state, or None when lexing is complete.
-_Step = Optional[Callable[[], "_Step"]]
+if TYPE_CHECKING:
+    _Step = Optional[Callable[[], "_Step"]]
 
 
 # lex.go: isTokenRune

@@ -29,13 +29,15 @@ from __future__ import annotations
 import json
 import re
 import sys
-import threading
 from json import decoder as _jd
-from typing import Any, Callable, Sequence, TypeVar
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Sequence, TypeVar
+
+    T = TypeVar("T")
 
 from ..report import Key
-
-T = TypeVar("T")
 
 # jsontext/state.go: maxNestingDepth
 # Go's decoder nests at most this deep.
@@ -126,6 +128,8 @@ def run_deep(fn: Callable[[], T], deep: bool = False) -> T:
             error.append(exc)
         finally:
             sys.setrecursionlimit(old)
+
+    import threading  # here: only deep documents need it, and importing it costs start-up time
 
     old_size = threading.stack_size()
     threading.stack_size(512 * 1024 * 1024)

@@ -11,21 +11,24 @@ struct, slice, pointer, string, int, bool, map and interface) and ``rtype.String
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 STRUCT, SLICE, PTR, STRING, INT, BOOL, MAP, ANY = "struct", "slice", "ptr", "string", "int", "bool", "map", "any"
 
 
 # type.go: Kind, rtype.String
-@dataclass(frozen=True, eq=False)
 class GoType:
-    kind: str
-    # Go's reflect.Type.String(): "int", "*int", "[]v0_5.File", "v0_5.Resource", "v1_5.Config"…
-    name: str
-    # For ptr, slice and map: the element type.
-    elem: "GoType | None" = None
-    # For struct: (key, type) in Go's field order, embedded structs already flattened.
-    fields: tuple[tuple[str, "GoType"], ...] = field(default=())
+    """A Go type (not a dataclass: see :class:`~butane_py.report.Entry`); never changed once made."""
+
+    __slots__ = ("kind", "name", "elem", "fields")
+
+    def __init__(self, kind: str, name: str, elem: GoType | None = None,
+                 fields: tuple[tuple[str, GoType], ...] = ()) -> None:
+        self.kind = kind
+        # Go's reflect.Type.String(): "int", "*int", "[]v0_5.File", "v0_5.Resource", "v1_5.Config"…
+        self.name = name
+        # For ptr, slice and map: the element type.
+        self.elem = elem
+        # For struct: (key, type) in Go's field order, embedded structs already flattened.
+        self.fields = fields
 
     @property
     def base(self) -> "GoType":

@@ -6,8 +6,9 @@ by :class:`~butane_py._go.types.GoType`, ``stub_decode`` is Butane's version/var
 
 Parsing uses libyaml's C parser (the one in ruamel.yaml.clib) when the input has nothing on
 which that libyaml and yaml.v3 are known to differ; otherwise — and for every input libyaml
-rejects — it uses a Python port of yaml.v3's reader, scanner and parser, so that error texts,
-line numbers and the acceptance of odd inputs are yaml.v3's. Both give the same trees.
+rejects, and small inputs while the C parser is not yet imported — it uses a Python port of
+yaml.v3's reader, scanner and parser, so that error texts, line numbers and the acceptance of
+odd inputs are yaml.v3's. Both give the same trees.
 
 Representation of decoded values (see ``decode``): structs are dicts of the fields yaml.v3
 assigned, pointers are their pointee, Go nil is None (or an absent struct key).
@@ -51,20 +52,11 @@ import gc
 import math
 import re
 import sys
-import threading
 import unicodedata
+from _thread import allocate_lock
 
 from .types import ANY, ANY_T, BOOL, INT, MAP, PTR, SLICE, STRING, STRING_T, STRUCT, GoType
 
-# ruamel.yaml.clib's extension module, driven below with its event classes swapped for ours.
-# That is not its public interface (ruamel.yaml.cyaml.CParser is, but building ruamel's event
-# objects costs about half again the parse time), so pyproject.toml pins the clib series this
-# works with, and tests/test_go_yaml.py fails if the fast path stops working.
-try:
-    import _ruamel_yaml as _ruamel_module
-    from _ruamel_yaml import CParser as _CParser
-except ImportError:  # pragma: no cover - the port handles everything, only slower
-    _ruamel_module = _CParser = None
 
 __all__ = ["YAMLError", "GoPanic", "GoUint64", "GoAnyMap", "GoTime", "YNode", "parse", "decode", "stub_decode",
            "unmarshal", "decoder_decode", "NODE_MAP", "SEQ", "SCALAR", "ALIAS", "STYLE_TAGGED", "STYLE_DOUBLE",
@@ -93,10 +85,12 @@ _RAW_CHUNK = 512  # yaml.v3's input_raw_buffer_size
 
 _ENC_UTF8, _ENC_UTF16LE, _ENC_UTF16BE = 1, 2, 3
 
-# Characters yaml.v3's reader refuses ("control characters are not allowed").
-# Compiled on first use (re caches it), by the pure-Python reader only: building this class costs
-# about 3 ms, and inputs that the C parser reads never need it.
-_BAD_CHARS = "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+# Characters yaml.v3's reader refuses ("control characters are not allowed"): all but tab, line
+# feed, carriage return, printable ASCII, NEL, U+00A0 to U+D7FF, U+E000 to U+FFFD and beyond
+# U+FFFF. Spelled as the refused characters, whose class compiles in a tenth of the time of the
+# allowed ones' complement (about 3 ms), and compiled on first use (re caches it), by the
+# pure-Python reader only and for text that is not all ASCII.
+_BAD_CHARS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]"
 
 _INF = 1 << 62
 # The ASCII characters yaml.v3's reader accepts.
@@ -2762,14 +2756,37 @@ class _NeedSlow(Exception):
 # characters yaml.v3 refuses, and the "\\/" escape (this libyaml accepts it, yaml.v3 does not).
 # Characters that send an input to the port: BOMs past the start (yaml.v3 looks for a BOM
 # at the start of its *buffer*), NEL/LS/PS line breaks, and everything yaml.v3's reader
-# refuses.
-_FAST_BAD_CHARS = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-                             "\U00010000-\U0010ffff]")
+# refuses. Spelled and compiled as _BAD_CHARS is, for the same reason.
+_FAST_BAD_CHARS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
+
+# ruamel.yaml.clib's extension module, driven below with its event classes swapped for ours.
+# That is not its public interface (ruamel.yaml.cyaml.CParser is, but building ruamel's event
+# objects costs about half again the parse time), so pyproject.toml pins the clib series this
+# works with, and tests/test_go_yaml.py fails if the fast path stops working. Imported on first
+# use (see _c_module): it imports all of ruamel.yaml.
+_ruamel_module = None  # the module; False when it cannot be imported
+
+# Inputs shorter than this are parsed by the port unless the C parser is already loaded: the
+# port takes 0.3 to 1.3 µs a byte, and importing the C parser about 17 ms of CPU time.
+_PORT_BELOW = 16 * 1024
+
+
+def _c_module():
+    """ruamel.yaml.clib's extension module, imported on first use; None without it."""
+    global _ruamel_module
+    if _ruamel_module is None:
+        try:
+            import _ruamel_yaml
+        except ImportError:  # pragma: no cover - the port handles everything, only slower
+            _ruamel_module = False
+        else:
+            _ruamel_module = _ruamel_yaml
+    return _ruamel_module or None
 
 
 def _fast_ok(data):
     """Whether libyaml's result can be used for ``data`` (when libyaml accepts it)."""
-    if _CParser is None:
+    if _c_module() is None:
         return False
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
@@ -2778,7 +2795,7 @@ def _fast_ok(data):
     except UnicodeDecodeError:
         return False
     if not text.isascii():
-        if _FAST_BAD_CHARS.search(text):
+        if re.search(_FAST_BAD_CHARS, text):
             return False
     elif data.translate(None, _ASCII_TEXT):
         return False
@@ -2863,7 +2880,7 @@ _EVENT_STANDINS = {
 
 # Held while the stand-ins are in place: two threads swapping them at once could leave them
 # installed for good (the second would save and later restore the first one's stand-ins).
-_SWAP_LOCK = threading.Lock()
+_SWAP_LOCK = allocate_lock()  # threading.Lock, without importing threading (start-up time)
 
 
 def _parse_fast(data):
@@ -2873,12 +2890,12 @@ def _parse_fast(data):
 
 
 def _parse_fast_locked(data):
-    mod = _ruamel_module
+    mod = _c_module()
     saved = {name: getattr(mod, name) for name in _EVENT_STANDINS}
     try:
         for name, f in _EVENT_STANDINS.items():
             setattr(mod, name, f)
-        p = _CParser(data)
+        p = mod.CParser(data)
         get = p.get_event
         if get() is not _STREAM_START:
             raise _NeedSlow
@@ -2960,7 +2977,7 @@ def parse(data: bytes):
     gc_was = gc.isenabled()
     gc.disable()  # many small acyclic objects: collections would only cost time
     try:
-        if _fast_ok(data):
+        if (len(data) >= _PORT_BELOW or _ruamel_module) and _fast_ok(data):
             try:
                 return _parse_fast(data)
             except _NeedSlow:

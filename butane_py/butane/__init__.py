@@ -9,28 +9,42 @@
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
 
 from ..report import Report
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 if TYPE_CHECKING:
     from ._decompile import DecompileResult
 
-Source = Union[str, bytes]
+Source = str | bytes
 
 
-@dataclass
 class Result:
     """A translation: ``output`` (Ignition JSON, or None on failure), the findings, and
     ``error``, the reason the reference prints after ``Error translating config:``;
-    ``variant`` and ``version`` once the config's are known."""
+    ``variant`` and ``version`` once the config's are known. (A plain class rather than a
+    dataclass for start-up time: see :class:`~butane_py.report.Entry`.)"""
 
-    output: str | None
-    report: Report
-    error: str | None = None
-    variant: str | None = None
-    version: str | None = None
+    __match_args__ = ("output", "report", "error", "variant", "version")
+
+    def __init__(self, output: str | None, report: Report, error: str | None = None, variant: str | None = None,
+                 version: str | None = None) -> None:
+        self.output = output
+        self.report = report
+        self.error = error
+        self.variant = variant
+        self.version = version
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__qualname__}(output={self.output!r}, report={self.report!r}, error={self.error!r}, "
+                f"variant={self.variant!r}, version={self.version!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def ok(self) -> bool:
@@ -70,7 +84,7 @@ def translate(
             gc.enable()
 
 
-def decompile(source: Union[str, bytes, dict], *, variant: str | None = None, version: str | None = None) -> "DecompileResult":
+def decompile(source: str | bytes | dict, *, variant: str | None = None, version: str | None = None) -> "DecompileResult":
     """An Ignition config (JSON text or a decoded dict), or an openshift MachineConfig (JSON or
     YAML), as idiomatic Butane YAML. Never prints; bad input is a failed result.
 

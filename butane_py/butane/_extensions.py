@@ -8,9 +8,11 @@ in ``/etc/NetworkManager/system-connections/`` (0600, which NetworkManager insis
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 from ..ignition._spec import FieldType
 from ..report import Key, Report
@@ -151,6 +153,8 @@ def _check_networkmanager(cfg: dict, r: Report) -> None:
 
 
 def _check_ip(ip: dict, family: str, at: tuple, r: Report) -> None:
+    import ipaddress  # here: only networkmanager sections need it, and importing it costs start-up time
+
     method = ip.get("method")
     if method is not None and method not in METHODS:
         r.error(at + ("method",), f"method must be one of: {', '.join(METHODS)}")

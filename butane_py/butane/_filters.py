@@ -6,7 +6,9 @@ there is an error with the variant's message, reported at the value's output pat
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 from ..ignition._spec import FieldType, Spec
 from ..report import Report

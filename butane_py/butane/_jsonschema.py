@@ -7,7 +7,10 @@ each Go type; the rules stay the translator's job.
 from __future__ import annotations
 
 import json
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 from ..ignition._jsonschema import SCHEMA_URL
 from ..ignition._spec import NAMED_STRINGS

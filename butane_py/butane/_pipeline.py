@@ -8,12 +8,16 @@ Ignition rules.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+    from ..ignition._walk import Rule
 
 from .._go import yaml as _goyaml
 from ..ignition._spec import StructType
 from ..ignition._validate import walk as walk_ignition
-from ..ignition._walk import Rule, Walker
+from ..ignition._walk import Walker
 from ..report import Entry, Key, Report
 from . import Result, _extensions, _fcos, _filters, _openshift
 from ._output import dumps, value

@@ -8,9 +8,11 @@ plus the sugar fields that base version adds (``inline``, ``local``, ``trees``�
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Mapping
+from functools import cache, cached_property
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Mapping
 
 from .._go.types import BOOL_T, INT_T, STRING_T, GoType, ptr, slice_of
 from ..ignition._spec import BUTANE_V3_7_EXP, BY_VERSION, FieldType, Fields, Spec
@@ -18,18 +20,23 @@ from ..ignition._spec import BUTANE_V3_7_EXP, BY_VERSION, FieldType, Fields, Spe
 _SNAKE = re.compile(r"(MiB|[A-Z])")
 
 
+@cache  # a few hundred names, converted once for each struct of each version that has them
 def snake(name: str) -> str:
     """Butane's camelCase → snake_case (``sizeMiB`` → ``size_mib``)."""
     return _SNAKE.sub(r"_\1", name).lower()
 
 
-@dataclass(frozen=True)
 class Base:
-    name: str  # Go package name, e.g. "v0_5"
-    spec: Spec
-    # Structs whose field list is replaced outright (in Go order, Butane names and types).
-    overrides: Mapping[str, Fields] = field(default_factory=dict)
-    features: frozenset[str] = frozenset()
+    """One Butane base version (a plain class, not a dataclass: see
+    :class:`~butane_py.report.Entry`); never changed once made."""
+
+    def __init__(self, name: str, spec: Spec, overrides: Mapping[str, Fields] | None = None,
+                 features: frozenset[str] = frozenset()) -> None:
+        self.name = name  # Go package name, e.g. "v0_5"
+        self.spec = spec
+        # Structs whose field list is replaced outright (in Go order, Butane names and types).
+        self.overrides = {} if overrides is None else overrides
+        self.features = features
 
     @cached_property
     def structs(self) -> dict[str, Fields]:

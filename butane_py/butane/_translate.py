@@ -13,8 +13,10 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 from .._go.dataurl import escape as data_url_escape
 from ._dataurl import make_data_url
@@ -46,14 +48,17 @@ class LocalFileError(Exception):
     """A ``local:`` path that cannot be used; the message is the reference's."""
 
 
-@dataclass
 class Options:
-    files_dir: str | None = None
-    # openshift 4.8 and 4.9 turn automatic compression off.
-    no_auto_compression: bool = False
-    # Record every copied field in the translation set, as the reference does. Only
-    # needed when output paths are re-rooted (a MachineConfig); otherwise implied.
-    full_translations: bool = False
+    """How to translate (plain classes here, not dataclasses: see :class:`~butane_py.report.Entry`)."""
+
+    def __init__(self, files_dir: str | None = None, no_auto_compression: bool = False,
+                 full_translations: bool = False) -> None:
+        self.files_dir = files_dir
+        # openshift 4.8 and 4.9 turn automatic compression off.
+        self.no_auto_compression = no_auto_compression
+        # Record every copied field in the translation set, as the reference does. Only
+        # needed when output paths are re-rooted (a MachineConfig); otherwise implied.
+        self.full_translations = full_translations
 
 
 class TranslationSet:
@@ -390,14 +395,15 @@ def template_instance(name: str) -> str | None:
 # -- the translator ------------------------------------------------------------------------
 
 
-@dataclass
 class Translator:
-    base: Base
-    options: Options
-    # Findings at input (Butane) paths, and at output (Ignition) paths to map back.
-    report: Report = field(default_factory=Report)
-    ts: TranslationSet = field(default_factory=TranslationSet)
-    out_report: Report = field(default_factory=Report)
+    def __init__(self, base: Base, options: Options, report: Report | None = None,
+                 ts: TranslationSet | None = None) -> None:
+        self.base = base
+        self.options = options
+        # Findings at input (Butane) paths, and at output (Ignition) paths to map back.
+        self.report = Report() if report is None else report
+        self.ts = TranslationSet() if ts is None else ts
+        self.out_report = Report()
 
     @property
     def spec(self) -> Spec:

@@ -5,21 +5,23 @@ Adding ``fcos 1.9.0-experimental`` is one line here (plus a base version if it n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ._schema import BASES, Base
 
 
-@dataclass(frozen=True)
 class VariantVersion:
-    variant: str
-    version: str
-    base: Base
-    pkg: str  # the Go package name, as type errors print it ("v1_5")
-    features: frozenset[str] = frozenset()
-    # Ignition fields this variant refuses: dotted path → message.
-    filters: tuple[tuple[str, str], ...] = ()
-    fcos_pkg: str = ""  # openshift: the package of the fcos version it builds on ("v1_5")
+    """One variant's version (a plain class, not a dataclass: see :class:`~butane_py.report.Entry`);
+    never changed once made."""
+
+    def __init__(self, variant: str, version: str, base: Base, pkg: str, features: frozenset[str] = frozenset(),
+                 filters: tuple[tuple[str, str], ...] = (), fcos_pkg: str = "") -> None:
+        self.variant = variant
+        self.version = version
+        self.base = base
+        self.pkg = pkg  # the Go package name, as type errors print it ("v1_5")
+        self.features = features
+        # Ignition fields this variant refuses: dotted path → message.
+        self.filters = filters
+        self.fcos_pkg = fcos_pkg  # openshift: the package of the fcos version it builds on ("v1_5")
 
     @property
     def ignore_zero(self) -> frozenset[str]:

@@ -9,7 +9,10 @@ every mistake included, goes to the typer app (:mod:`._app`) for its help and me
 from __future__ import annotations
 
 import sys
-from typing import Callable, Optional
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Callable, Optional
 
 # The commands beside the default one (Butane translation), each with the module of its area;
 # any other first word is the default command's input.

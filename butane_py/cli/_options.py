@@ -7,22 +7,25 @@ cannot disagree. Neither this module nor a table imports typer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Optional
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass(frozen=True)
 class Option:
-    """One option: its names, whether it takes a value, which values it accepts."""
+    """One option: its names, whether it takes a value, which values it accepts. (A plain class,
+    not a dataclass: importing dataclasses costs more than most fast commands' own work.)"""
 
-    names: tuple[str, ...]
-    help: str
-    takes_value: bool = False
-    choices: tuple[str, ...] = ()  # any value when empty
-    # Given alone, the option means this value, and a value must be attached with '=' (as
-    # Go's pflag does for NoOptDefVal). The typer declaration leaves that to the fast entry.
-    alone: Optional[str] = None
-    aliases: tuple[str, ...] = ()  # further values the fast entry accepts (the reference's spellings)
+    def __init__(self, names: tuple[str, ...], help: str, takes_value: bool = False, choices: tuple[str, ...] = (),
+                 alone: str | None = None, aliases: tuple[str, ...] = ()) -> None:
+        self.names = names
+        self.help = help
+        self.takes_value = takes_value
+        self.choices = choices  # any value when empty
+        # Given alone, the option means this value, and a value must be attached with '=' (as
+        # Go's pflag does for NoOptDefVal). The typer declaration leaves that to the fast entry.
+        self.alone = alone
+        self.aliases = aliases  # further values the fast entry accepts (the reference's spellings)
 
     def typer(self, default: Any) -> Any:
         """The typer option declaring this one, with ``default``."""
@@ -31,7 +34,7 @@ class Option:
         return typer.Option(default, *self.names, help=self.help)
 
 
-def parse(args: list[str], table: dict[str, Option]) -> Optional[tuple[dict[str, Any], list[str]]]:
+def parse(args: list[str], table: dict[str, Option]) -> tuple[dict[str, Any], list[str]] | None:
     """``args`` as keywords (a switch gives True) and positional arguments, or None for anything
     this parser leaves to typer: help, ``--``, an unknown option, a missing or unknown value."""
     flags = {name: key for key, opt in table.items() if not opt.takes_value for name in opt.names}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import Optional
 
 from ..errors import ButanePyError
 from ._options import Option
@@ -175,7 +174,7 @@ def register(app) -> None:
     )
     def check_cmd(
         files: list[str] = typer.Argument(..., metavar="FILE", help="Configs to check."),
-        files_dir: Optional[str] = CHECK_OPTIONS["files_dir"].typer(None),
+        files_dir: str | None = CHECK_OPTIONS["files_dir"].typer(None),
         strict: bool = CHECK_OPTIONS["strict"].typer(False),
         fmt: OutputFormat = CHECK_OPTIONS["fmt"].typer(OutputFormat.text),
         lint: bool = CHECK_OPTIONS["lint"].typer(False),
@@ -191,9 +190,9 @@ def register(app) -> None:
         ),
     )
     def schema_cmd(
-        variant: Optional[str] = SCHEMA_OPTIONS["variant"].typer(None),
-        version: Optional[str] = SCHEMA_OPTIONS["version"].typer(None),
-        ignition: Optional[str] = SCHEMA_OPTIONS["ignition"].typer(None),
+        variant: str | None = SCHEMA_OPTIONS["variant"].typer(None),
+        version: str | None = SCHEMA_OPTIONS["version"].typer(None),
+        ignition: str | None = SCHEMA_OPTIONS["ignition"].typer(None),
     ) -> None:
         raise typer.Exit(schema(variant, version, ignition))
 

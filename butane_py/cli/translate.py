@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import sys
 from enum import Enum
-from typing import Optional
 
 from ._options import Option
 from ._output import use_color
@@ -107,7 +106,7 @@ def print_version(verbose: bool = False) -> int:
         from .._go import flate
         from .._go import yaml
 
-        if yaml._CParser is not None:  # the YAML layer parses with libyaml whenever it could import it
+        if yaml._c_module() is not None:  # the YAML layer parses large inputs with libyaml when it can import it
             from importlib.metadata import version
 
             parser = f"libyaml (ruamel.yaml.clib {version('ruamel.yaml.clib')})"
@@ -145,12 +144,12 @@ def register(app) -> None:
         )
     )
     def translate_cmd(
-        input: Optional[str] = typer.Argument(None, metavar="INPUT", help="Butane config; standard input if omitted."),
-        output: Optional[str] = OPTIONS["output"].typer(None),
+        input: str | None = typer.Argument(None, metavar="INPUT", help="Butane config; standard input if omitted."),
+        output: str | None = OPTIONS["output"].typer(None),
         pretty: bool = OPTIONS["pretty"].typer(False),
         strict: bool = OPTIONS["strict"].typer(False),
         check: bool = OPTIONS["check"].typer(False),
-        files_dir: Optional[str] = OPTIONS["files_dir"].typer(None),
+        files_dir: str | None = OPTIONS["files_dir"].typer(None),
         raw: bool = OPTIONS["raw"].typer(False),
         raw_errors: bool = OPTIONS["raw_errors"].typer(False),
         color: ColorWhen = OPTIONS["color"].typer(ColorWhen.auto),

@@ -8,8 +8,6 @@ False
 
 from __future__ import annotations
 
-from typing import Union
-
 from ..report import Report
 from ._spec import BY_VERSION, LATEST_STABLE, SPECS, Spec
 from ._merge import Merged, Override, Transcript, merge_configs
@@ -19,7 +17,7 @@ from ._validate import ParseResult, parse
 
 VERSIONS: tuple[str, ...] = tuple(s.version for s in SPECS)
 
-Source = Union[str, bytes, bytearray, memoryview]
+Source = str | bytes | bytearray | memoryview
 
 
 def _as_bytes(source: Source) -> bytes:

@@ -12,7 +12,9 @@ pointer fields as nil and absent plain fields as Go's zero value. Go's rules tha
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 from .._go.json import Num, Occurrence
 from ._spec import FieldType, Spec, StructType

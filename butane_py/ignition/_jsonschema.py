@@ -8,7 +8,10 @@ allowed too. Semantic rules (paths, URLs, duplicates…) stay the validator's jo
 from __future__ import annotations
 
 import json
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 from ._spec import BY_VERSION, SPECS, FieldType, Spec
 

@@ -10,8 +10,9 @@ to the parent or child path it came from, for positions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Sequence
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Sequence
 
 from ..errors import ValidationError
 from ._rules import IGNORE_DUPLICATES, ITEM_KEYS, MERGED_KEYS
@@ -22,16 +23,21 @@ from ._validate import ParseResult
 PARENT, CHILD = "parent", "child"
 
 
-@dataclass(frozen=True)
 class Mapping:
-    source: str  # PARENT or CHILD
-    from_path: tuple
-    to_path: tuple
+    """Where one result path came from (plain classes here, not dataclasses: see
+    :class:`~butane_py.report.Entry`)."""
+
+    __slots__ = ("source", "from_path", "to_path")
+
+    def __init__(self, source: str, from_path: tuple, to_path: tuple) -> None:
+        self.source = source  # PARENT or CHILD
+        self.from_path = from_path
+        self.to_path = to_path
 
 
-@dataclass
 class Transcript:
-    mappings: list[Mapping] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.mappings: list[Mapping] = []
 
     def add(self, source: str, from_path: tuple, to_path: tuple) -> None:
         self.mappings.append(Mapping(source, from_path, to_path))
@@ -205,7 +211,6 @@ _KEY_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
 class Override:
     """A value of the parent config that merging the child replaces.
 
@@ -213,12 +218,33 @@ class Override:
     ``parent`` and ``child`` are JSON values, ``child`` None when the child removes the value
     (an HTTP header without a value); ``child_path`` is where the child's value is, ``path``
     unless the child's entry is in a sibling list (a file replaced by a directory).
+
+    Never changed once made; compared and printed as a frozen dataclass is (not one: this
+    module is on the translation's path, where importing dataclasses costs start-up time).
     """
 
-    path: str
-    parent: Any
-    child: Any
-    child_path: str
+    __match_args__ = ("path", "parent", "child", "child_path")
+
+    def __init__(self, path: str, parent: Any, child: Any, child_path: str) -> None:
+        self.path = path
+        self.parent = parent
+        self.child = child
+        self.child_path = child_path
+
+    def _fields(self) -> tuple:
+        return (self.path, self.parent, self.child, self.child_path)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__qualname__}(path={self.path!r}, parent={self.parent!r}, child={self.child!r}, "
+                f"child_path={self.child_path!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
 
 
 def overrides(spec: Spec, parent: dict, child: dict) -> list[Override]:
@@ -279,14 +305,28 @@ def _struct_overrides(spec: Spec, name: str, parent: dict, child: dict, prefix: 
                         _struct_overrides(spec, item_t.struct, pitem, citem, entry, found)  # type: ignore[arg-type]
 
 
-@dataclass
 class Merged:
     """Configs merged as Ignition applies them: the decoded ``config``, of spec ``version``, and
-    ``overrides``: (index of a config, a value it replaced of the configs before it)."""
+    ``overrides``: (index of a config, a value it replaced of the configs before it). (A plain
+    class, compared and printed as a dataclass is: see :class:`Override`.)"""
 
-    config: dict
-    version: str
-    overrides: list[tuple[int, Override]]
+    __match_args__ = ("config", "version", "overrides")
+
+    def __init__(self, config: dict, version: str, overrides: list[tuple[int, Override]]) -> None:
+        self.config = config
+        self.version = version
+        self.overrides = overrides
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__qualname__}(config={self.config!r}, version={self.version!r}, "
+                f"overrides={self.overrides!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def merge_configs(configs: Sequence[ParseResult]) -> Merged:

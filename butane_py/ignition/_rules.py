@@ -7,7 +7,10 @@ the report. Messages are the reference's wording, character for character.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 from ..report import Report
 from .._go.arn import arn_is_arn, arn_parse
@@ -114,7 +117,8 @@ RAID_LEVELS_NO_SPARES = frozenset({"linear", "raid0", "0", "stripe"})
 _GUID = re.compile(r"(|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\Z")
 _INSTANCE_UNIT = re.compile(r"(.+?)@(.+?)\.service\Z")
 
-Rule = Callable[[Spec, dict, tuple, Report], None]
+if TYPE_CHECKING:
+    Rule = Callable[[Spec, dict, tuple, Report], None]
 
 
 def _empty(s: str | None) -> bool:

@@ -11,9 +11,11 @@ a struct name, or a named string type (``Device``…). ``HTTPHeaders`` is a name
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Mapping
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Mapping
 
 # Go's named string types: decoded like "string", printed with their own name in type errors.
 NAMED_STRINGS = frozenset(
@@ -122,12 +124,13 @@ STRUCTS_3_0: dict[str, Fields] = {
 }
 
 
-@dataclass(frozen=True)
 class Features:
-    """Switches the validation rules read; each version flips a few."""
+    """Switches the validation rules read; each version flips a few. The class attributes are
+    the defaults; an instance holds what differs (a plain class rather than a dataclass for
+    start-up time: see :class:`~butane_py.report.Entry`). Never changed once made."""
 
     url_schemes: frozenset[str] = frozenset({"http", "https", "tftp", "s3", "data"})
-    hash_functions: Mapping[str, int] = field(default_factory=lambda: {"sha512": 128})
+    hash_functions: Mapping[str, int] = {"sha512": 128}
     fs_formats: frozenset[str] = frozenset({"ext4", "btrfs", "xfs", "swap", "vfat"})
     # Spec < 3.6 warns that setuid/setgid/sticky bits do nothing.
     special_mode_bits_warn: bool = True
@@ -145,13 +148,29 @@ class Features:
     # 3.7: virtiofs device tags and block-device-only filesystem fields.
     fs_virtiofs: bool = False
 
+    def __init__(self, **switches) -> None:
+        for name, value in switches.items():
+            if not hasattr(Features, name):
+                raise TypeError(f"unknown feature switch {name!r}")
+            setattr(self, name, value)
 
-@dataclass(frozen=True)
+    def replace(self, **switches) -> Features:
+        """These switches with some changed."""
+        return Features(**{**vars(self), **switches})
+
+
 class Spec:
-    version: str
-    structs: Mapping[str, Fields]
-    features: Features
-    previous: "Spec | None" = None
+    """One spec version: its structs and feature switches (never changed once made)."""
+
+    def __init__(self, version: str, structs: Mapping[str, Fields], features: Features,
+                 previous: Spec | None = None) -> None:
+        self.version = version
+        self.structs = structs
+        self.features = features
+        self.previous = previous
+
+    def __repr__(self) -> str:
+        return f"Spec({self.version!r})"
 
     @property
     def semver(self) -> tuple:
@@ -170,7 +189,7 @@ class Spec:
                 merged.pop(name, None)
             else:
                 merged[name] = fields
-        return Spec(version, merged, replace(self.features, **features), self)
+        return Spec(version, merged, self.features.replace(**features), self)
 
     @cached_property
     def compiled(self) -> dict[str, "StructType"]:

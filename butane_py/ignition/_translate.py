@@ -7,7 +7,10 @@ quirks included (3.4 → 3.5 drops Tang advertisements; 3.5 → 3.6 clears speci
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 from ._spec import BY_VERSION, SPECS, FieldType, Spec
 

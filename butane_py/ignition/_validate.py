@@ -7,8 +7,9 @@ checks (semantic rules, duplicate keys, unused keys) → positions from the sour
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import Any
 
 from .._go import json as _gojson
 from ..report import Entry, Kind, Report
@@ -20,15 +21,30 @@ from ._walk import MISSING, Walker
 ERR_EMPTY = "not a config (empty)"
 
 
-@dataclass
 class ParseResult:
     """What parsing produced: the spec and decoded config when it got that far, the
-    findings, and ``error`` when the reference would print ``couldn't parse config: …``."""
+    findings, and ``error`` when the reference would print ``couldn't parse config: …``.
+    (A plain class rather than a dataclass for start-up time: see :class:`~butane_py.report.Entry`.)"""
 
-    report: Report
-    spec: Spec | None = None
-    config: dict | None = None
-    error: str | None = None
+    __match_args__ = ("report", "spec", "config", "error")
+
+    def __init__(self, report: Report, spec: Spec | None = None, config: dict | None = None,
+                 error: str | None = None) -> None:
+        self.report = report
+        self.spec = spec
+        self.config = config
+        self.error = error
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__qualname__}(report={self.report!r}, spec={self.spec!r}, config={self.config!r}, "
+                f"error={self.error!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def ok(self) -> bool:

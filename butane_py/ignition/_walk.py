@@ -8,29 +8,31 @@ in Go order. Each caller brings its rule table and a :class:`Tree` that reads it
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Protocol
-
 from ..report import Key, Report, format_path
 from ._spec import StructType
 
+# The types below are for type checkers only: importing typing costs start-up time.
+TYPE_CHECKING = False  # typing.TYPE_CHECKING
+if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping, Protocol
+
+    # A rule: (context, value, path, report); the context is what the caller's rules read
+    # (the Ignition spec, or Butane's variant and version).
+    Rule = Callable[[Any, Any, tuple, Report], None]
+    Duplicates = Callable[[dict, str, StructType, tuple, Report], None]
+
+    class Tree(Protocol):
+        """How the walk reads a source tree's nodes."""
+
+        def mapping(self, node: Any) -> dict | None:
+            """A map node's children by key (first occurrence's order, last duplicate's node),
+            or None if ``node`` is not a map."""
+
+        def items(self, node: Any) -> list | None:
+            """A sequence node's elements, or None if ``node`` is not a sequence."""
+
 # Where the walk has no source node: the key is absent, or the walk has no source at all.
 MISSING: Any = object()
-
-# A rule: (context, value, path, report); the context is what the caller's rules read
-# (the Ignition spec, or Butane's variant and version).
-Rule = Callable[[Any, Any, tuple, Report], None]
-Duplicates = Callable[[dict, str, StructType, tuple, Report], None]
-
-
-class Tree(Protocol):
-    """How the walk reads a source tree's nodes."""
-
-    def mapping(self, node: Any) -> dict | None:
-        """A map node's children by key (first occurrence's order, last duplicate's node),
-        or None if ``node`` is not a map."""
-
-    def items(self, node: Any) -> list | None:
-        """A sequence node's elements, or None if ``node`` is not a sequence."""
 
 
 class Walker:
@@ -108,4 +110,4 @@ def context_mismatch(path: tuple) -> str:
     )
 
 
-__all__ = ["MISSING", "Rule", "Tree", "Walker", "context_mismatch"]
+__all__ = ["MISSING", "Walker", "context_mismatch"]  # and, for type checkers, Rule and Tree
