@@ -1,9 +1,10 @@
 """The console script: plain invocations of the hot commands run here, everything else in typer.
 
 Importing typer costs more than validating a small config, so ``--version`` and plain
-invocations of translate, ``validate``, ``check`` and ``schema`` are parsed here, from the
-option tables their typer declarations read (:mod:`._options`). Anything else, ``--help`` and
-every mistake included, goes to the typer app (:mod:`._app`) for its help and messages.
+invocations of translate, ``validate``, ``check``, ``schema`` and ``iso ignition show`` are parsed
+here, from the option tables their typer declarations read (:mod:`._options`). Anything else,
+``--help`` and every mistake included, goes to the typer app (:mod:`._app`) for its help and
+messages.
 """
 
 from __future__ import annotations
@@ -33,18 +34,28 @@ def _fast_version(args: list[str]) -> Optional[Callable[[], int]]:
     return lambda: print_version(verbose="-v" in words)
 
 
-# The commands parsed here (None: the default one): the module of its area, the option table
-# there, the function that runs it, and its positional arguments: "input" (at most one;
-# standard input without it), "files" (one or more), or None.
-FAST: dict[Optional[str], tuple[str, str, str, Optional[str]]] = {
-    None: ("translate", "OPTIONS", "translate", "input"),
-    "validate": ("validate", "OPTIONS", "validate", "input"),
-    "check": ("tools", "CHECK_OPTIONS", "check", "files"),
-    "schema": ("tools", "SCHEMA_OPTIONS", "schema", None),
+# The commands parsed here, by their words (none: the default one): the module of their area,
+# the option table there (None: no options), the function that runs them, and their positional
+# arguments: "input" (at most one; standard input without it), "one" (exactly one), "files" (one
+# or more), or None.
+FAST: dict[tuple[str, ...], tuple[str, Optional[str], str, Optional[str]]] = {
+    (): ("translate", "OPTIONS", "translate", "input"),
+    ("validate",): ("validate", "OPTIONS", "validate", "input"),
+    ("check",): ("tools", "CHECK_OPTIONS", "check", "files"),
+    ("schema",): ("tools", "SCHEMA_OPTIONS", "schema", None),
+    ("iso", "ignition", "show"): ("embed", None, "iso_ignition_show", "one"),
 }
 
 
-def _plain(command: Optional[str], args: list[str]) -> Optional[Callable[[], int]]:
+def _fast_command(args: list[str]) -> Optional[tuple[str, ...]]:
+    """The words of the command parsed here that ``args`` start with, if any (not the default one)."""
+    for words in FAST:
+        if words and tuple(args[:len(words)]) == words:
+            return words
+    return None
+
+
+def _plain(command: tuple[str, ...], args: list[str]) -> Optional[Callable[[], int]]:
     """How to run ``command`` with ``args`` if they are a plain invocation, else None (typer then
     parses them, and says what is wrong)."""
     import importlib
@@ -53,13 +64,15 @@ def _plain(command: Optional[str], args: list[str]) -> Optional[Callable[[], int
 
     module, table, function, positional = FAST[command]
     area = importlib.import_module(f".{module}", __package__)
-    parsed = parse(args, getattr(area, table))
+    parsed = parse(args, getattr(area, table) if table else {})
     if parsed is None:
         return None
     kw, words = parsed
     run = getattr(area, function)
     if positional == "input" and len(words) <= 1:
         return lambda: run(words[0] if words else "-", **kw)
+    if positional == "one" and len(words) == 1:
+        return lambda: run(words[0], **kw)
     if positional == "files" and words:
         return lambda: run(words, **kw)
     if positional is None and not words:
@@ -111,14 +124,15 @@ def _main(argv: Optional[list[str]] = None) -> int:
             sys.stdout = open(os.devnull, "w")
     args = sys.argv[1:] if argv is None else argv
     run = None
+    command = _fast_command(args)
     if any(k.startswith("_BUTANE") and k.endswith("_COMPLETE") for k in os.environ):
         pass  # shell completion: typer answers
-    elif args and args[0] in FAST:
-        run = _plain(args[0], args[1:])
+    elif command is not None:
+        run = _plain(command, args[len(command):])
     elif args == ["help"] and not os.path.lexists("help"):
         pass  # the command list, from typer
     elif not args or args[0] not in SUBCOMMANDS:
-        run = _fast_version(args) or _plain(None, args)
+        run = _fast_version(args) or _plain((), args)
     if run is not None:
         try:
             return run()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 from ..errors import ButanePyError
 from ._output import fail, shown, use_color
-from .images import CATALOG_HELP, DownloadProgress, fetch_one
 from .validate import IGNITION_SUFFIXES
 
 
@@ -281,6 +279,8 @@ def _fetch_image_files(name, architecture, fmt, stream_base_url, keyring, insecu
     if directory is not None:
         for dest in dests:
             _refuse_existing(dest, force)
+    from .images import DownloadProgress, fetch_one
+
     progress = DownloadProgress(quiet)
     out = []
     for art, dest in zip(artifacts, dests):
@@ -560,6 +560,8 @@ def register(app) -> None:
     """Declare the ``iso`` and ``pxe`` groups and ``embed`` on the typer ``app``."""
     import typer
 
+    from .images import CATALOG_HELP
+
     iso_app = typer.Typer(help="Customize CoreOS live ISO images (as coreos-installer iso does).",
                           no_args_is_help=True)
     app.add_typer(iso_app, name="iso")
@@ -593,9 +595,9 @@ def register(app) -> None:
         "Example: butane-py iso ignition embed -i config.ign -o custom.iso fedora-coreos-live.x86_64.iso"))
     def iso_ignition_embed_cmd(
         iso: str = iso_arg,
-        config: Optional[str] = typer.Option(None, "-i", "--ignition-file", metavar="PATH",
-                                             help="The config (standard input if omitted), embedded as given."),
-        output: Optional[str] = out_opt(),
+        config: str | None = typer.Option(None, "-i", "--ignition-file", metavar="PATH",
+                                          help="The config (standard input if omitted), embedded as given."),
+        output: str | None = out_opt(),
         force: bool = force_opt("Replace an existing config (and an existing output file)."),
     ) -> None:
         raise typer.Exit(iso_ignition_embed(iso, config, output, force))
@@ -610,7 +612,7 @@ def register(app) -> None:
         "Example: butane-py iso ignition remove custom.iso"))
     def iso_ignition_remove_cmd(
         iso: str = iso_arg,
-        output: Optional[str] = out_opt(),
+        output: str | None = out_opt(),
         force: bool = force_opt(),
     ) -> None:
         raise typer.Exit(iso_ignition_remove(iso, output, force))
@@ -624,7 +626,7 @@ def register(app) -> None:
         delete: list[str] = typer.Option([], "-d", "--delete", metavar="ARG", help="Delete an argument."),
         replace: list[str] = typer.Option([], "-r", "--replace", metavar="KEY=OLD=NEW",
                                           help="Replace an argument's value."),
-        output: Optional[str] = out_opt(),
+        output: str | None = out_opt(),
         force: bool = force_opt(),
     ) -> None:
         raise typer.Exit(iso_kargs_modify(iso, append, delete, replace, output, force))
@@ -641,7 +643,7 @@ def register(app) -> None:
         "Restore the default kernel arguments.\n\nExample: butane-py iso kargs reset live.iso"))
     def iso_kargs_reset_cmd(
         iso: str = iso_arg,
-        output: Optional[str] = out_opt(),
+        output: str | None = out_opt(),
         force: bool = force_opt(),
     ) -> None:
         raise typer.Exit(iso_kargs_reset(iso, output, force))
@@ -653,7 +655,7 @@ def register(app) -> None:
         iso: str = iso_arg,
         keyfile: list[str] = typer.Option(..., "-k", "--keyfile", metavar="PATH",
                                           help="A keyfile; repeat for more."),
-        output: Optional[str] = out_opt(),
+        output: str | None = out_opt(),
         force: bool = force_opt("Replace existing keyfiles (and an existing output file)."),
     ) -> None:
         raise typer.Exit(iso_network_embed(iso, keyfile, output, force))
@@ -663,8 +665,8 @@ def register(app) -> None:
         "Example: butane-py iso network extract -C keyfiles/ live.iso"))
     def iso_network_extract_cmd(
         iso: str = iso_arg,
-        directory: Optional[str] = typer.Option(None, "-C", "--directory", metavar="DIR",
-                                                help="Write the files here (never over existing ones)."),
+        directory: str | None = typer.Option(None, "-C", "--directory", metavar="DIR",
+                                             help="Write the files here (never over existing ones)."),
     ) -> None:
         raise typer.Exit(iso_network_extract(iso, directory))
 
@@ -672,7 +674,7 @@ def register(app) -> None:
         "Remove the embedded keyfiles.\n\nExample: butane-py iso network remove live.iso"))
     def iso_network_remove_cmd(
         iso: str = iso_arg,
-        output: Optional[str] = out_opt(),
+        output: str | None = out_opt(),
         force: bool = force_opt(),
     ) -> None:
         raise typer.Exit(iso_network_remove(iso, output, force))
@@ -682,7 +684,7 @@ def register(app) -> None:
         "Example: butane-py iso reset -o pristine.iso custom.iso"))
     def iso_reset_cmd(
         iso: str = iso_arg,
-        output: Optional[str] = out_opt(),
+        output: str | None = out_opt(),
         force: bool = force_opt(),
     ) -> None:
         raise typer.Exit(iso_reset(iso, output, force))
@@ -695,8 +697,8 @@ def register(app) -> None:
         iso: str = iso_arg,
         dest_ignition: list[str] = typer.Option([], "--dest-ignition", metavar="PATH",
                                                 help="Ignition config for the installed system (repeatable: merged)."),
-        dest_device: Optional[str] = typer.Option(None, "--dest-device", metavar="DEV",
-                                                  help="Install automatically to this disk."),
+        dest_device: str | None = typer.Option(None, "--dest-device", metavar="DEV",
+                                               help="Install automatically to this disk."),
         dest_karg_append: list[str] = typer.Option([], "--dest-karg-append", metavar="ARG",
                                                    help="Kernel argument for the installed system."),
         network_keyfile: list[str] = typer.Option([], "--network-keyfile", metavar="PATH",
@@ -707,7 +709,7 @@ def register(app) -> None:
                                                 help="Ignition config for the live system (repeatable: merged)."),
         live_karg_append: list[str] = typer.Option([], "--live-karg-append", metavar="ARG",
                                                    help="Kernel argument for the live system."),
-        output: Optional[str] = out_opt(),
+        output: str | None = out_opt(),
         force: bool = force_opt("Replace existing customizations (and an existing output file)."),
     ) -> None:
         raise typer.Exit(iso_customize(iso, dest_ignition, dest_device, dest_karg_append, network_keyfile,
@@ -728,10 +730,10 @@ def register(app) -> None:
         "Wrap an Ignition config in an initrd (xz newc cpio) to load after the live initramfs.\n\n"
         "Example: butane-py pxe ignition wrap -i config.ign -o config.img"))
     def pxe_ignition_wrap_cmd(
-        config: Optional[str] = typer.Option(None, "-i", "--ignition-file", metavar="PATH",
-                                             help="The config (standard input if omitted)."),
-        output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH",
-                                             help="Write here (atomically); standard output if omitted."),
+        config: str | None = typer.Option(None, "-i", "--ignition-file", metavar="PATH",
+                                          help="The config (standard input if omitted)."),
+        output: str | None = typer.Option(None, "-o", "--output", metavar="PATH",
+                                          help="Write here (atomically); standard output if omitted."),
     ) -> None:
         raise typer.Exit(pxe_ignition_wrap(config, output))
 
@@ -750,8 +752,8 @@ def register(app) -> None:
     def pxe_network_wrap_cmd(
         keyfile: list[str] = typer.Option(..., "-k", "--keyfile", metavar="PATH",
                                           help="A keyfile; repeat for more."),
-        output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH",
-                                             help="Write here (atomically); standard output if omitted."),
+        output: str | None = typer.Option(None, "-o", "--output", metavar="PATH",
+                                          help="Write here (atomically); standard output if omitted."),
     ) -> None:
         raise typer.Exit(pxe_network_wrap(keyfile, output))
 
@@ -760,8 +762,8 @@ def register(app) -> None:
         "Example: butane-py pxe network unwrap -C keyfiles/ network.img"))
     def pxe_network_unwrap_cmd(
         initrd: str = typer.Argument("-", metavar="INITRD", help="The initrd; standard input if omitted."),
-        directory: Optional[str] = typer.Option(None, "-C", "--directory", metavar="DIR",
-                                                help="Write the files here (never over existing ones)."),
+        directory: str | None = typer.Option(None, "-C", "--directory", metavar="DIR",
+                                             help="Write the files here (never over existing ones)."),
     ) -> None:
         raise typer.Exit(pxe_network_unwrap(initrd, directory))
 
@@ -774,26 +776,26 @@ def register(app) -> None:
         "Example: butane-py embed --flatcar stable --pxe -o pxe/ config.bu\n\n"
         "Example: butane-py embed --flatcar stable --pxe -o pxe/ --oem-base base.bu --oem-cloud-config cc.yml"))
     def embed_cmd(
-        config: Optional[str] = typer.Argument(None, metavar="CONFIG",
-                                               help="A Butane (.bu) or Ignition (.ign) config (optional with "
-                                                    "--oem-*)."),
-        iso: Optional[str] = typer.Option(None, "--iso", metavar="STREAM|ALIAS|PATH",
-                                          help="A Fedora CoreOS stream, a catalog alias or a local live ISO."),
-        pxe: Optional[str] = typer.Option(None, "--pxe", metavar="STREAM|ALIAS|PATH",
-                                          help="Like --iso, for PXE; with --flatcar it takes no value."),
-        flatcar: Optional[str] = typer.Option(None, "--flatcar", metavar="CHANNEL",
-                                              help="A Flatcar channel (PXE only: an OEM initrd is built)."),
-        output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH",
-                                             help="The new ISO ('-' streams it), or the PXE directory."),
-        architecture: Optional[str] = typer.Option(None, "-a", "--architecture", help="Target architecture."),
-        files_dir: Optional[str] = typer.Option(None, "-d", "--files-dir",
-                                                help="Allow embedding local files from this directory."),
+        config: str | None = typer.Argument(None, metavar="CONFIG",
+                                            help="A Butane (.bu) or Ignition (.ign) config (optional with "
+                                                 "--oem-*)."),
+        iso: str | None = typer.Option(None, "--iso", metavar="STREAM|ALIAS|PATH",
+                                       help="A Fedora CoreOS stream, a catalog alias or a local live ISO."),
+        pxe: str | None = typer.Option(None, "--pxe", metavar="STREAM|ALIAS|PATH",
+                                       help="Like --iso, for PXE; with --flatcar it takes no value."),
+        flatcar: str | None = typer.Option(None, "--flatcar", metavar="CHANNEL",
+                                           help="A Flatcar channel (PXE only: an OEM initrd is built)."),
+        output: str | None = typer.Option(None, "-o", "--output", metavar="PATH",
+                                          help="The new ISO ('-' streams it), or the PXE directory."),
+        architecture: str | None = typer.Option(None, "-a", "--architecture", help="Target architecture."),
+        files_dir: str | None = typer.Option(None, "-d", "--files-dir",
+                                             help="Allow embedding local files from this directory."),
         strict: bool = typer.Option(False, "-s", "--strict", help="Fail on any warning."),
         kargs_append: list[str] = typer.Option([], "--kargs-append", metavar="ARG",
                                                help="Append a live kernel argument."),
-        dest_device: Optional[str] = typer.Option(
-            None, "--dest-device", metavar="DEV",
-            help="Install automatically to this disk; CONFIG becomes the installed system's."),
+        dest_device: str | None = typer.Option(
+         None, "--dest-device", metavar="DEV",
+         help="Install automatically to this disk; CONFIG becomes the installed system's."),
         dest_karg_append: list[str] = typer.Option([], "--dest-karg-append", metavar="ARG",
                                                    help="Append a kernel argument to the installed system."),
         network_keyfile: list[str] = typer.Option(
@@ -802,28 +804,28 @@ def register(app) -> None:
         ignition_ca: list[str] = typer.Option([], "--ignition-ca", metavar="PATH",
                                               help="A CA certificate Ignition should trust (PEM)."),
         force: bool = typer.Option(False, "-f", "--force", help="Overwrite existing output."),
-        stream_base_url: Optional[str] = typer.Option(None, "--stream-base-url", metavar="URL",
-                                                      help="Base URL of stream metadata."),
+        stream_base_url: str | None = typer.Option(None, "--stream-base-url", metavar="URL",
+                                                   help="Base URL of stream metadata."),
         keyring: list[str] = typer.Option([], "--keyring", metavar="PATH",
                                           help="Verify with these OpenPGP keys instead."),
         insecure: bool = typer.Option(False, "--insecure", help="Accept a missing signature."),
         fetch_retries: str = typer.Option("5", "--fetch-retries", metavar="N|infinite",
                                           help="Retries after failed requests, or 'infinite'."),
         quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress output."),
-        catalog: Optional[str] = typer.Option(None, "--catalog", metavar="FILE", help=CATALOG_HELP),
-        oem_base: Optional[str] = typer.Option(
-            None, "--oem-base", metavar="PATH",
-            help="Flatcar: a distributor's base config (.bu of variant flatcar, or .ign), merged under the user's; "
-                 "written to usr/share/oem/base/base.ign in the OEM initrd."),
-        oem_default: Optional[str] = typer.Option(
-            None, "--oem-default", metavar="PATH",
-            help="Flatcar: a distributor's default config (.bu or .ign), for when the user gives none; "
-                 "written to usr/share/oem/base/default.ign. Flatcar's initrd stopped reading it with "
-                 "Ignition v3 (release 3227), so only images of your own that read it use it."),
-        oem_cloud_config: Optional[str] = typer.Option(
-            None, "--oem-cloud-config", metavar="PATH",
-            help="Flatcar: a distributor's cloud-config (first line '#cloud-config'), the legacy way, written as "
-                 "given to usr/share/oem/cloud-config.yml."),
+        catalog: str | None = typer.Option(None, "--catalog", metavar="FILE", help=CATALOG_HELP),
+        oem_base: str | None = typer.Option(
+         None, "--oem-base", metavar="PATH",
+         help="Flatcar: a distributor's base config (.bu of variant flatcar, or .ign), merged under the user's; "
+              "written to usr/share/oem/base/base.ign in the OEM initrd."),
+        oem_default: str | None = typer.Option(
+         None, "--oem-default", metavar="PATH",
+         help="Flatcar: a distributor's default config (.bu or .ign), for when the user gives none; "
+              "written to usr/share/oem/base/default.ign. Flatcar's initrd stopped reading it with "
+              "Ignition v3 (release 3227), so only images of your own that read it use it."),
+        oem_cloud_config: str | None = typer.Option(
+         None, "--oem-cloud-config", metavar="PATH",
+         help="Flatcar: a distributor's cloud-config (first line '#cloud-config'), the legacy way, written as "
+              "given to usr/share/oem/cloud-config.yml."),
     ) -> None:
         if flatcar is not None and pxe is not None and config is None and pxe not in ("",):
             config, pxe = pxe, ""  # `--flatcar CH --pxe config.bu`: --pxe takes no value with Flatcar

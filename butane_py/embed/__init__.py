@@ -9,7 +9,6 @@ binary stream (``output="-"``).
 
 from __future__ import annotations
 
-from ._customize import Customization, installer_yaml
 from ._errors import (
     AlreadyCustomizedError,
     AreaFullError,
@@ -51,6 +50,20 @@ from ._ops import (
     reset,
 )
 from ._write import write_image
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from ._customize import Customization, installer_yaml
+
+
+def __getattr__(name: str):
+    # The customization code (with gzip, base64 and dataclasses) loads on first use: most
+    # commands on images never need it, and `iso ignition show` should start quickly.
+    if name in ("Customization", "installer_yaml"):
+        from . import _customize
+
+        return getattr(_customize, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "FLATCAR_KARGS",

@@ -14,7 +14,10 @@ import lzma
 import os
 import re
 import zlib
-from typing import BinaryIO, Callable, Iterable, Iterator, Mapping
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import BinaryIO, Callable, Iterable, Iterator, Mapping
 
 from ._errors import InitrdError, UnsafePathError
 

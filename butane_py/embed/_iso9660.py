@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import re
 import struct
-from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import BinaryIO, Iterator
 
 from ._errors import ImageFormatError, IncompleteImageError
 
@@ -20,14 +22,17 @@ _TYPE_PRIMARY = 1
 _TYPE_TERMINATOR = 255
 
 
-@dataclass(frozen=True)
 class Record:
-    """A directory record: a file or a directory, located by sector and byte length."""
+    """A directory record: a file or a directory, located by sector and byte length. (Not a
+    dataclass: importing dataclasses costs more than ``iso ignition show`` does.)"""
 
-    name: str
-    sector: int
-    length: int
-    is_dir: bool
+    __slots__ = ("name", "sector", "length", "is_dir")
+
+    def __init__(self, name: str, sector: int, length: int, is_dir: bool) -> None:
+        self.name = name
+        self.sector = sector
+        self.length = length
+        self.is_dir = is_dir
 
     @property
     def offset(self) -> int:

@@ -18,8 +18,10 @@ import json
 import os
 import stat
 import struct
-from dataclasses import dataclass
-from typing import BinaryIO
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 from ..io import os_reason
 from . import _initrd
@@ -51,16 +53,18 @@ FLATCAR_HINT = (
 )
 
 
-@dataclass
 class Region:
-    """Bytes at a fixed place in the image, and what they should become."""
+    """Bytes at a fixed place in the image, and what they should become. (This module's classes
+    are not dataclasses: importing dataclasses costs more than ``iso ignition show`` does.)"""
 
-    offset: int
-    length: int
-    original: bytes
-    contents: bytes | None = None  # None: unchanged
-    pad: str | None = None
-    end: str | None = None
+    def __init__(self, offset: int, length: int, original: bytes, contents: bytes | None = None,
+                 pad: str | None = None, end: str | None = None) -> None:
+        self.offset = offset
+        self.length = length
+        self.original = original
+        self.contents = contents  # None: unchanged
+        self.pad = pad
+        self.end = end
 
     @property
     def modified(self) -> bool:
@@ -141,18 +145,19 @@ def _locate_ignition(iso: IsoFs, f: BinaryIO) -> tuple[int, int, str]:
     raise NoEmbedAreaError(f"no Ignition embed area in this ISO: {hint}")
 
 
-@dataclass
 class KargsAreas:
     """The kernel-argument areas: every copy must hold the same arguments. Damaged areas
     (copies that disagree, invalid UTF-8) leave ``kargs`` None and ``error`` set: reading the
     current arguments fails, resetting them to ``default`` repairs the image."""
 
-    size: int
-    default: str
-    regions: list[Region]
-    kargs: str | None
-    source: str
-    error: ImageFormatError | None = None
+    def __init__(self, size: int, default: str, regions: list[Region], kargs: str | None, source: str,
+                 error: ImageFormatError | None = None) -> None:
+        self.size = size
+        self.default = default
+        self.regions = regions
+        self.kargs = kargs
+        self.source = source
+        self.error = error
 
     @property
     def current(self) -> str:
@@ -255,20 +260,22 @@ def open_image(path: str) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-@dataclass
 class LiveIso:
     """A CoreOS live ISO's embed areas, read from ``path``; change them, then write
     :meth:`regions` (see ``_write.write_image``)."""
 
-    path: str
-    size: int
-    ignition_area: Region
-    ignition_source: str
-    kargs_areas: KargsAreas | None
-    _features: dict | None = None
-    _features_error: ImageFormatError | None = None
-    _members: dict[str, bytes] | None = None  # decoded when first needed
-    _members_changed: bool = False
+    def __init__(self, path: str, size: int, ignition_area: Region, ignition_source: str,
+                 kargs_areas: KargsAreas | None, _features: dict | None = None,
+                 _features_error: ImageFormatError | None = None) -> None:
+        self.path = path
+        self.size = size
+        self.ignition_area = ignition_area
+        self.ignition_source = ignition_source
+        self.kargs_areas = kargs_areas
+        self._features = _features
+        self._features_error = _features_error
+        self._members: dict[str, bytes] | None = None  # decoded when first needed
+        self._members_changed = False
 
     # -- reading
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import os
 import re
-from typing import BinaryIO, Sequence
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import BinaryIO, Sequence
+
+    from ._customize import Customization
 
 from ..errors import ConfigError, UsageError
 from ..io import os_reason, printable
 from . import _initrd
-from ._customize import Customization, check_kargs, read_keyfiles
 from ._errors import (
     AlreadyCustomizedError,
     ImageFormatError,
@@ -36,6 +40,8 @@ def edit_kargs(current: str, append: Sequence[str] = (), delete: Sequence[str] =
 
     ``replace`` items are ``KEY=OLD=NEW``; whole arguments are matched, never substrings.
     """
+    from ._customize import check_kargs
+
     check_kargs([*append, *replace])
     line = f" {current} "
     for arg in delete:
@@ -117,6 +123,8 @@ def network_embed(iso_path: str, keyfiles: Sequence[str], output: str | None = N
         raise UnsupportedError("This OS image does not support customizing network settings.")
     if iso.network and not force:
         raise AlreadyCustomizedError("This ISO image already has embedded network settings; use -f to force.")
+    from ._customize import read_keyfiles
+
     iso.set_network(read_keyfiles(keyfiles))
     _commit(iso, output, force, stdout)
 
@@ -211,6 +219,7 @@ def pxe_unwrap(source: bytes | BinaryIO) -> bytes:
 
 def pxe_network_wrap(keyfiles: Sequence[str]) -> bytes:
     """A separate initrd holding NetworkManager keyfiles for the live system."""
+    from ._customize import read_keyfiles
     from ._live import NETWORK_DIR
 
     return _initrd.to_bytes({f"{NETWORK_DIR}/{name}": data for name, data in read_keyfiles(keyfiles).items()})

@@ -13,7 +13,10 @@ import os
 import signal
 import sys
 from contextlib import contextmanager
-from typing import BinaryIO, Iterable, Iterator
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
+if TYPE_CHECKING:
+    from typing import BinaryIO, Iterable, Iterator
 
 from ..io import os_reason, output_target, replacing
 from ._errors import OutputError
