@@ -18,16 +18,25 @@ from .conftest import ROOT
 
 HELLO = ROOT / "fixtures" / "examples"
 WATCHED = ("typer", "pydantic", "rich", "rich.markdown", "rich.traceback", "markdown_it", "pygments")
+# Modules the fast entry's commands do without, each costing from 2 to 60 ms of CPU time to
+# import: the libraries of the other commands, the C YAML parser (all of ruamel.yaml; small
+# configs are parsed by the port), and standard modules the fast paths avoid (dataclasses
+# brings in inspect; secrets brings in hashlib and random).
+HEAVY = ("dataclasses", "inspect", "typing", "secrets", "hashlib", "threading", "ipaddress", "ruamel.yaml",
+         "_ruamel_yaml", "httpx", "cryptography", "jsonschema", "passlib", "pysequoia", "zstandard", "platformdirs",
+         "gzip", "butane_py.embed._customize", "butane_py.cli.images")
 
-# What a run prints on its last line of standard error: the watched modules it imported.
+# What a run prints on its last line of standard error: the watched and heavy modules it imported
+# (not those the environment's start-up imported: site-packages' .pth files may import anything).
 PROBE = (
     "import json, sys\n"
+    "before = set(sys.modules)\n"
     "from butane_py.cli import main\n"
     "sys.argv[0] = 'butane-py'\n"
     "try:\n"
     "    rc = main()\n"
     "finally:\n"
-    f"    sys.stderr.write('\\n' + json.dumps([m for m in {WATCHED!r} if m in sys.modules]) + '\\n')\n"
+    f"    sys.stderr.write('\\n' + json.dumps([m for m in {WATCHED + HEAVY!r} if m in set(sys.modules) - before]) + '\\n')\n"
 )
 
 
@@ -39,25 +48,75 @@ def imported(*args: str, cwd=None) -> set[str]:
     return set(json.loads(p.stderr.splitlines()[-1]))
 
 
-@pytest.mark.parametrize("args", [
-    ["--version"], ["-V", "-v"], [str(HELLO / "hello.bu"), "-o", os.devnull], ["validate", str(HELLO / "hello.ign")],
-    ["check", str(HELLO / "hello.bu")], ["schema", "--variant", "fcos", "--version", "1.6.0"],
-], ids=" ".join)
-def test_fast_commands_import_no_typer(args: list[str]) -> None:
-    assert imported(*args) == set()
+@pytest.fixture(scope="module")
+def live_iso(tmp_path_factory):
+    """A live ISO with hello.ign embedded."""
+    import lzma
+
+    from butane_py.embed import ignition_embed
+
+    from ._isos import ISO_DIR
+
+    iso = tmp_path_factory.mktemp("iso") / "live.iso"
+    iso.write_bytes(lzma.decompress((ISO_DIR / "embed-areas-2023-07.x86_64.iso.xz").read_bytes()))
+    ignition_embed(str(iso), (HELLO / "hello.ign").read_bytes())
+    return iso
+
+
+FAST_COMMANDS = [
+    ["--version"], [str(HELLO / "hello.bu"), "-o", os.devnull], ["validate", str(HELLO / "hello.ign")],
+    ["check", str(HELLO / "hello.bu")], ["check", str(HELLO / "hello.ign"), str(HELLO / "hello.bu")],
+    ["schema", "--variant", "fcos", "--version", "1.6.0"], ["schema", "--ignition", "3.4.0"],
+    ["iso", "ignition", "show", "LIVE_ISO"], ["iso", "ignition", "show", "missing.iso"],
+]
+
+
+@pytest.mark.parametrize("args", FAST_COMMANDS, ids=" ".join)
+def test_fast_commands_import_neither_typer_nor_heavy_modules(args: list[str], live_iso, tmp_path) -> None:
+    args = [str(live_iso) if a == "LIVE_ISO" else a for a in args]
+    assert imported(*args, cwd=tmp_path) == set()
+
+
+def test_version_verbose_imports_the_c_yaml_parser_but_not_typer() -> None:
+    """``-V -v`` says whether the C YAML parser can be used, so it imports it."""
+    got = imported("-V", "-v")
+    assert "_ruamel_yaml" in got and not got & set(WATCHED)
+
+
+def test_large_yaml_uses_the_c_parser() -> None:
+    """Small inputs are parsed by the port without importing the C parser; from _PORT_BELOW bytes
+    on, the C parser is imported and used."""
+    code = (
+        "import sys\n"
+        "from butane_py._go import yaml\n"
+        "small = b'a: [1, 2]\\n'\n"
+        "big = small * (yaml._PORT_BELOW // len(small) + 1)\n"
+        "yaml.parse(small)\n"
+        "print('_ruamel_yaml' in sys.modules)\n"
+        "calls = []\n"
+        "fast = yaml._parse_fast\n"
+        "yaml._parse_fast = lambda data: calls.append(len(data)) or fast(data)\n"
+        "yaml.parse(big)\n"
+        "yaml.parse(small)\n"
+        "print('_ruamel_yaml' in sys.modules, len(calls))\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert p.stdout.split() == ["False", "True", "2"], p.stderr  # once loaded, it parses small inputs too
 
 
 @pytest.mark.parametrize("args", [
-    ["iso", "ignition", "show", "missing.iso"], ["hash-password", "--method", "md5"], ["--color", "sometimes", "x.bu"],
-    ["check"],
+    ["hash-password", "--method", "md5"], ["--color", "sometimes", "x.bu"], ["check"], ["iso", "ignition", "show"],
+    ["iso", "ignition", "show", "--help"],
 ], ids=" ".join)
 def test_other_commands_import_typer_but_not_pydantic_or_rich(args: list[str], tmp_path) -> None:
-    assert imported(*args, cwd=tmp_path) == {"typer"}
+    watched = imported(*args, cwd=tmp_path) & set(WATCHED)
+    assert watched == ({"typer", "rich"} if "--help" in args else {"typer"})
 
 
 @pytest.mark.parametrize("args", [["--help"], ["download", "--help"], ["iso"], ["help"]], ids=" ".join)
 def test_help_imports_rich_without_markdown_or_tracebacks(args: list[str], tmp_path) -> None:
-    assert imported(*args, cwd=tmp_path) == {"typer", "rich"}
+    assert imported(*args, cwd=tmp_path) & set(WATCHED) == {"typer", "rich"}
 
 
 def test_fast_tables_are_the_typer_declarations() -> None:
