@@ -21,7 +21,8 @@ def os_reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\udc80-\udcff]")
+# Compiled on first use (re caches it): only messages need it.
+_UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\udc80-\udcff]"
 
 
 def same_file(a: os.stat_result, b: os.stat_result) -> bool:
@@ -34,7 +35,7 @@ def same_file(a: os.stat_result, b: os.stat_result) -> bool:
 def printable(text: str) -> str:
     """``text`` safe to print: control characters (a terminal's escape sequences) and bytes that
     were not UTF-8 (surrogate escapes) shown as ``\\xNN``."""
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]) & 0xFF:02x}", text)
+    return re.sub(_UNPRINTABLE, lambda m: f"\\x{ord(m[0]) & 0xFF:02x}", text)
 
 
 def read_bytes(path: str) -> bytes:

@@ -64,8 +64,7 @@ class Entry:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (self.kind, self.message, self.path, self.line, self.column, self.has_marker) == (
-            other.kind, other.message, other.path, other.line, other.column, other.has_marker)  # type: ignore[attr-defined]
+        return vars(self) == vars(other)
 
     __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass without frozen=True
 
@@ -171,7 +170,8 @@ class Report:
         return json.dumps([e.to_dict() for e in self.entries], ensure_ascii=False)
 
 
-_PRINTF_VERB = re.compile(r"%([-+# 0]*)(\d*)(?:\.(\d*))?(.?)", re.S)
+# Compiled on first use (re caches it): only reports with a "%" need it.
+_PRINTF_VERB = r"%([-+# 0]*)(\d*)(?:\.(\d*))?(.?)"
 
 
 def go_printf_no_args(fmt: str) -> str:
@@ -187,7 +187,7 @@ def go_printf_no_args(fmt: str) -> str:
             return "%!(NOVERB)"
         return f"%!{v}(MISSING)"
 
-    return _PRINTF_VERB.sub(verb, fmt)
+    return re.sub(_PRINTF_VERB, verb, fmt, flags=re.S)
 
 
 # -- the pretty renderer (Butane's rustc-style snippets) -----------------------------------

@@ -110,7 +110,8 @@ def _url_data_ok(s: str, start: int) -> bool:
 
 # base64.go: Encoding.DecodeString, decodeQuantum (Go 1.27 encoding/base64)
 # Complete 4-character quanta, with the newlines the decoder skips.
-_B64_QUANTA = re.compile(r"(?:\n*[A-Za-z0-9+/]\n*[A-Za-z0-9+/]\n*[A-Za-z0-9+/]\n*[A-Za-z0-9+/])*")
+# Compiled on first use (re caches it): only invalid base64 needs it.
+_B64_QUANTA = r"(?:\n*[A-Za-z0-9+/]\n*[A-Za-z0-9+/]\n*[A-Za-z0-9+/]\n*[A-Za-z0-9+/])*"
 # Checked a slice at a time, so that no copy of a large data URL is made; a multiple of 4.
 _B64_CHUNK = 1 << 20
 
@@ -142,7 +143,7 @@ def _base64_error(src: str) -> str | None:
     """Error text of base64.StdEncoding.DecodeString, or None."""
     n = len(src)
     # Replay decodeQuantum from the first quantum that is not 4 plain digits.
-    si = _B64_QUANTA.match(src).end()
+    si = re.match(_B64_QUANTA, src).end()
     while si < n:
         j = 0
         while j < 4:

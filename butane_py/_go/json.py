@@ -77,7 +77,8 @@ _SLOW_DECODER = json.JSONDecoder(
 _SCAN_ONCE = _SLOW_DECODER.scan_once  # only skips values; any literal Go accepts
 _SCANSTRING = _jd.scanstring
 _WS = re.compile(r"[ \t\n\r]*")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Compiled on first use (re caches it): only text that is not all ASCII can hold one.
+_SURROGATE = "[\ud800-\udfff]"
 
 
 def decode_text(data: bytes) -> str:
@@ -106,7 +107,7 @@ def parse(data: bytes) -> tuple[str, Any, bool]:
         # an integer with more digits than int() converts.
         value = run_deep(lambda: _SLOW_DECODER.decode(text), deep=True)
         deep = True
-    if _SURROGATE.search(text) or "\\u" in text and re.search(r"\\u[dD][89a-fA-F]", text):
+    if (not text.isascii() and re.search(_SURROGATE, text)) or "\\u" in text and re.search(r"\\u[dD][89a-fA-F]", text):
         # Go replaces invalid UTF-8 and lone surrogate escapes with U+FFFD.
         value = run_deep(lambda: _replace_surrogates(value), deep)
     return text, value, deep
@@ -146,7 +147,7 @@ def run_deep(fn: Callable[[], T], deep: bool = False) -> T:
 
 def _replace_surrogates(v: Any) -> Any:
     if type(v) is str:
-        return _SURROGATE.sub("\ufffd", v)
+        return re.sub(_SURROGATE, "\ufffd", v)
     if type(v) is tuple:
         return tuple((_replace_surrogates(k), _replace_surrogates(x)) for k, x in v)
     if type(v) is list:
@@ -197,7 +198,7 @@ class Locator:
                     key_pos = i
                     key, i = _SCANSTRING(text, i + 1)
                     if not key.isascii():
-                        key = _SURROGATE.sub("\ufffd", key)  # as parse() spells keys
+                        key = re.sub(_SURROGATE, "\ufffd", key)  # as parse() spells keys
                     i = _WS.match(text, i).end() + 1  # the colon
                     i = _WS.match(text, i).end()
                     last[key] = (key_pos, i)

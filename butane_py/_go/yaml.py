@@ -6,7 +6,7 @@ by :class:`~butane_py._go.types.GoType`, ``stub_decode`` is Butane's version/var
 
 Parsing uses libyaml's C parser (the one in ruamel.yaml.clib) when the input has nothing on
 which that libyaml and yaml.v3 are known to differ; otherwise — and for every input libyaml
-rejects, and small inputs while the C parser is not yet imported — it uses a Python port of
+rejects, and a process's first few kilobytes of input — it uses a Python port of
 yaml.v3's reader, scanner and parser, so that error texts, line numbers and the acceptance of
 odd inputs are yaml.v3's. Both give the same trees.
 
@@ -2766,9 +2766,12 @@ _FAST_BAD_CHARS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff
 # use (see _c_module): it imports all of ruamel.yaml.
 _ruamel_module = None  # the module; False when it cannot be imported
 
-# Inputs shorter than this are parsed by the port unless the C parser is already loaded: the
-# port takes 0.3 to 1.3 µs a byte, and importing the C parser about 17 ms of CPU time.
-_PORT_BELOW = 16 * 1024
+# The port parses a process's first inputs, up to this many bytes in all; the C parser is
+# imported for the input that would go past it. The port takes 0.3 to 1.3 µs a byte, and
+# importing the C parser about 17 ms of CPU time: a command on a small config is done before
+# the import would have paid for itself, and one on many configs (check) pays it once.
+_PORT_BUDGET = 16 * 1024
+_port_bytes_left = _PORT_BUDGET
 
 
 def _c_module():
@@ -2782,6 +2785,15 @@ def _c_module():
         else:
             _ruamel_module = _ruamel_yaml
     return _ruamel_module or None
+
+
+def _try_c_parser(size: int) -> bool:
+    """Whether an input of ``size`` bytes goes to the C parser first (see _PORT_BUDGET)."""
+    global _port_bytes_left
+    if _ruamel_module is None and size < _port_bytes_left:
+        _port_bytes_left -= size
+        return False
+    return True
 
 
 def _fast_ok(data):
@@ -2802,19 +2814,20 @@ def _fast_ok(data):
     # Tabs in leading whitespace: yaml.v3 rejects them where a plain scalar continues
     # ("found a tab character that violates indentation") and accepts tab-indented comment
     # lines after a comment; libyaml does the opposite.
-    if "\t" in text and _LEADING_TAB.search(text):
+    if "\t" in text and re.search(_LEADING_TAB, text, re.M):
         return False
     # Directives; explicit "? " keys (yaml.v3 moves block-end marks, which become positions
     # of empty values); the "\/" escape (this libyaml accepts it, yaml.v3 does not).
     if text[:1] == "%" or "\n%" in text or "\r%" in text or "\\/" in text:
         return False
-    if "?" in text and _EXPLICIT_KEY.search(text):
+    if "?" in text and re.search(_EXPLICIT_KEY, text, re.M):
         return False
     return True
 
 
-_LEADING_TAB = re.compile("(?:^|\r)[ ]*\t", re.M)
-_EXPLICIT_KEY = re.compile("(?:^|[ \t\r\\[{,])\\?(?:[ \t\r\n]|\\Z)", re.M)
+# Compiled on first use (re caches them), as only inputs for the C parser need them.
+_LEADING_TAB = "(?:^|\r)[ ]*\t"
+_EXPLICIT_KEY = "(?:^|[ \t\r\\[{,])\\?(?:[ \t\r\n]|\\Z)"
 _END = object()
 _STREAM_START = object()
 _STREAM_END = object()
@@ -2977,7 +2990,7 @@ def parse(data: bytes):
     gc_was = gc.isenabled()
     gc.disable()  # many small acyclic objects: collections would only cost time
     try:
-        if (len(data) >= _PORT_BELOW or _ruamel_module) and _fast_ok(data):
+        if _try_c_parser(len(data)) and _fast_ok(data):
             try:
                 return _parse_fast(data)
             except _NeedSlow:
@@ -3180,7 +3193,7 @@ def _b64decode(s):
     s = s.replace("\r", "").replace("\n", "")
     if len(s) % 4:
         return None
-    if not _B64.match(s):
+    if not re.match(_B64, s):
         return None
     try:
         return binascii.a2b_base64(s.encode("ascii"))
@@ -3188,7 +3201,8 @@ def _b64decode(s):
         return None
 
 
-_B64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z")
+# Compiled on first use (re caches it): only !!binary scalars need it.
+_B64 = r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z"
 
 
 # decode.go: decoder.scalar into interface{}

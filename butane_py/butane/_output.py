@@ -96,12 +96,13 @@ def _value(spec: Spec, ft: FieldType, x: Any, always: bool) -> Any:
     return x
 
 
-_NEEDS_NON_ASCII = re.compile("[\u2028\u2029\ud800-\udfff]")
+# These three are compiled on first use (re caches them): most documents need none of them.
+_NEEDS_NON_ASCII = "[\u2028\u2029\ud800-\udfff]"
 _GO_CHARS = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 # A backslash and the character it escapes, taken as pairs so that "\\\\b" stays as it is.
-_ESCAPE_PAIR = re.compile(r"\\.")
+_ESCAPE_PAIR = r"\\."
 _GO_PAIRS = {"\\b": "\\u0008", "\\f": "\\u000c"}
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"
 
 
 def dumps(doc: Any, pretty: bool = False) -> str:
@@ -121,7 +122,7 @@ def _needs_go_escape(text: str) -> bool:
         return True
     if "\\" in text and ("\\b" in text or "\\f" in text):
         return True
-    return not text.isascii() and _NEEDS_NON_ASCII.search(text) is not None
+    return not text.isascii() and re.search(_NEEDS_NON_ASCII, text) is not None
 
 
 def _go_escape(text: str) -> str:
@@ -131,8 +132,8 @@ def _go_escape(text: str) -> str:
         if c in text:
             text = text.replace(c, esc)
     if "\\b" in text or "\\f" in text:
-        text = _ESCAPE_PAIR.sub(lambda m: _GO_PAIRS.get(m.group(), m.group()), text)
+        text = re.sub(_ESCAPE_PAIR, lambda m: _GO_PAIRS.get(m.group(), m.group()), text)
     if not text.isascii():
         # A byte of invalid UTF-8 (read with surrogateescape): Go writes U+FFFD's escape.
-        text = _SURROGATE.sub("\\\\ufffd", text)
+        text = re.sub(_SURROGATE, "\\\\ufffd", text)
     return text

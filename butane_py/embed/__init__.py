@@ -65,6 +65,7 @@ def __getattr__(name: str):
         return getattr(_customize, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "FLATCAR_KARGS",
     "FLATCAR_OEM_CONFIG",
