@@ -225,9 +225,9 @@ def test_fast_path_matches_typer_options() -> None:
     fast = {name for opt in translate.OPTIONS.values() for name in opt.names}
     handled_elsewhere = {"-V", "--version", "-v", "--verbose", "-h", "--help", "--install-completion", "--show-completion"}
     assert declared - handled_elsewhere == fast
-    assert _fast._plain(None, ["-ps", "-d", "files", "x.bu", "-o", "y.ign", "--color=never"]) is not None
+    assert _fast._plain((), ["-ps", "-d", "files", "x.bu", "-o", "y.ign", "--color=never"]) is not None
     for handed_to_typer in (["--help"], ["-V"], ["a.bu", "b.bu"], ["--bogus"], ["--color=sometimes"]):
-        assert _fast._plain(None, handed_to_typer) is None
+        assert _fast._plain((), handed_to_typer) is None
 
 
 def test_shell_completion_offers_commands() -> None:

@@ -120,9 +120,9 @@ def test_fast_path_matches_typer_options() -> None:
     declared.discard("--help")
     assert declared == {name for opt in validate.OPTIONS.values() for name in opt.names} == {"--format"}
     assert validate.OPTIONS["fmt"].choices == tuple(m.value for m in validate.OutputFormat) == ("text", "json")
-    assert _fast._plain("validate", ["--format", "json", "x.ign"]) is not None
-    assert _fast._plain("validate", ["--format", "yaml", "x.ign"]) is None  # typer reports it
-    assert _fast._plain("validate", ["--help"]) is None
+    assert _fast._plain(("validate",), ["--format", "json", "x.ign"]) is not None
+    assert _fast._plain(("validate",), ["--format", "yaml", "x.ign"]) is None  # typer reports it
+    assert _fast._plain(("validate",), ["--help"]) is None
 
 
 def test_usage_errors_exit_2() -> None:
