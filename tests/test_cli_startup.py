@@ -21,8 +21,8 @@ WATCHED = ("typer", "pydantic", "rich", "rich.markdown", "rich.traceback", "mark
 # Modules the fast entry's commands do without, each costing from 2 to 60 ms of CPU time to
 # import: the libraries of the other commands, the C YAML parser (all of ruamel.yaml; small
 # configs are parsed by the port), and standard modules the fast paths avoid (dataclasses
-# brings in inspect; secrets brings in hashlib and random).
-HEAVY = ("dataclasses", "inspect", "typing", "secrets", "hashlib", "threading", "ipaddress", "ruamel.yaml",
+# brings in inspect; secrets brings in hashlib and random; datetime only for YAML timestamps).
+HEAVY = ("dataclasses", "inspect", "typing", "secrets", "hashlib", "threading", "ipaddress", "datetime", "ruamel.yaml",
          "_ruamel_yaml", "httpx", "cryptography", "jsonschema", "passlib", "pysequoia", "zstandard", "platformdirs",
          "gzip", "butane_py.embed._customize", "butane_py.cli.images")
 

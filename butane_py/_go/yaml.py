@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import binascii
 import bisect
-import datetime
 import gc
 import math
 import re
@@ -2612,16 +2611,39 @@ def _parse_timestamp(s):
     return None
 
 
-class GoTime(datetime.datetime):
-    """A !!timestamp decoded into interface{} (Go's time.Time): a datetime, plus the exact
-    ``nanosecond`` and ``go_zone`` ("UTC" or "fixed", for %#v)."""
+# GoTime, made with the first timestamp: importing datetime costs start-up time, and few
+# configs hold a timestamp. The module's GoTime attribute makes it (see __getattr__).
+_GoTime = None
 
-    nanosecond = 0
-    go_zone = "UTC"
+
+def _go_time_class():
+    global _GoTime
+    if _GoTime is None:
+        import datetime
+
+        class GoTime(datetime.datetime):
+            """A !!timestamp decoded into interface{} (Go's time.Time): a datetime, plus the exact
+            ``nanosecond`` and ``go_zone`` ("UTC" or "fixed", for %#v)."""
+
+            nanosecond = 0
+            go_zone = "UTC"
+
+        GoTime.__qualname__ = "GoTime"
+        _GoTime = GoTime
+    return _GoTime
+
+
+def __getattr__(name):
+    if name == "GoTime":
+        return _go_time_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # time: Date (src/time/time.go), for parseTimestamp's result
 def _make_time(parts, text):
+    import datetime
+
+    GoTime = _go_time_class()
     year, month, day, hour, minute, sec, nsec, offset = parts
     try:
         if offset:
@@ -3124,7 +3146,7 @@ def _go_repr(v):
         return _go_float(v)
     if isinstance(v, str):
         return _go_quote(v)
-    if isinstance(v, GoTime):
+    if _GoTime is not None and isinstance(v, _GoTime):
         zone = "time.UTC" if v.go_zone == "UTC" else 'time.Location("")'
         return "time.Date(%d, time.%s, %d, %d, %d, %d, %d, %s)" % (
             v.year, v.strftime("%B"), v.day, v.hour, v.minute, v.second, v.nanosecond, zone)
@@ -3176,7 +3198,7 @@ def _gokey(v):
         return ("uint64", int(v))
     if t is float:
         return ("float", v)
-    if t is GoTime or t is _Time:
+    if t is _GoTime or t is _Time:
         return ("time", str(v))
     if t is GoAnyMap:
         raise GoPanic("runtime error: hash of unhashable type map[interface {}]interface {}")
