@@ -10,12 +10,13 @@ synced between runs (untimed):
 * qcow2 -> raw: ``qcow2_to_raw`` into a new file (no fsync, as qemu-img) against
   ``qemu-img convert -O raw``: ratio of the median wall times (target <= 1.2), CPU times;
   with ``--compressed`` the same for zlib- and zstd-compressed qcow2 (for information);
-* copy: ``copy_disk(raw, out, "20G")`` (which fsyncs before its rename) against
+* copy: ``butane-py images copy RAW OUT --size 20G`` (``copy_disk``, which fsyncs before its
+  rename; the command starts without typer) against
   ``cp --sparse=always`` then ``truncate -s 20G``: ratio (target <= 1.5), and against the
   same followed by ``sync FILE``, like for like;
 * the peak RSS of ours (target <= 100 MB), through a small measuring parent.
 
-Ours runs as a new Python process (as the CLI will) and, for reference, as a call in this
+Ours runs as a new Python process (the command itself for the copy) and, for reference, as a call in this
 process (without the interpreter's start-up, which is most of the difference on small disks).
 
 Finally checks that our raw disk is byte-identical to qemu-img's and the copy to its source,
@@ -58,11 +59,11 @@ from butane_py.images._qcow2 import qcow2_to_raw
 fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
 qcow2_to_raw(sys.argv[1], fd)
 """
-COPY = """
-import sys
-from butane_py.images._sparse import copy_disk
-copy_disk(sys.argv[1], sys.argv[2], sys.argv[3])
-"""
+
+
+def copy_command(src, dst, size: str) -> list[str]:
+    """The command a user runs: ``butane-py images copy SRC DST --size SIZE``."""
+    return [sys.executable, "-m", "butane_py", "images", "copy", str(src), str(dst), "--size", size]
 
 
 def run(tool: list[str] | Callable[[], object]) -> tuple[float, float]:
@@ -216,7 +217,7 @@ def main() -> None:
         cp = ["cp", "--sparse=always", str(raw), str(copy_cp)]
         extend = ["truncate", "-s", args.copy_size, str(copy_cp)]
         med = compare("copy", {
-            "butane-py": [sys.executable, "-c", COPY, str(raw), str(copy), args.copy_size],
+            "butane-py": copy_command(raw, copy, args.copy_size),
             "(in-process)": lambda: copy_disk(raw, copy, args.copy_size),
             "cp": shell(cp, extend),
             "cp+sync": shell(cp, extend, ["sync", str(copy_cp)]),
@@ -242,7 +243,7 @@ def main() -> None:
         rss = {}
         for what, argv, out in (
             ("qcow2 -> raw", [sys.executable, "-c", CONVERT, str(images["plain"]), str(ours_raw)], ours_raw),
-            ("copy", [sys.executable, "-c", COPY, str(raw), str(copy), args.copy_size], copy),
+            ("copy", copy_command(raw, copy, args.copy_size), copy),
         ):
             out.unlink(missing_ok=True)
             rss_file = tmp / "rss"

@@ -167,8 +167,6 @@ def _unnamed(dir_fd: int) -> int | None:
 
 def _fresh_name(create: Callable[[str], object], path: str) -> tuple[str, object]:
     """``create(name)`` on the first free hidden temporary name, and the name."""
-    import secrets  # here: it costs more to import than most runs need it
-
     for _ in range(100):
         tmp = f".butane-py-{os.urandom(6).hex()}"  # as secrets.token_hex, whose import costs ~10 ms
         try:

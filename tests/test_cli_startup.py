@@ -69,6 +69,7 @@ FAST_COMMANDS = [
     ["check", str(HELLO / "hello.bu")], ["check", str(HELLO / "hello.ign"), str(HELLO / "hello.bu")],
     ["schema", "--variant", "fcos", "--version", "1.6.0"], ["schema", "--ignition", "3.4.0"],
     ["iso", "ignition", "show", "LIVE_ISO"], ["iso", "ignition", "show", "missing.iso"],
+    ["images", "copy", "LIVE_ISO", "copy.raw"], ["images", "copy", "LIVE_ISO", "big.raw", "--size", "1G"],
 ]
 
 
@@ -130,6 +131,11 @@ def test_fast_tables_are_the_typer_declarations() -> None:
         command = typer.main.get_command(_app.build(word)).commands[word]  # type: ignore[attr-defined]
         declared = {opt for p in command.params if p.param_type_name == "option" for opt in p.opts}
         assert declared - {"--help"} == {name for opt in table.values() for name in opt.names}, word
+    from butane_py.cli import disks
+
+    group = typer.main.get_command(_app.build("images")).commands["images"]  # type: ignore[attr-defined]
+    declared = {opt for p in group.commands["copy"].params if p.param_type_name == "option" for opt in p.opts}
+    assert declared - {"--help"} == {name for opt in disks.COPY_OPTIONS.values() for name in opt.names}
 
 
 def test_areas_register_their_commands() -> None:

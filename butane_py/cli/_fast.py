@@ -36,14 +36,15 @@ def _fast_version(args: list[str]) -> Optional[Callable[[], int]]:
 
 # The commands parsed here, by their words (none: the default one): the module of their area,
 # the option table there (None: no options), the function that runs them, and their positional
-# arguments: "input" (at most one; standard input without it), "one" (exactly one), "files" (one
-# or more), or None.
+# arguments: "input" (at most one; standard input without it), "one" (exactly one), "two"
+# (exactly two), "files" (one or more), or None.
 FAST: dict[tuple[str, ...], tuple[str, Optional[str], str, Optional[str]]] = {
     (): ("translate", "OPTIONS", "translate", "input"),
     ("validate",): ("validate", "OPTIONS", "validate", "input"),
     ("check",): ("tools", "CHECK_OPTIONS", "check", "files"),
     ("schema",): ("tools", "SCHEMA_OPTIONS", "schema", None),
     ("iso", "ignition", "show"): ("embed", None, "iso_ignition_show", "one"),
+    ("images", "copy"): ("disks", "COPY_OPTIONS", "images_copy", "two"),
 }
 
 
@@ -73,6 +74,8 @@ def _plain(command: tuple[str, ...], args: list[str]) -> Optional[Callable[[], i
         return lambda: run(words[0] if words else "-", **kw)
     if positional == "one" and len(words) == 1:
         return lambda: run(words[0], **kw)
+    if positional == "two" and len(words) == 2:
+        return lambda: run(*words, **kw)
     if positional == "files" and words:
         return lambda: run(words, **kw)
     if positional is None and not words:

@@ -17,8 +17,9 @@ class Option:
     not a dataclass: importing dataclasses costs more than most fast commands' own work.)"""
 
     def __init__(self, names: tuple[str, ...], help: str, takes_value: bool = False, choices: tuple[str, ...] = (),
-                 alone: str | None = None, aliases: tuple[str, ...] = ()) -> None:
+                 alone: str | None = None, aliases: tuple[str, ...] = (), metavar: str | None = None) -> None:
         self.names = names
+        self.metavar = metavar
         self.help = help
         self.takes_value = takes_value
         self.choices = choices  # any value when empty
@@ -31,7 +32,7 @@ class Option:
         """The typer option declaring this one, with ``default``."""
         import typer
 
-        return typer.Option(default, *self.names, help=self.help)
+        return typer.Option(default, *self.names, help=self.help, metavar=self.metavar)
 
 
 def parse(args: list[str], table: dict[str, Option]) -> tuple[dict[str, Any], list[str]] | None:

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import Optional
-
 from ..errors import ButanePyError
+from ._options import Option
 from ._output import fail_shown, shown
-from .images import CATALOG_HELP, DownloadProgress
 
 #: Where coreos-installer's ``--copy-network`` takes the keyfiles from by default.
 NETWORK_DIR = "/etc/NetworkManager/system-connections/"
@@ -31,6 +29,8 @@ class _EnsureProgress:
     saying that the disk is being made of it (decompressing and converting show no progress)."""
 
     def __init__(self, label: str, disk_format: str, quiet: bool) -> None:
+        from .images import DownloadProgress
+
         self.bar = DownloadProgress(quiet)
         self.label, self.disk_format, self.quiet = label, disk_format, quiet
         self.started = self.finished = False
@@ -89,6 +89,13 @@ def images_ensure(source: str, architecture: str | None = None, disk_format: str
         return fail_shown(exc)
     sys.stdout.write(f"{shown(str(got.path))}\n")
     return 0
+
+
+#: ``images copy``'s options, parsed by the fast entry too (a copy starts without typer).
+COPY_OPTIONS = {
+    "size": Option(("--size",), "Bytes, or K, M, G, T (KiB…TiB: powers of 1024). Default: SRC's size.",
+                   takes_value=True, metavar="SIZE"),
+}
 
 
 def images_copy(src: str, dst: str, size: str | None = None) -> int:
@@ -155,6 +162,8 @@ def install(
         source_platform = "metal" if image in images.DISTRIBUTION_NAMES else None
         ready = _ensure(image, architecture, "raw", None, stream, source_platform, stream_base_url, catalog,
                         keyring, fetch_retries, quiet)
+        from .images import DownloadProgress
+
         progress = DownloadProgress(quiet)
         progress.start(f"writing {dest}")
         complete = False
@@ -181,6 +190,8 @@ def register_images(images_app) -> None:
     """Declare ``ensure`` and ``copy`` on the ``images`` group."""
     import typer
 
+    from .images import CATALOG_HELP
+
     @images_app.command("ensure", help=(
         "Make a ready disk for a VM and print its path: download an image (verified by digest and signature, "
         "cached), decompress it (xz, gzip, bzip2, zstd) and convert qcow2 to raw. The source is a catalog alias "
@@ -191,20 +202,20 @@ def register_images(images_app) -> None:
         "Example: butane-py images ensure fcos-stable-qemu -o vm.raw"))
     def images_ensure_cmd(
         source: str = typer.Argument(..., metavar="ALIAS|URL|PATH", help="What to make the disk of."),
-        architecture: Optional[str] = typer.Option(None, "-a", "--architecture", "--arch",
+        architecture: str | None = typer.Option(None, "-a", "--architecture", "--arch",
                                                    help="Default: this machine's."),
         disk_format: DiskFormat = typer.Option(DiskFormat.raw, "-f", "--format",
                                                help="raw, or qcow2 kept as it is (never made from raw)."),
-        output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH",
+        output: str | None = typer.Option(None, "-o", "--output", metavar="PATH",
                                              help="Write a sparse copy here (atomically) and print this path."),
-        stream: Optional[str] = typer.Option(None, "-s", "--stream",
+        stream: str | None = typer.Option(None, "-s", "--stream",
                                              help="With a distribution name: its stream (ubuntu: the release)."),
-        platform: Optional[str] = typer.Option(None, "-p", "--platform",
+        platform: str | None = typer.Option(None, "-p", "--platform",
                                                help="With a distribution name: qemu (default) or metal."),
-        stream_base_url: Optional[str] = typer.Option(
+        stream_base_url: str | None = typer.Option(
             None, "--stream-base-url", metavar="URL",
             help="Base URL of the source (stream metadata, a Flatcar board's releases, a simplestreams mirror)."),
-        catalog: Optional[str] = typer.Option(None, "--catalog", metavar="FILE", help=CATALOG_HELP),
+        catalog: str | None = typer.Option(None, "--catalog", metavar="FILE", help=CATALOG_HELP),
         keyring: list[str] = typer.Option([], "--keyring", metavar="PATH",
                                           help="Verify with these OpenPGP keys instead."),
         fetch_retries: str = typer.Option("5", "--fetch-retries", metavar="N|infinite",
@@ -222,9 +233,7 @@ def register_images(images_app) -> None:
     def images_copy_cmd(
         src: str = typer.Argument(..., metavar="SRC", help="A raw disk."),
         dst: str = typer.Argument(..., metavar="DST", help="The new disk (a regular file)."),
-        size: Optional[str] = typer.Option(
-            None, "--size", metavar="SIZE",
-            help="Bytes, or K, M, G, T (KiB…TiB: powers of 1024). Default: SRC's size."),
+        size: str | None = COPY_OPTIONS["size"].typer(None),
     ) -> None:
         raise typer.Exit(images_copy(src, dst, size))
 
@@ -232,6 +241,8 @@ def register_images(images_app) -> None:
 def register(app) -> None:
     """Declare ``install`` on the typer ``app``."""
     import typer
+
+    from .images import CATALOG_HELP
 
     @app.command("install", help=(
         "Write a metal image to DEST (a disk or a disk image file) with CONFIG in it, where the OS reads it on "
@@ -248,10 +259,10 @@ def register(app) -> None:
         dest: str = typer.Argument(..., metavar="DEST", help="Destination device, or a disk image file."),
         image: str = typer.Option(..., "--image", metavar="ALIAS|PATH",
                                   help="A catalog alias, a distribution name (fcos, flatcar) or a local image."),
-        stream: Optional[str] = typer.Option(None, "-s", "--stream", help="Fedora CoreOS stream (with --image fcos)."),
-        platform: Optional[str] = typer.Option(None, "-p", "--platform",
+        stream: str | None = typer.Option(None, "-s", "--stream", help="Fedora CoreOS stream (with --image fcos)."),
+        platform: str | None = typer.Option(None, "-p", "--platform",
                                                help="Override the Ignition platform ID (the image's: metal)."),
-        architecture: Optional[str] = typer.Option(None, "-a", "--architecture", "--arch",
+        architecture: str | None = typer.Option(None, "-a", "--architecture", "--arch",
                                                    help="Default: this machine's."),
         append_karg: list[str] = typer.Option([], "--append-karg", metavar="ARG",
                                               help="Append default kernel arg (repeatable)."),
@@ -260,20 +271,20 @@ def register(app) -> None:
         copy_network: bool = typer.Option(False, "-n", "--copy-network",
                                           help="Copy the NetworkManager keyfiles of --network-dir for the first "
                                                "boot."),
-        network_dir: Optional[str] = typer.Option(None, "--network-dir", metavar="DIR",
+        network_dir: str | None = typer.Option(None, "--network-dir", metavar="DIR",
                                                   help=f"For use with -n. Default: {NETWORK_DIR}"),
-        firstboot_args: Optional[str] = typer.Option(None, "--firstboot-args", metavar="ARGS",
+        firstboot_args: str | None = typer.Option(None, "--firstboot-args", metavar="ARGS",
                                                      help="Additional kernel args for the first boot."),
         preserve_on_error: bool = typer.Option(False, "--preserve-on-error",
                                                help="Don't clear partition table on error."),
         force: bool = typer.Option(False, "--force", help="Overwrite a non-empty DEST file."),
-        files_dir: Optional[str] = typer.Option(None, "-d", "--files-dir",
+        files_dir: str | None = typer.Option(None, "-d", "--files-dir",
                                                 help="Allow embedding local files from this directory."),
         strict: bool = typer.Option(False, "--strict", help="Fail on any warning in CONFIG."),
-        stream_base_url: Optional[str] = typer.Option(
+        stream_base_url: str | None = typer.Option(
             None, "--stream-base-url", metavar="URL",
             help="Base URL of the source (stream metadata, a Flatcar board's releases)."),
-        catalog: Optional[str] = typer.Option(None, "--catalog", metavar="FILE", help=CATALOG_HELP),
+        catalog: str | None = typer.Option(None, "--catalog", metavar="FILE", help=CATALOG_HELP),
         keyring: list[str] = typer.Option([], "--keyring", metavar="PATH",
                                           help="Verify with these OpenPGP keys instead."),
         fetch_retries: str = typer.Option("5", "--fetch-retries", metavar="N|infinite",

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..io import os_reason, output_target, replacing, same_file, signals_unwind
-from ._common import ImageError, printable
+from ..errors import ImageError
 
 _FICLONE = 0x40049409  # ioctl: make the destination share every block of the source
 _CHUNK = 8 << 20  # read-write copies move this much at a time
@@ -33,6 +33,13 @@ MAX_SIZE = (1 << 63) - 1
 
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 _SIZE = re.compile(r"([0-9]+)(?:([kmgt])(i?b)?)?", re.IGNORECASE)
+
+
+def printable(text: str) -> str:
+    """``text`` escaped for an error message (see :func:`butane_py.images.printable`)."""
+    from ._common import printable as escaped  # here: _common's imports cost more than a copy's work
+
+    return escaped(text)
 
 
 class DiskError(ImageError):
@@ -106,13 +113,12 @@ def writing_disk(dst: str | os.PathLike[str], not_over: int | None = None) -> It
     is the same file is refused, as is a ``dst`` that is a directory, device or FIFO.
     """
     dst = os.fspath(dst)
-    shown = printable(dst)
     try:
         through, target = output_target(dst)
     except OSError as exc:
-        raise DiskError(f"cannot write {shown}: {os_reason(exc)}") from None
+        raise DiskError(f"cannot write {printable(dst)}: {os_reason(exc)}") from None
     if through:
-        raise DiskError(f"cannot write {shown}: not a regular file")
+        raise DiskError(f"cannot write {printable(dst)}: not a regular file")
     if not_over is not None:
         src = os.fstat(not_over)
         try:
@@ -120,15 +126,15 @@ def writing_disk(dst: str | os.PathLike[str], not_over: int | None = None) -> It
         except FileNotFoundError:
             there = None
         except OSError as exc:
-            raise DiskError(f"cannot write {shown}: {os_reason(exc)}") from None
+            raise DiskError(f"cannot write {printable(dst)}: {os_reason(exc)}") from None
         if there is not None and same_file(there, src):
-            raise DiskError(f"refusing to write {shown} over its own source")
+            raise DiskError(f"refusing to write {printable(dst)} over its own source")
     with signals_unwind():
         try:
             with replacing(target, sync=True) as fd:
                 yield fd
         except OSError as exc:
-            raise DiskError(f"cannot write {shown}: {os_reason(exc)}") from None
+            raise DiskError(f"cannot write {printable(dst)}: {os_reason(exc)}") from None
 
 
 def _copy(src_fd: int, dst_fd: int, length: int, size: int) -> str:
