@@ -36,10 +36,10 @@ def _fast_version(args: list[str]) -> Optional[Callable[[], int]]:
 
 # The commands parsed here, by their words (none: the default one): the module of their area,
 # the option table there (None: no options), the function that runs them, and their positional
-# arguments: "input" (at most one; standard input without it), "one" (exactly one), "files" (one
-# or more), or None.
+# arguments: "input" (at most one; standard input without it), "inputs" (any number; standard input
+# without one, a list with several), "one" (exactly one), "files" (one or more), or None.
 FAST: dict[tuple[str, ...], tuple[str, Optional[str], str, Optional[str]]] = {
-    (): ("translate", "OPTIONS", "translate", "input"),
+    (): ("translate", "OPTIONS", "translate", "inputs"),
     ("validate",): ("validate", "OPTIONS", "validate", "input"),
     ("check",): ("tools", "CHECK_OPTIONS", "check", "files"),
     ("schema",): ("tools", "SCHEMA_OPTIONS", "schema", None),
@@ -71,6 +71,8 @@ def _plain(command: tuple[str, ...], args: list[str]) -> Optional[Callable[[], i
     run = getattr(area, function)
     if positional == "input" and len(words) <= 1:
         return lambda: run(words[0] if words else "-", **kw)
+    if positional == "inputs":
+        return lambda: run(words if len(words) > 1 else (words[0] if words else "-"), **kw)
     if positional == "one" and len(words) == 1:
         return lambda: run(words[0], **kw)
     if positional == "files" and words:
