@@ -71,8 +71,10 @@ def _plain(command: tuple[str, ...], args: list[str]) -> Optional[Callable[[], i
     run = getattr(area, function)
     if positional == "input" and len(words) <= 1:
         return lambda: run(words[0] if words else "-", **kw)
-    if positional == "inputs":
-        return lambda: run(words if len(words) > 1 else (words[0] if words else "-"), **kw)
+    if positional == "inputs" and len(words) <= 1:
+        return lambda: run(words[0] if words else "-", **kw)
+    if positional == "inputs" and not _bare_alone(args, table and getattr(area, table)):
+        return lambda: run(words, **kw)
     if positional == "one" and len(words) == 1:
         return lambda: run(words[0], **kw)
     if positional == "files" and words:
@@ -80,6 +82,12 @@ def _plain(command: tuple[str, ...], args: list[str]) -> Optional[Callable[[], i
     if positional is None and not words:
         return lambda: run(**kw)
     return None
+
+
+def _bare_alone(args: list[str], table: Optional[dict]) -> bool:
+    """Whether ``args`` give an option that may stand alone (``--color``) without ``=``: before
+    several words, the first may be its value or an input, so typer decides (and says why)."""
+    return any(opt.alone is not None and arg in opt.names for opt in (table or {}).values() for arg in args)
 
 
 def main(argv: Optional[list[str]] = None) -> int:

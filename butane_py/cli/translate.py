@@ -203,7 +203,7 @@ def register(app) -> None:
     )
     def translate_cmd(
         inputs: list[str] | None = typer.Argument(
-            None, metavar="INPUT...",
+            None, metavar="INPUT",
             help="Butane config; standard input if omitted. Several are fragments, merged in order."),
         output: str | None = OPTIONS["output"].typer(None),
         pretty: bool = OPTIONS["pretty"].typer(False),
