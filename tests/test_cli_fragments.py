@@ -75,3 +75,16 @@ def test_unreadable_path() -> None:
 def test_no_sources() -> None:
     with pytest.raises(ValueError):
         translate_many([])
+
+
+def test_openshift_scalar_override() -> None:
+    head = ("variant: openshift\nversion: 4.17.0\nmetadata:\n  name: m\n  labels:\n"
+            "    machineconfiguration.openshift.io/role: worker\nopenshift:\n")
+    result = translate_many([("a.bu", head + "  kernel_type: realtime\n  extensions: [usbguard]\n"),
+                             ("b.bu", head + "  kernel_type: default\n  extensions: [usbguard, kerberos]\n")])
+    assert result.ok, result.error
+    assert result.output.count("kind: MachineConfig") == 1
+    assert "kernelType: default" in result.output and "- usbguard\n    - kerberos" in result.output
+    [(name, e)] = result.findings
+    assert (name, e.path, e.line) == ("b.bu", ("openshift", "kernel_type"), 8)
+    assert e.message == "overrides spec.kernelType of a.bu:8:16"

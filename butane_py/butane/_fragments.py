@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 from ..errors import InputError
 from ..ignition._merge import _entry_name, merge_configs
-from ..ignition._spec import BY_VERSION, SPECS, FieldType, Spec
+from ..ignition._spec import BY_VERSION, FieldType, Spec
 from ..ignition._translate import translate as translate_up
 from ..ignition._validate import ParseResult
 from ..report import Entry, Kind, Report
@@ -189,8 +189,8 @@ def _semver_key(version: str | None) -> tuple:
 def _merge_machine_configs(frags: list[_Fragment], config: dict) -> dict:
     """One MachineConfig around the merged config: the first fragment's metadata (all agree);
     its lists joined in order without repeats, its other fields the last fragment's that sets them."""
-    first = frags[0].trace["mc"]
     spec: dict[str, Any] = {"config": config}
+    setter: dict[str, _Fragment] = {}  # the fragment whose value of a scalar field is kept so far
     for f in frags:
         fspec = f.trace["mc"]["spec"]
         for key in _MC_LISTS:
@@ -198,12 +198,12 @@ def _merge_machine_configs(frags: list[_Fragment], config: dict) -> dict:
                 joined = spec.setdefault(key, [])
                 joined += [x for x in fspec[key] if x not in joined]
         for key in _MC_SCALARS:
-            if fspec.get(key) is not None:
-                prev = next((g for g in reversed(frags[:frags.index(f)]) if g.trace["mc"]["spec"].get(key) is not None), None)
-                if prev is not None and prev.trace["mc"]["spec"][key] != fspec[key]:
-                    _warn_override(prev, ("spec", key), f, ("spec", key), f"spec.{key}", False)
-                spec[key] = fspec[key]
-    return {**first, "spec": spec}
+            if fspec.get(key) is None:
+                continue
+            if key in setter and spec[key] != fspec[key]:
+                _warn_override(setter[key], ("spec", key), f, ("spec", key), f"spec.{key}", False)
+            spec[key], setter[key] = fspec[key], f
+    return {**frags[0].trace["mc"], "spec": spec}
 
 
 def _conflict(frags: list[_Fragment], configs: list[dict], spec: Spec, i: int, path: str, child_path: str,
