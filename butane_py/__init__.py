@@ -25,6 +25,7 @@ __all__ = [
     "decompile",
     "ignition",
     "translate",
+    "translate_many",
 ]
 
 
@@ -34,6 +35,6 @@ def __getattr__(name: str):
 
     if name in ("ignition", "butane"):
         return importlib.import_module(f".{name}", __name__)
-    if name in ("translate", "decompile"):
+    if name in ("translate", "translate_many", "decompile"):
         return getattr(importlib.import_module(".butane", __name__), name)
     raise AttributeError(name)

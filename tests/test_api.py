@@ -25,6 +25,7 @@ def test_top_level_names() -> None:
         "decompile",
         "ignition",
         "translate",
+        "translate_many",
     ]
     for name in butane_py.__all__:
         assert getattr(butane_py, name) is not None
@@ -81,7 +82,8 @@ def test_unparseable_is_fatal_entry() -> None:
 def test_butane_names() -> None:
     from butane_py import butane
 
-    assert sorted(butane.__all__) == ["DecompileResult", "Result", "decompile", "translate"]
+    assert sorted(butane.__all__) == ["DecompileResult", "FragmentsResult", "Result", "decompile", "translate",
+                                      "translate_many"]
     for name in butane.__all__:
         assert getattr(butane, name) is not None
 

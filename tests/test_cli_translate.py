@@ -137,7 +137,7 @@ def test_missing_and_directory_input(tmp_path) -> None:
 
 
 def test_usage_error_exits_2() -> None:
-    p = run("a.bu", "b.bu")
+    p = run("a.bu", "-o")
     assert p.returncode == 2
     assert b"Traceback" not in p.stderr
 
@@ -226,7 +226,8 @@ def test_fast_path_matches_typer_options() -> None:
     handled_elsewhere = {"-V", "--version", "-v", "--verbose", "-h", "--help", "--install-completion", "--show-completion"}
     assert declared - handled_elsewhere == fast
     assert _fast._plain((), ["-ps", "-d", "files", "x.bu", "-o", "y.ign", "--color=never"]) is not None
-    for handed_to_typer in (["--help"], ["-V"], ["a.bu", "b.bu"], ["--bogus"], ["--color=sometimes"]):
+    assert _fast._plain((), ["a.bu", "b.bu", "--color=never"]) is not None  # fragments
+    for handed_to_typer in (["--help"], ["-V"], ["--bogus"], ["--color=sometimes"], ["--color", "never", "a.bu"]):
         assert _fast._plain((), handed_to_typer) is None
 
 

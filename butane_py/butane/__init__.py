@@ -15,6 +15,8 @@ from ..report import Report
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 if TYPE_CHECKING:
     from ._decompile import DecompileResult
+    from ._fragments import FragmentSource, FragmentsResult
+    from typing import Iterable
 
 Source = str | bytes
 
@@ -105,7 +107,39 @@ def decompile(source: str | bytes | dict, *, variant: str | None = None, version
             gc.enable()
 
 
+def translate_many(
+    sources: "Iterable[FragmentSource]",
+    *,
+    files_dir: str | None = None,
+    strict: bool = False,
+    raw: bool = False,
+    pretty: bool = False,
+    extensions: bool = True,
+    lint: bool = False,
+) -> "FragmentsResult":
+    """Translate Butane fragments each on its own and merge them in order, as Ignition merges
+    configs (``ignition.config.merge``): later fragments over earlier ones. Never prints.
+
+    ``sources`` are paths (``-`` is standard input) or ``(name, text)`` pairs. A fragment's local
+    files (``local:``) are looked up in ``files_dir``, else, for a path, in the path's directory;
+    a pair without ``files_dir`` embeds no local files. Each fragment keeps its own variant and
+    version; all must be of one variant. The output is at the newest Ignition spec among them,
+    written as :func:`translate` writes it (one openshift MachineConfig around the merged config,
+    whose fragments must agree on ``metadata``). A value a later fragment replaces with a
+    different one is a warning in that fragment's report, naming the earlier one's position;
+    with ``strict`` any finding fails. One source gives exactly :func:`translate`'s result.
+    Raises :class:`~butane_py.errors.InputError` for an unreadable path.
+    """
+    from ._fragments import translate_many as run
+
+    return run(sources, files_dir=files_dir, strict=strict, raw=raw, pretty=pretty, extensions=extensions, lint=lint)
+
+
 def __getattr__(name: str):
+    if name == "FragmentsResult":
+        from ._fragments import FragmentsResult
+
+        return FragmentsResult
     if name == "DecompileResult":
         from ._decompile import DecompileResult
 
@@ -113,4 +147,4 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-__all__ = ["DecompileResult", "Result", "decompile", "translate"]
+__all__ = ["DecompileResult", "FragmentsResult", "Result", "decompile", "translate", "translate_many"]

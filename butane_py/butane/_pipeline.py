@@ -251,7 +251,12 @@ def translate(
     strict: bool = False,
     extensions: bool = True,
     lint: bool = False,
+    trace: dict | None = None,
 ) -> Result:
+    """``trace``, if given, receives what a merge of several translations needs once this one
+    succeeds: the Ignition ``config`` and its ``spec``, the MachineConfig ``mc`` (openshift without
+    ``raw``, else None), the translation set ``ts`` (output paths to input paths) and ``ctx``
+    (input paths to YAML positions)."""
     report = Report()
     try:
         node = _goyaml.parse(data)
@@ -331,6 +336,8 @@ def translate(
     if report.is_fatal:
         return _finish(result, ctx, ERR_INVALID_GENERATED)
     _finish(result, ctx, None)
+    if trace is not None:
+        trace.update(config=config, spec=spec, mc=mc, ts=tr.ts, ctx=ctx)
     if strict and report.entries:
         result.error = ERR_STRICT
     elif mc is not None:

@@ -36,10 +36,11 @@ def _fast_version(args: list[str]) -> Optional[Callable[[], int]]:
 
 # The commands parsed here, by their words (none: the default one): the module of their area,
 # the option table there (None: no options), the function that runs them, and their positional
-# arguments: "input" (at most one; standard input without it), "one" (exactly one), "two"
-# (exactly two), "files" (one or more), or None.
+# arguments: "input" (at most one; standard input without it), "inputs" (any number; standard input
+# without one, a list with several), "one" (exactly one), "two" (exactly two), "files" (one or
+# more), or None.
 FAST: dict[tuple[str, ...], tuple[str, Optional[str], str, Optional[str]]] = {
-    (): ("translate", "OPTIONS", "translate", "input"),
+    (): ("translate", "OPTIONS", "translate", "inputs"),
     ("validate",): ("validate", "OPTIONS", "validate", "input"),
     ("check",): ("tools", "CHECK_OPTIONS", "check", "files"),
     ("schema",): ("tools", "SCHEMA_OPTIONS", "schema", None),
@@ -72,6 +73,10 @@ def _plain(command: tuple[str, ...], args: list[str]) -> Optional[Callable[[], i
     run = getattr(area, function)
     if positional == "input" and len(words) <= 1:
         return lambda: run(words[0] if words else "-", **kw)
+    if positional == "inputs" and len(words) <= 1:
+        return lambda: run(words[0] if words else "-", **kw)
+    if positional == "inputs" and not _bare_alone(args, table and getattr(area, table)):
+        return lambda: run(words, **kw)
     if positional == "one" and len(words) == 1:
         return lambda: run(words[0], **kw)
     if positional == "two" and len(words) == 2:
@@ -81,6 +86,12 @@ def _plain(command: tuple[str, ...], args: list[str]) -> Optional[Callable[[], i
     if positional is None and not words:
         return lambda: run(**kw)
     return None
+
+
+def _bare_alone(args: list[str], table: Optional[dict]) -> bool:
+    """Whether ``args`` give an option that may stand alone (``--color``) without ``=``: before
+    several words, the first may be its value or an input, so typer decides (and says why)."""
+    return any(opt.alone is not None and arg in opt.names for opt in (table or {}).values() for arg in args)
 
 
 def main(argv: Optional[list[str]] = None) -> int:

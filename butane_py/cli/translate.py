@@ -37,7 +37,7 @@ _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 
 
 def translate(
-    input: str = "-",
+    input: str | list[str] = "-",
     output: str | None = None,
     pretty: bool = False,
     strict: bool = False,
@@ -49,9 +49,15 @@ def translate(
     no_extensions: bool = False,
     lint: bool = False,
 ) -> int:
-    """Butane to Ignition, with the reference's messages and exit codes."""
+    """Butane to Ignition, with the reference's messages and exit codes; several inputs are
+    fragments, merged (:func:`translate_fragments`)."""
+    if isinstance(input, list):
+        if len(input) > 1:
+            return translate_fragments(input, output, pretty, strict, check, files_dir, raw, raw_errors, color,
+                                       no_extensions, lint)
+        input = input[0]
     from ..butane import translate as do_translate
-    from ..io import os_reason, read_bytes, write_file
+    from ..io import os_reason, read_bytes
     from ..report import render_pretty
 
     try:
@@ -80,18 +86,70 @@ def translate(
         return 1
     if not check:
         assert result.output is not None
-        try:
-            write_file(output or "-", (result.output + "\n").encode("utf-8", "surrogateescape"))
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            # The reference's words: it opens the file, then writes it (standard output is /dev/stdout).
-            name = "/dev/stdout" if output in (None, "-") else output
-            if exc.errno in _WRITE_ERRNOS:
-                sys.stderr.write(f"Failed to write config to {name}: write {name}: {os_reason(exc)}\n")
-            else:
-                sys.stderr.write(f"failed to open {name}: open {name}: {os_reason(exc)}\n")
-            return 1
+        return _write(output, result.output)
+    return 0
+
+
+def _write(output: str | None, text: str) -> int:
+    from ..io import os_reason, write_file
+
+    try:
+        write_file(output or "-", (text + "\n").encode("utf-8", "surrogateescape"))
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        # The reference's words: it opens the file, then writes it (standard output is /dev/stdout).
+        name = "/dev/stdout" if output in (None, "-") else output
+        if exc.errno in _WRITE_ERRNOS:
+            sys.stderr.write(f"Failed to write config to {name}: write {name}: {os_reason(exc)}\n")
+        else:
+            sys.stderr.write(f"failed to open {name}: open {name}: {os_reason(exc)}\n")
+        return 1
+    return 0
+
+
+def translate_fragments(
+    inputs: list[str],
+    output: str | None = None,
+    pretty: bool = False,
+    strict: bool = False,
+    check: bool = False,
+    files_dir: str | None = None,
+    raw: bool = False,
+    raw_errors: bool = False,
+    color: str = "auto",
+    no_extensions: bool = False,
+    lint: bool = False,
+) -> int:
+    """Fragments translated and merged in order; every finding is prefixed with its file's name.
+    Local files are looked up in ``files_dir`` for every fragment, else in each one's directory."""
+    from ..butane import translate_many
+    from ..errors import InputError
+    from ..report import Report, render_pretty
+
+    try:
+        result = translate_many(inputs, files_dir=files_dir, raw=raw, pretty=pretty, extensions=not no_extensions,
+                                lint=lint)
+    except InputError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 1
+    colorize = use_color(color)
+    shown = []
+    for (name, fragment), data in zip(result.fragments, result.sources):
+        for e in fragment.report.entries:
+            text = f"{e}\n" if raw_errors else render_pretty(Report([e]), name, data, colorize)
+            shown.append(f"{name}: {text}")
+    # Pretty findings are separated by a blank line, as a single input's are.
+    sys.stderr.write(("" if raw_errors else "\n").join(shown))
+    if result.error is not None:
+        sys.stderr.write(f"Error translating config: {result.error}\n")
+        return 1
+    if strict and result.findings:
+        sys.stderr.write("Config produced warnings and --strict was specified\n")
+        return 1
+    if not check:
+        assert result.output is not None
+        return _write(output, result.output)
     return 0
 
 
@@ -144,7 +202,9 @@ def register(app) -> None:
         )
     )
     def translate_cmd(
-        input: str | None = typer.Argument(None, metavar="INPUT", help="Butane config; standard input if omitted."),
+        inputs: list[str] | None = typer.Argument(
+            None, metavar="INPUT",
+            help="Butane config; standard input if omitted. Several are fragments, merged in order."),
         output: str | None = OPTIONS["output"].typer(None),
         pretty: bool = OPTIONS["pretty"].typer(False),
         strict: bool = OPTIONS["strict"].typer(False),
@@ -167,6 +227,6 @@ def register(app) -> None:
         if verbose:
             raise UsageError("-v/--verbose goes with --version")
         raise typer.Exit(
-            translate(input or "-", output, pretty, strict, check, files_dir, raw, raw_errors, color.value,
+            translate(inputs or "-", output, pretty, strict, check, files_dir, raw, raw_errors, color.value,
                       no_extensions, lint)
         )
