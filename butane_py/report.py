@@ -35,17 +35,48 @@ class Key(str):
     __slots__ = ()
 
 
+class Record:
+    """The methods a dataclass would generate, for the records on the path of every command
+    (importing dataclasses and typing costs more CPU time than translating a small config).
+    A record's fields are its ``__match_args__``, in order; ``_no_repr`` leaves some out of
+    its repr. Records compare equal field by field and are mutable, so unhashable;
+    :class:`FrozenRecord` is the hashable kind."""
+
+    __match_args__: tuple[str, ...] = ()
+    _no_repr: tuple[str, ...] = ()
+
+    def _fields(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__match_args__)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__match_args__ if name not in self._no_repr)
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class FrozenRecord(Record):
+    """A :class:`Record` never changed once made, hashable by its fields."""
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+
 def format_path(path: Sequence[PathElem]) -> str:
     """``("storage", "files", 0)`` -> ``$.storage.files.0``."""
     return ".".join(["$", *map(str, path)])
 
 
-class Entry:
-    """One finding. Like the other records on the path of every command, a plain class with
-    the methods a dataclass would generate written out: importing dataclasses (and typing)
-    costs more CPU time than translating a small config."""
+class Entry(Record):
+    """One finding."""
 
     __match_args__ = ("kind", "message", "path", "line", "column", "has_marker")
+    _no_repr = ("has_marker",)
 
     def __init__(self, kind: Kind, message: str, path: tuple[PathElem, ...] = (), line: int | None = None,
                  column: int | None = None, has_marker: bool = False) -> None:
@@ -56,17 +87,6 @@ class Entry:
         self.column = column
         # Whether the reference prints a position even when it is 0:0 (an offset past the end).
         self.has_marker = has_marker
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__qualname__}(kind={self.kind!r}, message={self.message!r}, path={self.path!r}, "
-                f"line={self.line!r}, column={self.column!r})")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return vars(self) == vars(other)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass without frozen=True
 
     @property
     def is_fatal(self) -> bool:
@@ -99,23 +119,13 @@ class Entry:
         }
 
 
-class Report:
-    """Findings in the order they were made (a plain class: see :class:`Entry`)."""
+class Report(Record):
+    """Findings in the order they were made."""
 
     __match_args__ = ("entries",)
 
     def __init__(self, entries: list[Entry] | None = None) -> None:
         self.entries: list[Entry] = [] if entries is None else entries
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(entries={self.entries!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self.entries == other.entries  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
 
     def add(self, kind: Kind, path: Iterable[PathElem], message: str) -> Entry:
         entry = Entry(kind, message, tuple(path))

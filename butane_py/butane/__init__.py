@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 
-from ..report import Report
+from ..report import Record, Report
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (start-up time)
 if TYPE_CHECKING:
@@ -21,11 +21,10 @@ if TYPE_CHECKING:
 Source = str | bytes
 
 
-class Result:
+class Result(Record):
     """A translation: ``output`` (Ignition JSON, or None on failure), the findings, and
     ``error``, the reason the reference prints after ``Error translating config:``;
-    ``variant`` and ``version`` once the config's are known. (A plain class rather than a
-    dataclass for start-up time: see :class:`~butane_py.report.Entry`.)"""
+    ``variant`` and ``version`` once the config's are known."""
 
     __match_args__ = ("output", "report", "error", "variant", "version")
 
@@ -36,17 +35,6 @@ class Result:
         self.error = error
         self.variant = variant
         self.version = version
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__qualname__}(output={self.output!r}, report={self.report!r}, error={self.error!r}, "
-                f"variant={self.variant!r}, version={self.version!r})")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return vars(self) == vars(other)
-
-    __hash__ = None  # type: ignore[assignment]
 
     @property
     def ok(self) -> bool:

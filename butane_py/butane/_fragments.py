@@ -21,7 +21,7 @@ from ..ignition._merge import _entry_name, merge_configs
 from ..ignition._spec import BY_VERSION, FieldType, Spec
 from ..ignition._translate import translate as translate_up
 from ..ignition._validate import ParseResult
-from ..report import Entry, Kind, Report
+from ..report import Entry, Kind, Record, Report
 from . import Result, _openshift
 from ._output import dumps, value
 from ._pipeline import ERR_STRICT
@@ -35,13 +35,13 @@ _MC_LISTS = ("kernelArguments", "extensions")
 _MC_SCALARS = ("fips", "kernelType")
 
 
-class FragmentsResult:
+class FragmentsResult(Record):
     """Fragments translated and merged: ``output`` (as a single translation writes it, or None on
     failure), ``error`` (why not, naming the fragment when one failed), the ``variant`` and
     ``version`` of the fragments (the newest version among them), ``fragments``: each
     fragment's name and its own :class:`~butane_py.butane.Result`, whose report also holds the
     merge's warnings about it, and ``sources``: each fragment's bytes (for showing findings in
-    context). (A plain class: see :class:`~butane_py.report.Entry`.)"""
+    context)."""
 
     __match_args__ = ("output", "error", "variant", "version", "fragments", "sources")
 
@@ -53,17 +53,6 @@ class FragmentsResult:
         self.version = version
         self.fragments = fragments
         self.sources = sources
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__qualname__}(output={self.output!r}, error={self.error!r}, variant={self.variant!r}, "
-                f"version={self.version!r}, fragments={self.fragments!r}, sources={self.sources!r})")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return vars(self) == vars(other)
-
-    __hash__ = None  # type: ignore[assignment]
 
     @property
     def ok(self) -> bool:

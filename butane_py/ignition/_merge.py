@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from typing import Any, Sequence
 
 from ..errors import ValidationError
+from ..report import FrozenRecord, Record
 from ._rules import IGNORE_DUPLICATES, ITEM_KEYS, MERGED_KEYS
 from ._spec import BY_VERSION, SPECS, FieldType, Spec
 from ._translate import json_value, translate
@@ -211,16 +212,13 @@ _KEY_FIELDS = {
 }
 
 
-class Override:
+class Override(FrozenRecord):
     """A value of the parent config that merging the child replaces.
 
     ``path`` names keyed list entries by their key (``storage.files[path=/etc/x].mode``);
     ``parent`` and ``child`` are JSON values, ``child`` None when the child removes the value
     (an HTTP header without a value); ``child_path`` is where the child's value is, ``path``
     unless the child's entry is in a sibling list (a file replaced by a directory).
-
-    Never changed once made; compared and printed as a frozen dataclass is (not one: this
-    module is on the translation's path, where importing dataclasses costs start-up time).
     """
 
     __match_args__ = ("path", "parent", "child", "child_path")
@@ -231,20 +229,6 @@ class Override:
         self.child = child
         self.child_path = child_path
 
-    def _fields(self) -> tuple:
-        return (self.path, self.parent, self.child, self.child_path)
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__qualname__}(path={self.path!r}, parent={self.parent!r}, child={self.child!r}, "
-                f"child_path={self.child_path!r})")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
 
 
 def overrides(spec: Spec, parent: dict, child: dict) -> list[Override]:
@@ -305,10 +289,9 @@ def _struct_overrides(spec: Spec, name: str, parent: dict, child: dict, prefix: 
                         _struct_overrides(spec, item_t.struct, pitem, citem, entry, found)  # type: ignore[arg-type]
 
 
-class Merged:
+class Merged(Record):
     """Configs merged as Ignition applies them: the decoded ``config``, of spec ``version``, and
-    ``overrides``: (index of a config, a value it replaced of the configs before it). (A plain
-    class, compared and printed as a dataclass is: see :class:`Override`.)"""
+    ``overrides``: (index of a config, a value it replaced of the configs before it)."""
 
     __match_args__ = ("config", "version", "overrides")
 
@@ -316,17 +299,6 @@ class Merged:
         self.config = config
         self.version = version
         self.overrides = overrides
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__qualname__}(config={self.config!r}, version={self.version!r}, "
-                f"overrides={self.overrides!r})")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return vars(self) == vars(other)
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 def merge_configs(configs: Sequence[ParseResult]) -> Merged:

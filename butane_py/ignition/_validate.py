@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 from .._go import json as _gojson
-from ..report import Entry, Kind, Report
+from ..report import Entry, Kind, Record, Report
 from ._decode import Decoder, DecodeTypeError, decode_version
 from ._rules import ERR_DUPLICATE, ERR_INVALID_VERSION, ERR_UNKNOWN_VERSION, IGNORE_DUPLICATES, ITEM_KEYS, MERGED_KEYS, RULES
 from ._spec import BY_SEMVER, Spec, StructType
@@ -21,10 +21,9 @@ from ._walk import MISSING, Walker
 ERR_EMPTY = "not a config (empty)"
 
 
-class ParseResult:
+class ParseResult(Record):
     """What parsing produced: the spec and decoded config when it got that far, the
-    findings, and ``error`` when the reference would print ``couldn't parse config: …``.
-    (A plain class rather than a dataclass for start-up time: see :class:`~butane_py.report.Entry`.)"""
+    findings, and ``error`` when the reference would print ``couldn't parse config: …``."""
 
     __match_args__ = ("report", "spec", "config", "error")
 
@@ -34,17 +33,6 @@ class ParseResult:
         self.spec = spec
         self.config = config
         self.error = error
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__qualname__}(report={self.report!r}, spec={self.spec!r}, config={self.config!r}, "
-                f"error={self.error!r})")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return vars(self) == vars(other)
-
-    __hash__ = None  # type: ignore[assignment]
 
     @property
     def ok(self) -> bool:
