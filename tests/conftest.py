@@ -1,4 +1,5 @@
 import pytest
+import os
 import pathlib
 import sys
 
@@ -10,6 +11,9 @@ SHARED = ROOT.parent / "shared"
 CONFORMANCE = SHARED / "conformance"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# Help pages are rendered afresh in every test (and none lands in the user's cache), except in
+# tests/test_cli_helpcache.py, which turns the cache on with a directory of its own.
+os.environ["BUTANE_PY_HELP_CACHE"] = "0"
 
 
 def need_conformance() -> None:

@@ -153,6 +153,13 @@ def _main(argv: Optional[list[str]] = None) -> int:
         except KeyboardInterrupt:
             sys.stderr.write("Aborted.\n")
             return 130
-    from ._app import run as full
+    from ._helpcache import render
 
-    return full(args)
+    return render(args, _full)
+
+
+def _full(args: list[str]) -> int:
+    """Everything the fast entry leaves to typer."""
+    from ._app import run
+
+    return run(args)
