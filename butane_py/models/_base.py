@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+try:
+    from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+except ImportError:  # an optional dependency
+    raise ImportError("butane_py.models needs pydantic: pip install 'butane-py[models]'") from None
 
 
 def _scalar_text(value: Any) -> Any:
@@ -15,6 +18,9 @@ def _scalar_text(value: Any) -> Any:
         return str(value)
     return value
 
+
+__all__ = ["ButaneConfigModel", "ButaneModel", "Field", "IgnitionConfigModel", "IgnitionModel", "ScalarStr",
+           "StrictBool", "StrictInt", "StrictStr"]
 
 ScalarStr = Annotated[str, BeforeValidator(_scalar_text)]
 """A Butane string field: a bool or number given for it becomes its text."""

@@ -194,11 +194,11 @@ def generate() -> dict[str, str]:
             f"Ignition config models, spec {version}."
         base = "ButaneConfigModel, ButaneModel, ScalarStr" if kind == "butane" else "IgnitionConfigModel, IgnitionModel"
         text = HEADER.format(title=title) + "from typing import Literal\n\n"
+        # pydantic's names too come through ._base, which says how to install it when it is missing.
         pyd = ["StrictInt"] if kind == "butane" else ["StrictBool", "StrictInt", "StrictStr"]
         if any("= Field(" in c for c in classes):
             pyd.insert(0, "Field")
-        text += f"from pydantic import {', '.join(pyd)}\n\n"
-        text += f"from ._base import {base}\n"
+        text += f"from ._base import {', '.join(sorted(base.split(', ') + pyd))}\n"
         for home in sorted(imports):
             line = f"from .{home} import {', '.join(sorted(imports[home]))}\n"
             if len(line) > 110:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import StrictInt
-
-from ._base import ButaneConfigModel, ButaneModel, ScalarStr
+from ._base import ButaneConfigModel, ButaneModel, ScalarStr, StrictInt
 from .fcos_1_0 import (
     Directory,
     NMConnection,

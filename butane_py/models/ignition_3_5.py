@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, StrictBool, StrictInt, StrictStr
-
-from ._base import IgnitionConfigModel, IgnitionModel
+from ._base import Field, IgnitionConfigModel, IgnitionModel, StrictBool, StrictInt, StrictStr
 from .ignition_3_0 import Directory, Dropin, NodeGroup, NodeUser, Systemd, Timeouts, Unit, Verification
 from .ignition_3_1 import File, Filesystem, HTTPHeader, IgnitionConfig, Proxy, Resource, Security, TLS
 from .ignition_3_2 import Disk, Partition, Passwd, PasswdGroup, PasswdUser
