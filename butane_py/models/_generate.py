@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from ..butane._pipeline import variant_structs
+from ..butane._schema import snake
 from ..butane._variants import REGISTRY
 from ..ignition._spec import NAMED_LISTS, NAMED_STRINGS, SPECS, FieldType
 
@@ -115,7 +116,7 @@ def _ignition_structs(spec) -> dict[str, _Struct]:
     out = {}
     for name, st in spec.compiled.items():
         uses: set[str] = set()
-        rows = [(key, _ignition_ann(ft, uses), f"Go type ``{ft.expr}``.") for key, ft in st.fields
+        rows = [(key, _ignition_ann(ft, uses), f"Butane ``{snake(key)}``; Go type ``{ft.expr}``.") for key, ft in st.fields
                 if not (name == "Ignition" and key == "version")]
         out[name] = _Struct(name, "IgnitionModel", f"Ignition ``{name}``.", rows, uses)
     return out

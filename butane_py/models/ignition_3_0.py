@@ -14,304 +14,304 @@ class Verification(IgnitionModel):
     """Ignition ``Verification``."""
 
     hash: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``hash``; Go type ``*string``."""
 
 
 class CaReference(IgnitionModel):
     """Ignition ``CaReference``."""
 
     source: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``source``; Go type ``string``."""
     verification: Verification | None = None
-    """Go type ``Verification``."""
+    """Butane ``verification``; Go type ``Verification``."""
 
 
 class ConfigReference(IgnitionModel):
     """Ignition ``ConfigReference``."""
 
     source: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``source``; Go type ``*string``."""
     verification: Verification | None = None
-    """Go type ``Verification``."""
+    """Butane ``verification``; Go type ``Verification``."""
 
 
 class IgnitionConfig(IgnitionModel):
     """Ignition ``IgnitionConfig``."""
 
     merge: list[ConfigReference] | None = None
-    """Go type ``[]ConfigReference``."""
+    """Butane ``merge``; Go type ``[]ConfigReference``."""
     replace: ConfigReference | None = None
-    """Go type ``ConfigReference``."""
+    """Butane ``replace``; Go type ``ConfigReference``."""
 
 
 class TLS(IgnitionModel):
     """Ignition ``TLS``."""
 
     certificateAuthorities: list[CaReference] | None = None
-    """Go type ``[]CaReference``."""
+    """Butane ``certificate_authorities``; Go type ``[]CaReference``."""
 
 
 class Security(IgnitionModel):
     """Ignition ``Security``."""
 
     tls: TLS | None = None
-    """Go type ``TLS``."""
+    """Butane ``tls``; Go type ``TLS``."""
 
 
 class Timeouts(IgnitionModel):
     """Ignition ``Timeouts``."""
 
     httpResponseHeaders: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``http_response_headers``; Go type ``*int``."""
     httpTotal: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``http_total``; Go type ``*int``."""
 
 
 class PasswdGroup(IgnitionModel):
     """Ignition ``PasswdGroup``."""
 
     gid: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``gid``; Go type ``*int``."""
     name: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``name``; Go type ``string``."""
     passwordHash: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``password_hash``; Go type ``*string``."""
     system: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``system``; Go type ``*bool``."""
 
 
 class PasswdUser(IgnitionModel):
     """Ignition ``PasswdUser``."""
 
     gecos: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``gecos``; Go type ``*string``."""
     groups: list[StrictStr] | None = None
-    """Go type ``[]Group``."""
+    """Butane ``groups``; Go type ``[]Group``."""
     homeDir: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``home_dir``; Go type ``*string``."""
     name: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``name``; Go type ``string``."""
     noCreateHome: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``no_create_home``; Go type ``*bool``."""
     noLogInit: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``no_log_init``; Go type ``*bool``."""
     noUserGroup: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``no_user_group``; Go type ``*bool``."""
     passwordHash: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``password_hash``; Go type ``*string``."""
     primaryGroup: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``primary_group``; Go type ``*string``."""
     sshAuthorizedKeys: list[StrictStr] | None = None
-    """Go type ``[]SSHAuthorizedKey``."""
+    """Butane ``ssh_authorized_keys``; Go type ``[]SSHAuthorizedKey``."""
     shell: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``shell``; Go type ``*string``."""
     system: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``system``; Go type ``*bool``."""
     uid: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``uid``; Go type ``*int``."""
 
 
 class Passwd(IgnitionModel):
     """Ignition ``Passwd``."""
 
     groups: list[PasswdGroup] | None = None
-    """Go type ``[]PasswdGroup``."""
+    """Butane ``groups``; Go type ``[]PasswdGroup``."""
     users: list[PasswdUser] | None = None
-    """Go type ``[]PasswdUser``."""
+    """Butane ``users``; Go type ``[]PasswdUser``."""
 
 
 class NodeGroup(IgnitionModel):
     """Ignition ``NodeGroup``."""
 
     id: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``id``; Go type ``*int``."""
     name: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``name``; Go type ``*string``."""
 
 
 class NodeUser(IgnitionModel):
     """Ignition ``NodeUser``."""
 
     id: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``id``; Go type ``*int``."""
     name: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``name``; Go type ``*string``."""
 
 
 class Directory(IgnitionModel):
     """Ignition ``Directory``."""
 
     group: NodeGroup | None = None
-    """Go type ``NodeGroup``."""
+    """Butane ``group``; Go type ``NodeGroup``."""
     overwrite: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``overwrite``; Go type ``*bool``."""
     path: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``path``; Go type ``string``."""
     user: NodeUser | None = None
-    """Go type ``NodeUser``."""
+    """Butane ``user``; Go type ``NodeUser``."""
     mode: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``mode``; Go type ``*int``."""
 
 
 class Partition(IgnitionModel):
     """Ignition ``Partition``."""
 
     guid: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``guid``; Go type ``*string``."""
     label: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``label``; Go type ``*string``."""
     number: StrictInt | None = None
-    """Go type ``int``."""
+    """Butane ``number``; Go type ``int``."""
     shouldExist: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``should_exist``; Go type ``*bool``."""
     sizeMiB: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``size_mib``; Go type ``*int``."""
     startMiB: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``start_mib``; Go type ``*int``."""
     typeGuid: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``type_guid``; Go type ``*string``."""
     wipePartitionEntry: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``wipe_partition_entry``; Go type ``*bool``."""
 
 
 class Disk(IgnitionModel):
     """Ignition ``Disk``."""
 
     device: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``device``; Go type ``string``."""
     partitions: list[Partition] | None = None
-    """Go type ``[]Partition``."""
+    """Butane ``partitions``; Go type ``[]Partition``."""
     wipeTable: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``wipe_table``; Go type ``*bool``."""
 
 
 class FileContents(IgnitionModel):
     """Ignition ``FileContents``."""
 
     compression: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``compression``; Go type ``*string``."""
     source: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``source``; Go type ``*string``."""
     verification: Verification | None = None
-    """Go type ``Verification``."""
+    """Butane ``verification``; Go type ``Verification``."""
 
 
 class File(IgnitionModel):
     """Ignition ``File``."""
 
     group: NodeGroup | None = None
-    """Go type ``NodeGroup``."""
+    """Butane ``group``; Go type ``NodeGroup``."""
     overwrite: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``overwrite``; Go type ``*bool``."""
     path: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``path``; Go type ``string``."""
     user: NodeUser | None = None
-    """Go type ``NodeUser``."""
+    """Butane ``user``; Go type ``NodeUser``."""
     append: list[FileContents] | None = None
-    """Go type ``[]FileContents``."""
+    """Butane ``append``; Go type ``[]FileContents``."""
     contents: FileContents | None = None
-    """Go type ``FileContents``."""
+    """Butane ``contents``; Go type ``FileContents``."""
     mode: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``mode``; Go type ``*int``."""
 
 
 class Filesystem(IgnitionModel):
     """Ignition ``Filesystem``."""
 
     device: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``device``; Go type ``string``."""
     format: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``format``; Go type ``*string``."""
     label: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``label``; Go type ``*string``."""
     options: list[StrictStr] | None = None
-    """Go type ``[]FilesystemOption``."""
+    """Butane ``options``; Go type ``[]FilesystemOption``."""
     path: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``path``; Go type ``*string``."""
     uuid: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``uuid``; Go type ``*string``."""
     wipeFilesystem: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``wipe_filesystem``; Go type ``*bool``."""
 
 
 class Link(IgnitionModel):
     """Ignition ``Link``."""
 
     group: NodeGroup | None = None
-    """Go type ``NodeGroup``."""
+    """Butane ``group``; Go type ``NodeGroup``."""
     overwrite: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``overwrite``; Go type ``*bool``."""
     path: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``path``; Go type ``string``."""
     user: NodeUser | None = None
-    """Go type ``NodeUser``."""
+    """Butane ``user``; Go type ``NodeUser``."""
     hard: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``hard``; Go type ``*bool``."""
     target: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``target``; Go type ``string``."""
 
 
 class Raid(IgnitionModel):
     """Ignition ``Raid``."""
 
     devices: list[StrictStr] | None = None
-    """Go type ``[]Device``."""
+    """Butane ``devices``; Go type ``[]Device``."""
     level: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``level``; Go type ``string``."""
     name: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``name``; Go type ``string``."""
     options: list[StrictStr] | None = None
-    """Go type ``[]RaidOption``."""
+    """Butane ``options``; Go type ``[]RaidOption``."""
     spares: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``spares``; Go type ``*int``."""
 
 
 class Storage(IgnitionModel):
     """Ignition ``Storage``."""
 
     directories: list[Directory] | None = None
-    """Go type ``[]Directory``."""
+    """Butane ``directories``; Go type ``[]Directory``."""
     disks: list[Disk] | None = None
-    """Go type ``[]Disk``."""
+    """Butane ``disks``; Go type ``[]Disk``."""
     files: list[File] | None = None
-    """Go type ``[]File``."""
+    """Butane ``files``; Go type ``[]File``."""
     filesystems: list[Filesystem] | None = None
-    """Go type ``[]Filesystem``."""
+    """Butane ``filesystems``; Go type ``[]Filesystem``."""
     links: list[Link] | None = None
-    """Go type ``[]Link``."""
+    """Butane ``links``; Go type ``[]Link``."""
     raid: list[Raid] | None = None
-    """Go type ``[]Raid``."""
+    """Butane ``raid``; Go type ``[]Raid``."""
 
 
 class Dropin(IgnitionModel):
     """Ignition ``Dropin``."""
 
     contents: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``contents``; Go type ``*string``."""
     name: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``name``; Go type ``string``."""
 
 
 class Unit(IgnitionModel):
     """Ignition ``Unit``."""
 
     contents: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``contents``; Go type ``*string``."""
     dropins: list[Dropin] | None = None
-    """Go type ``[]Dropin``."""
+    """Butane ``dropins``; Go type ``[]Dropin``."""
     enabled: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``enabled``; Go type ``*bool``."""
     mask: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``mask``; Go type ``*bool``."""
     name: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``name``; Go type ``string``."""
 
 
 class Systemd(IgnitionModel):
     """Ignition ``Systemd``."""
 
     units: list[Unit] | None = None
-    """Go type ``[]Unit``."""
+    """Butane ``units``; Go type ``[]Unit``."""
 
 
 class Ignition(IgnitionModel):
@@ -320,21 +320,21 @@ class Ignition(IgnitionModel):
     version: Literal['3.0.0'] = '3.0.0'
     """The spec version."""
     config: IgnitionConfig | None = None
-    """Go type ``IgnitionConfig``."""
+    """Butane ``config``; Go type ``IgnitionConfig``."""
     security: Security | None = None
-    """Go type ``Security``."""
+    """Butane ``security``; Go type ``Security``."""
     timeouts: Timeouts | None = None
-    """Go type ``Timeouts``."""
+    """Butane ``timeouts``; Go type ``Timeouts``."""
 
 
 class Config(IgnitionConfigModel):
     """An Ignition config, spec 3.0.0."""
 
     ignition: Ignition = Field(default_factory=Ignition)
-    """Go type ``Ignition``."""
+    """Butane ``ignition``; Go type ``Ignition``."""
     passwd: Passwd | None = None
-    """Go type ``Passwd``."""
+    """Butane ``passwd``; Go type ``Passwd``."""
     storage: Storage | None = None
-    """Go type ``Storage``."""
+    """Butane ``storage``; Go type ``Storage``."""
     systemd: Systemd | None = None
-    """Go type ``Systemd``."""
+    """Butane ``systemd``; Go type ``Systemd``."""

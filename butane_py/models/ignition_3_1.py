@@ -31,113 +31,113 @@ class HTTPHeader(IgnitionModel):
     """Ignition ``HTTPHeader``."""
 
     name: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``name``; Go type ``string``."""
     value: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``value``; Go type ``*string``."""
 
 
 class Resource(IgnitionModel):
     """Ignition ``Resource``."""
 
     compression: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``compression``; Go type ``*string``."""
     httpHeaders: list[HTTPHeader] | None = None
-    """Go type ``HTTPHeaders``."""
+    """Butane ``http_headers``; Go type ``HTTPHeaders``."""
     source: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``source``; Go type ``*string``."""
     verification: Verification | None = None
-    """Go type ``Verification``."""
+    """Butane ``verification``; Go type ``Verification``."""
 
 
 class IgnitionConfig(IgnitionModel):
     """Ignition ``IgnitionConfig``."""
 
     merge: list[Resource] | None = None
-    """Go type ``[]Resource``."""
+    """Butane ``merge``; Go type ``[]Resource``."""
     replace: Resource | None = None
-    """Go type ``Resource``."""
+    """Butane ``replace``; Go type ``Resource``."""
 
 
 class Proxy(IgnitionModel):
     """Ignition ``Proxy``."""
 
     httpProxy: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``http_proxy``; Go type ``*string``."""
     httpsProxy: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``https_proxy``; Go type ``*string``."""
     noProxy: list[StrictStr] | None = None
-    """Go type ``[]NoProxyItem``."""
+    """Butane ``no_proxy``; Go type ``[]NoProxyItem``."""
 
 
 class TLS(IgnitionModel):
     """Ignition ``TLS``."""
 
     certificateAuthorities: list[Resource] | None = None
-    """Go type ``[]Resource``."""
+    """Butane ``certificate_authorities``; Go type ``[]Resource``."""
 
 
 class Security(IgnitionModel):
     """Ignition ``Security``."""
 
     tls: TLS | None = None
-    """Go type ``TLS``."""
+    """Butane ``tls``; Go type ``TLS``."""
 
 
 class File(IgnitionModel):
     """Ignition ``File``."""
 
     group: NodeGroup | None = None
-    """Go type ``NodeGroup``."""
+    """Butane ``group``; Go type ``NodeGroup``."""
     overwrite: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``overwrite``; Go type ``*bool``."""
     path: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``path``; Go type ``string``."""
     user: NodeUser | None = None
-    """Go type ``NodeUser``."""
+    """Butane ``user``; Go type ``NodeUser``."""
     append: list[Resource] | None = None
-    """Go type ``[]Resource``."""
+    """Butane ``append``; Go type ``[]Resource``."""
     contents: Resource | None = None
-    """Go type ``Resource``."""
+    """Butane ``contents``; Go type ``Resource``."""
     mode: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``mode``; Go type ``*int``."""
 
 
 class Filesystem(IgnitionModel):
     """Ignition ``Filesystem``."""
 
     device: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``device``; Go type ``string``."""
     format: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``format``; Go type ``*string``."""
     label: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``label``; Go type ``*string``."""
     mountOptions: list[StrictStr] | None = None
-    """Go type ``[]MountOption``."""
+    """Butane ``mount_options``; Go type ``[]MountOption``."""
     options: list[StrictStr] | None = None
-    """Go type ``[]FilesystemOption``."""
+    """Butane ``options``; Go type ``[]FilesystemOption``."""
     path: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``path``; Go type ``*string``."""
     uuid: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``uuid``; Go type ``*string``."""
     wipeFilesystem: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``wipe_filesystem``; Go type ``*bool``."""
 
 
 class Storage(IgnitionModel):
     """Ignition ``Storage``."""
 
     directories: list[Directory] | None = None
-    """Go type ``[]Directory``."""
+    """Butane ``directories``; Go type ``[]Directory``."""
     disks: list[Disk] | None = None
-    """Go type ``[]Disk``."""
+    """Butane ``disks``; Go type ``[]Disk``."""
     files: list[File] | None = None
-    """Go type ``[]File``."""
+    """Butane ``files``; Go type ``[]File``."""
     filesystems: list[Filesystem] | None = None
-    """Go type ``[]Filesystem``."""
+    """Butane ``filesystems``; Go type ``[]Filesystem``."""
     links: list[Link] | None = None
-    """Go type ``[]Link``."""
+    """Butane ``links``; Go type ``[]Link``."""
     raid: list[Raid] | None = None
-    """Go type ``[]Raid``."""
+    """Butane ``raid``; Go type ``[]Raid``."""
 
 
 class Ignition(IgnitionModel):
@@ -146,23 +146,23 @@ class Ignition(IgnitionModel):
     version: Literal['3.1.0'] = '3.1.0'
     """The spec version."""
     config: IgnitionConfig | None = None
-    """Go type ``IgnitionConfig``."""
+    """Butane ``config``; Go type ``IgnitionConfig``."""
     proxy: Proxy | None = None
-    """Go type ``Proxy``."""
+    """Butane ``proxy``; Go type ``Proxy``."""
     security: Security | None = None
-    """Go type ``Security``."""
+    """Butane ``security``; Go type ``Security``."""
     timeouts: Timeouts | None = None
-    """Go type ``Timeouts``."""
+    """Butane ``timeouts``; Go type ``Timeouts``."""
 
 
 class Config(IgnitionConfigModel):
     """An Ignition config, spec 3.1.0."""
 
     ignition: Ignition = Field(default_factory=Ignition)
-    """Go type ``Ignition``."""
+    """Butane ``ignition``; Go type ``Ignition``."""
     passwd: Passwd | None = None
-    """Go type ``Passwd``."""
+    """Butane ``passwd``; Go type ``Passwd``."""
     storage: Storage | None = None
-    """Go type ``Storage``."""
+    """Butane ``storage``; Go type ``Storage``."""
     systemd: Systemd | None = None
-    """Go type ``Systemd``."""
+    """Butane ``systemd``; Go type ``Systemd``."""

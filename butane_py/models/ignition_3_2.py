@@ -27,164 +27,164 @@ class Custom(IgnitionModel):
     """Ignition ``Custom``."""
 
     config: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``config``; Go type ``string``."""
     needsNetwork: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``needs_network``; Go type ``*bool``."""
     pin: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``pin``; Go type ``string``."""
 
 
 class Tang(IgnitionModel):
     """Ignition ``Tang``."""
 
     thumbprint: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``thumbprint``; Go type ``*string``."""
     url: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``url``; Go type ``string``."""
 
 
 class Clevis(IgnitionModel):
     """Ignition ``Clevis``."""
 
     custom: Custom | None = None
-    """Go type ``*Custom``."""
+    """Butane ``custom``; Go type ``*Custom``."""
     tang: list[Tang] | None = None
-    """Go type ``[]Tang``."""
+    """Butane ``tang``; Go type ``[]Tang``."""
     threshold: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``threshold``; Go type ``*int``."""
     tpm2: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``tpm2``; Go type ``*bool``."""
 
 
 class PasswdGroup(IgnitionModel):
     """Ignition ``PasswdGroup``."""
 
     gid: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``gid``; Go type ``*int``."""
     name: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``name``; Go type ``string``."""
     passwordHash: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``password_hash``; Go type ``*string``."""
     shouldExist: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``should_exist``; Go type ``*bool``."""
     system: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``system``; Go type ``*bool``."""
 
 
 class PasswdUser(IgnitionModel):
     """Ignition ``PasswdUser``."""
 
     gecos: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``gecos``; Go type ``*string``."""
     groups: list[StrictStr] | None = None
-    """Go type ``[]Group``."""
+    """Butane ``groups``; Go type ``[]Group``."""
     homeDir: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``home_dir``; Go type ``*string``."""
     name: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``name``; Go type ``string``."""
     noCreateHome: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``no_create_home``; Go type ``*bool``."""
     noLogInit: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``no_log_init``; Go type ``*bool``."""
     noUserGroup: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``no_user_group``; Go type ``*bool``."""
     passwordHash: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``password_hash``; Go type ``*string``."""
     primaryGroup: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``primary_group``; Go type ``*string``."""
     sshAuthorizedKeys: list[StrictStr] | None = None
-    """Go type ``[]SSHAuthorizedKey``."""
+    """Butane ``ssh_authorized_keys``; Go type ``[]SSHAuthorizedKey``."""
     shell: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``shell``; Go type ``*string``."""
     shouldExist: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``should_exist``; Go type ``*bool``."""
     system: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``system``; Go type ``*bool``."""
     uid: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``uid``; Go type ``*int``."""
 
 
 class Passwd(IgnitionModel):
     """Ignition ``Passwd``."""
 
     groups: list[PasswdGroup] | None = None
-    """Go type ``[]PasswdGroup``."""
+    """Butane ``groups``; Go type ``[]PasswdGroup``."""
     users: list[PasswdUser] | None = None
-    """Go type ``[]PasswdUser``."""
+    """Butane ``users``; Go type ``[]PasswdUser``."""
 
 
 class Partition(IgnitionModel):
     """Ignition ``Partition``."""
 
     guid: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``guid``; Go type ``*string``."""
     label: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``label``; Go type ``*string``."""
     number: StrictInt | None = None
-    """Go type ``int``."""
+    """Butane ``number``; Go type ``int``."""
     resize: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``resize``; Go type ``*bool``."""
     shouldExist: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``should_exist``; Go type ``*bool``."""
     sizeMiB: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``size_mib``; Go type ``*int``."""
     startMiB: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``start_mib``; Go type ``*int``."""
     typeGuid: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``type_guid``; Go type ``*string``."""
     wipePartitionEntry: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``wipe_partition_entry``; Go type ``*bool``."""
 
 
 class Disk(IgnitionModel):
     """Ignition ``Disk``."""
 
     device: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``device``; Go type ``string``."""
     partitions: list[Partition] | None = None
-    """Go type ``[]Partition``."""
+    """Butane ``partitions``; Go type ``[]Partition``."""
     wipeTable: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``wipe_table``; Go type ``*bool``."""
 
 
 class Luks(IgnitionModel):
     """Ignition ``Luks``."""
 
     clevis: Clevis | None = None
-    """Go type ``*Clevis``."""
+    """Butane ``clevis``; Go type ``*Clevis``."""
     device: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``device``; Go type ``*string``."""
     keyFile: Resource | None = None
-    """Go type ``Resource``."""
+    """Butane ``key_file``; Go type ``Resource``."""
     label: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``label``; Go type ``*string``."""
     name: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``name``; Go type ``string``."""
     options: list[StrictStr] | None = None
-    """Go type ``[]LuksOption``."""
+    """Butane ``options``; Go type ``[]LuksOption``."""
     uuid: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``uuid``; Go type ``*string``."""
     wipeVolume: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``wipe_volume``; Go type ``*bool``."""
 
 
 class Storage(IgnitionModel):
     """Ignition ``Storage``."""
 
     directories: list[Directory] | None = None
-    """Go type ``[]Directory``."""
+    """Butane ``directories``; Go type ``[]Directory``."""
     disks: list[Disk] | None = None
-    """Go type ``[]Disk``."""
+    """Butane ``disks``; Go type ``[]Disk``."""
     files: list[File] | None = None
-    """Go type ``[]File``."""
+    """Butane ``files``; Go type ``[]File``."""
     filesystems: list[Filesystem] | None = None
-    """Go type ``[]Filesystem``."""
+    """Butane ``filesystems``; Go type ``[]Filesystem``."""
     links: list[Link] | None = None
-    """Go type ``[]Link``."""
+    """Butane ``links``; Go type ``[]Link``."""
     luks: list[Luks] | None = None
-    """Go type ``[]Luks``."""
+    """Butane ``luks``; Go type ``[]Luks``."""
     raid: list[Raid] | None = None
-    """Go type ``[]Raid``."""
+    """Butane ``raid``; Go type ``[]Raid``."""
 
 
 class Ignition(IgnitionModel):
@@ -193,23 +193,23 @@ class Ignition(IgnitionModel):
     version: Literal['3.2.0'] = '3.2.0'
     """The spec version."""
     config: IgnitionConfig | None = None
-    """Go type ``IgnitionConfig``."""
+    """Butane ``config``; Go type ``IgnitionConfig``."""
     proxy: Proxy | None = None
-    """Go type ``Proxy``."""
+    """Butane ``proxy``; Go type ``Proxy``."""
     security: Security | None = None
-    """Go type ``Security``."""
+    """Butane ``security``; Go type ``Security``."""
     timeouts: Timeouts | None = None
-    """Go type ``Timeouts``."""
+    """Butane ``timeouts``; Go type ``Timeouts``."""
 
 
 class Config(IgnitionConfigModel):
     """An Ignition config, spec 3.2.0."""
 
     ignition: Ignition = Field(default_factory=Ignition)
-    """Go type ``Ignition``."""
+    """Butane ``ignition``; Go type ``Ignition``."""
     passwd: Passwd | None = None
-    """Go type ``Passwd``."""
+    """Butane ``passwd``; Go type ``Passwd``."""
     storage: Storage | None = None
-    """Go type ``Storage``."""
+    """Butane ``storage``; Go type ``Storage``."""
     systemd: Systemd | None = None
-    """Go type ``Systemd``."""
+    """Butane ``systemd``; Go type ``Systemd``."""

@@ -17,105 +17,105 @@ class ClevisCustom(IgnitionModel):
     """Ignition ``ClevisCustom``."""
 
     config: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``config``; Go type ``*string``."""
     needsNetwork: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``needs_network``; Go type ``*bool``."""
     pin: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``pin``; Go type ``*string``."""
 
 
 class Clevis(IgnitionModel):
     """Ignition ``Clevis``."""
 
     custom: ClevisCustom | None = None
-    """Go type ``ClevisCustom``."""
+    """Butane ``custom``; Go type ``ClevisCustom``."""
     tang: list[Tang] | None = None
-    """Go type ``[]Tang``."""
+    """Butane ``tang``; Go type ``[]Tang``."""
     threshold: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``threshold``; Go type ``*int``."""
     tpm2: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``tpm2``; Go type ``*bool``."""
 
 
 class KernelArguments(IgnitionModel):
     """Ignition ``KernelArguments``."""
 
     shouldExist: list[StrictStr] | None = None
-    """Go type ``[]KernelArgument``."""
+    """Butane ``should_exist``; Go type ``[]KernelArgument``."""
     shouldNotExist: list[StrictStr] | None = None
-    """Go type ``[]KernelArgument``."""
+    """Butane ``should_not_exist``; Go type ``[]KernelArgument``."""
 
 
 class Link(IgnitionModel):
     """Ignition ``Link``."""
 
     group: NodeGroup | None = None
-    """Go type ``NodeGroup``."""
+    """Butane ``group``; Go type ``NodeGroup``."""
     overwrite: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``overwrite``; Go type ``*bool``."""
     path: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``path``; Go type ``string``."""
     user: NodeUser | None = None
-    """Go type ``NodeUser``."""
+    """Butane ``user``; Go type ``NodeUser``."""
     hard: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``hard``; Go type ``*bool``."""
     target: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``target``; Go type ``*string``."""
 
 
 class Luks(IgnitionModel):
     """Ignition ``Luks``."""
 
     clevis: Clevis | None = None
-    """Go type ``Clevis``."""
+    """Butane ``clevis``; Go type ``Clevis``."""
     device: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``device``; Go type ``*string``."""
     keyFile: Resource | None = None
-    """Go type ``Resource``."""
+    """Butane ``key_file``; Go type ``Resource``."""
     label: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``label``; Go type ``*string``."""
     name: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``name``; Go type ``string``."""
     options: list[StrictStr] | None = None
-    """Go type ``[]LuksOption``."""
+    """Butane ``options``; Go type ``[]LuksOption``."""
     uuid: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``uuid``; Go type ``*string``."""
     wipeVolume: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``wipe_volume``; Go type ``*bool``."""
 
 
 class Raid(IgnitionModel):
     """Ignition ``Raid``."""
 
     devices: list[StrictStr] | None = None
-    """Go type ``[]Device``."""
+    """Butane ``devices``; Go type ``[]Device``."""
     level: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``level``; Go type ``*string``."""
     name: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``name``; Go type ``string``."""
     options: list[StrictStr] | None = None
-    """Go type ``[]RaidOption``."""
+    """Butane ``options``; Go type ``[]RaidOption``."""
     spares: StrictInt | None = None
-    """Go type ``*int``."""
+    """Butane ``spares``; Go type ``*int``."""
 
 
 class Storage(IgnitionModel):
     """Ignition ``Storage``."""
 
     directories: list[Directory] | None = None
-    """Go type ``[]Directory``."""
+    """Butane ``directories``; Go type ``[]Directory``."""
     disks: list[Disk] | None = None
-    """Go type ``[]Disk``."""
+    """Butane ``disks``; Go type ``[]Disk``."""
     files: list[File] | None = None
-    """Go type ``[]File``."""
+    """Butane ``files``; Go type ``[]File``."""
     filesystems: list[Filesystem] | None = None
-    """Go type ``[]Filesystem``."""
+    """Butane ``filesystems``; Go type ``[]Filesystem``."""
     links: list[Link] | None = None
-    """Go type ``[]Link``."""
+    """Butane ``links``; Go type ``[]Link``."""
     luks: list[Luks] | None = None
-    """Go type ``[]Luks``."""
+    """Butane ``luks``; Go type ``[]Luks``."""
     raid: list[Raid] | None = None
-    """Go type ``[]Raid``."""
+    """Butane ``raid``; Go type ``[]Raid``."""
 
 
 class Ignition(IgnitionModel):
@@ -124,25 +124,25 @@ class Ignition(IgnitionModel):
     version: Literal['3.3.0'] = '3.3.0'
     """The spec version."""
     config: IgnitionConfig | None = None
-    """Go type ``IgnitionConfig``."""
+    """Butane ``config``; Go type ``IgnitionConfig``."""
     proxy: Proxy | None = None
-    """Go type ``Proxy``."""
+    """Butane ``proxy``; Go type ``Proxy``."""
     security: Security | None = None
-    """Go type ``Security``."""
+    """Butane ``security``; Go type ``Security``."""
     timeouts: Timeouts | None = None
-    """Go type ``Timeouts``."""
+    """Butane ``timeouts``; Go type ``Timeouts``."""
 
 
 class Config(IgnitionConfigModel):
     """An Ignition config, spec 3.3.0."""
 
     ignition: Ignition = Field(default_factory=Ignition)
-    """Go type ``Ignition``."""
+    """Butane ``ignition``; Go type ``Ignition``."""
     kernelArguments: KernelArguments | None = None
-    """Go type ``KernelArguments``."""
+    """Butane ``kernel_arguments``; Go type ``KernelArguments``."""
     passwd: Passwd | None = None
-    """Go type ``Passwd``."""
+    """Butane ``passwd``; Go type ``Passwd``."""
     storage: Storage | None = None
-    """Go type ``Storage``."""
+    """Butane ``storage``; Go type ``Storage``."""
     systemd: Systemd | None = None
-    """Go type ``Systemd``."""
+    """Butane ``systemd``; Go type ``Systemd``."""

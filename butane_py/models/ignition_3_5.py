@@ -19,53 +19,53 @@ class Cex(IgnitionModel):
     """Ignition ``Cex``."""
 
     enabled: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``enabled``; Go type ``*bool``."""
 
 
 class Luks(IgnitionModel):
     """Ignition ``Luks``."""
 
     cex: Cex | None = None
-    """Go type ``Cex``."""
+    """Butane ``cex``; Go type ``Cex``."""
     clevis: Clevis | None = None
-    """Go type ``Clevis``."""
+    """Butane ``clevis``; Go type ``Clevis``."""
     device: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``device``; Go type ``*string``."""
     discard: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``discard``; Go type ``*bool``."""
     keyFile: Resource | None = None
-    """Go type ``Resource``."""
+    """Butane ``key_file``; Go type ``Resource``."""
     label: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``label``; Go type ``*string``."""
     name: StrictStr | None = None
-    """Go type ``string``."""
+    """Butane ``name``; Go type ``string``."""
     openOptions: list[StrictStr] | None = None
-    """Go type ``[]OpenOption``."""
+    """Butane ``open_options``; Go type ``[]OpenOption``."""
     options: list[StrictStr] | None = None
-    """Go type ``[]LuksOption``."""
+    """Butane ``options``; Go type ``[]LuksOption``."""
     uuid: StrictStr | None = None
-    """Go type ``*string``."""
+    """Butane ``uuid``; Go type ``*string``."""
     wipeVolume: StrictBool | None = None
-    """Go type ``*bool``."""
+    """Butane ``wipe_volume``; Go type ``*bool``."""
 
 
 class Storage(IgnitionModel):
     """Ignition ``Storage``."""
 
     directories: list[Directory] | None = None
-    """Go type ``[]Directory``."""
+    """Butane ``directories``; Go type ``[]Directory``."""
     disks: list[Disk] | None = None
-    """Go type ``[]Disk``."""
+    """Butane ``disks``; Go type ``[]Disk``."""
     files: list[File] | None = None
-    """Go type ``[]File``."""
+    """Butane ``files``; Go type ``[]File``."""
     filesystems: list[Filesystem] | None = None
-    """Go type ``[]Filesystem``."""
+    """Butane ``filesystems``; Go type ``[]Filesystem``."""
     links: list[Link] | None = None
-    """Go type ``[]Link``."""
+    """Butane ``links``; Go type ``[]Link``."""
     luks: list[Luks] | None = None
-    """Go type ``[]Luks``."""
+    """Butane ``luks``; Go type ``[]Luks``."""
     raid: list[Raid] | None = None
-    """Go type ``[]Raid``."""
+    """Butane ``raid``; Go type ``[]Raid``."""
 
 
 class Ignition(IgnitionModel):
@@ -74,25 +74,25 @@ class Ignition(IgnitionModel):
     version: Literal['3.5.0'] = '3.5.0'
     """The spec version."""
     config: IgnitionConfig | None = None
-    """Go type ``IgnitionConfig``."""
+    """Butane ``config``; Go type ``IgnitionConfig``."""
     proxy: Proxy | None = None
-    """Go type ``Proxy``."""
+    """Butane ``proxy``; Go type ``Proxy``."""
     security: Security | None = None
-    """Go type ``Security``."""
+    """Butane ``security``; Go type ``Security``."""
     timeouts: Timeouts | None = None
-    """Go type ``Timeouts``."""
+    """Butane ``timeouts``; Go type ``Timeouts``."""
 
 
 class Config(IgnitionConfigModel):
     """An Ignition config, spec 3.5.0."""
 
     ignition: Ignition = Field(default_factory=Ignition)
-    """Go type ``Ignition``."""
+    """Butane ``ignition``; Go type ``Ignition``."""
     kernelArguments: KernelArguments | None = None
-    """Go type ``KernelArguments``."""
+    """Butane ``kernel_arguments``; Go type ``KernelArguments``."""
     passwd: Passwd | None = None
-    """Go type ``Passwd``."""
+    """Butane ``passwd``; Go type ``Passwd``."""
     storage: Storage | None = None
-    """Go type ``Storage``."""
+    """Butane ``storage``; Go type ``Storage``."""
     systemd: Systemd | None = None
-    """Go type ``Systemd``."""
+    """Butane ``systemd``; Go type ``Systemd``."""

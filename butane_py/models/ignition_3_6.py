@@ -22,25 +22,25 @@ class Ignition(IgnitionModel):
     version: Literal['3.6.0'] = '3.6.0'
     """The spec version."""
     config: IgnitionConfig | None = None
-    """Go type ``IgnitionConfig``."""
+    """Butane ``config``; Go type ``IgnitionConfig``."""
     proxy: Proxy | None = None
-    """Go type ``Proxy``."""
+    """Butane ``proxy``; Go type ``Proxy``."""
     security: Security | None = None
-    """Go type ``Security``."""
+    """Butane ``security``; Go type ``Security``."""
     timeouts: Timeouts | None = None
-    """Go type ``Timeouts``."""
+    """Butane ``timeouts``; Go type ``Timeouts``."""
 
 
 class Config(IgnitionConfigModel):
     """An Ignition config, spec 3.6.0."""
 
     ignition: Ignition = Field(default_factory=Ignition)
-    """Go type ``Ignition``."""
+    """Butane ``ignition``; Go type ``Ignition``."""
     kernelArguments: KernelArguments | None = None
-    """Go type ``KernelArguments``."""
+    """Butane ``kernel_arguments``; Go type ``KernelArguments``."""
     passwd: Passwd | None = None
-    """Go type ``Passwd``."""
+    """Butane ``passwd``; Go type ``Passwd``."""
     storage: Storage | None = None
-    """Go type ``Storage``."""
+    """Butane ``storage``; Go type ``Storage``."""
     systemd: Systemd | None = None
-    """Go type ``Systemd``."""
+    """Butane ``systemd``; Go type ``Systemd``."""
