@@ -40,6 +40,16 @@ def test_every_variant_version_and_spec_has_a_model() -> None:
     assert BUTANE[("fcos", "1.6.0")] == "fcos_1_6" and IGNITION["3.7.0-experimental"] == "ignition_3_7_exp"
 
 
+def test_keys_that_cannot_be_attributes_get_aliases() -> None:
+    from butane_py.models._generate import _attr
+
+    assert _attr("password_hash") == ("password_hash", "")
+    assert _attr("sizeMiB") == ("sizeMiB", "")
+    assert _attr("class") == ("class_", "class")
+    assert _attr("x-y") == ("x_y_", "x-y")
+    assert _attr("translate") == ("translate_", "translate")
+
+
 def _same(orig, dumped) -> bool:
     """``dumped`` is ``orig`` read as the model reads it: nulls left out, scalars given for a
     string field as their text, YAML 1.1 bool words as bools."""
@@ -209,7 +219,8 @@ def test_ignition_models_are_strict_json() -> None:
     from butane_py.models import ignition_3_5
 
     cfg = ignition_3_5.Config(storage=ignition_3_5.Storage(files=[ignition_3_5.File(path="/a", mode=420)]))
-    assert json.loads(cfg.to_json()) == {"ignition": {"version": "3.5.0"}, "storage": {"files": [{"path": "/a", "mode": 420}]}}
+    assert json.loads(cfg.to_json()) == {"ignition": {"version": "3.5.0"},
+                                         "storage": {"files": [{"path": "/a", "mode": 420}]}}
     assert parse_config(cfg.to_json()).ok
     with pytest.raises(pydantic.ValidationError):
         ignition_3_5.File(path=1)

@@ -9,6 +9,38 @@ from typing import Literal
 
 from ._base import ButaneConfigModel, ButaneModel, ScalarStr, StrictInt
 
+__all__ = [
+    'CaReference',
+    'Config',
+    'ConfigReference',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'FileContents',
+    'Filesystem',
+    'Ignition',
+    'IgnitionConfig',
+    'Link',
+    'NMConnection',
+    'NMIP',
+    'NetworkManager',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Raid',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Timeouts',
+    'Unit',
+    'Verification',
+]
+
 
 class Verification(ButaneModel):
     """Butane ``Verification``."""
@@ -82,55 +114,55 @@ class NMIP(ButaneModel):
     """Butane ``NMIP``."""
 
     method: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     addresses: list[ScalarStr] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]string``."""
+    """Butane only (no Ignition field of this name); Go type ``[]string``."""
     gateway: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     dns: list[ScalarStr] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]string``."""
+    """Butane only (no Ignition field of this name); Go type ``[]string``."""
     dns_search: list[ScalarStr] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]string``."""
+    """Butane only (no Ignition field of this name); Go type ``[]string``."""
 
 
 class NMConnection(ButaneModel):
     """Butane ``NMConnection``."""
 
     name: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``string``."""
+    """Butane only (no Ignition field of this name); Go type ``string``."""
     keyfile: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     keyfile_local: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     type: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     interface: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     mac: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     mtu: StrictInt | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*int``."""
+    """Butane only (no Ignition field of this name); Go type ``*int``."""
     autoconnect: bool | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*bool``."""
+    """Butane only (no Ignition field of this name); Go type ``*bool``."""
     ipv4: NMIP | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NMIP``."""
+    """Butane only (no Ignition field of this name); Go type ``NMIP``."""
     ipv6: NMIP | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NMIP``."""
+    """Butane only (no Ignition field of this name); Go type ``NMIP``."""
     members: list[ScalarStr] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]string``."""
+    """Butane only (no Ignition field of this name); Go type ``[]string``."""
     parent: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     options: dict[str, str | int | float | bool] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]string``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]string``."""
 
 
 class NetworkManager(ButaneModel):
     """Butane ``NetworkManager``."""
 
     hostname: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     connections: list[NMConnection] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]NMConnection``."""
+    """Butane only (no Ignition field of this name); Go type ``[]NMConnection``."""
 
 
 class PasswdGroup(ButaneModel):
@@ -259,7 +291,7 @@ class FileContents(ButaneModel):
     source: ScalarStr | None = None
     """Ignition ``source``; Go type ``*string``."""
     inline: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     verification: Verification | None = None
     """Ignition ``verification``; Go type ``Verification``."""
 
@@ -396,8 +428,8 @@ class Config(ButaneConfigModel):
     systemd: Systemd | None = None
     """Ignition ``systemd``; Go type ``Systemd``."""
     sysctl: dict[str, str | int | float | bool | None] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]any``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]any``."""
     sysctl_file: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     networkmanager: NetworkManager | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NetworkManager``."""
+    """Butane only (no Ignition field of this name); Go type ``NetworkManager``."""

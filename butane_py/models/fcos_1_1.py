@@ -29,6 +29,39 @@ from .fcos_1_0 import (
     Verification,
 )
 
+__all__ = [
+    'Config',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'Link',
+    'NMConnection',
+    'NMIP',
+    'NetworkManager',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Timeouts',
+    'Tree',
+    'Unit',
+    'Verification',
+]
+
 
 class HTTPHeader(ButaneModel):
     """Butane ``HTTPHeader``."""
@@ -49,9 +82,9 @@ class Resource(ButaneModel):
     source: ScalarStr | None = None
     """Ignition ``source``; Go type ``*string``."""
     inline: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     local: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     verification: Verification | None = None
     """Ignition ``verification``; Go type ``Verification``."""
 
@@ -142,16 +175,16 @@ class Filesystem(ButaneModel):
     wipe_filesystem: bool | None = None
     """Ignition ``wipeFilesystem``; Go type ``*bool``."""
     with_mount_unit: bool | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*bool``."""
+    """Butane only (no Ignition field of this name); Go type ``*bool``."""
 
 
 class Tree(ButaneModel):
     """Butane ``Tree``."""
 
     local: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``string``."""
+    """Butane only (no Ignition field of this name); Go type ``string``."""
     path: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
 
 
 class Storage(ButaneModel):
@@ -170,7 +203,7 @@ class Storage(ButaneModel):
     raid: list[Raid] | None = None
     """Ignition ``raid``; Go type ``[]Raid``."""
     trees: list[Tree] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]Tree``."""
+    """Butane only (no Ignition field of this name); Go type ``[]Tree``."""
 
 
 class Config(ButaneConfigModel):
@@ -187,8 +220,8 @@ class Config(ButaneConfigModel):
     systemd: Systemd | None = None
     """Ignition ``systemd``; Go type ``Systemd``."""
     sysctl: dict[str, str | int | float | bool | None] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]any``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]any``."""
     sysctl_file: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     networkmanager: NetworkManager | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NetworkManager``."""
+    """Butane only (no Ignition field of this name); Go type ``NetworkManager``."""

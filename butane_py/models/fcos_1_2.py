@@ -36,6 +36,43 @@ from .fcos_1_1 import (
     Tree,
 )
 
+__all__ = [
+    'Clevis',
+    'Config',
+    'Custom',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'Link',
+    'Luks',
+    'NMConnection',
+    'NMIP',
+    'NetworkManager',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Tree',
+    'Unit',
+    'Verification',
+]
+
 
 class Custom(ButaneModel):
     """Butane ``Custom``."""
@@ -200,7 +237,7 @@ class Storage(ButaneModel):
     raid: list[Raid] | None = None
     """Ignition ``raid``; Go type ``[]Raid``."""
     trees: list[Tree] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]Tree``."""
+    """Butane only (no Ignition field of this name); Go type ``[]Tree``."""
 
 
 class Config(ButaneConfigModel):
@@ -217,8 +254,8 @@ class Config(ButaneConfigModel):
     systemd: Systemd | None = None
     """Ignition ``systemd``; Go type ``Systemd``."""
     sysctl: dict[str, str | int | float | bool | None] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]any``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]any``."""
     sysctl_file: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     networkmanager: NetworkManager | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NetworkManager``."""
+    """Butane only (no Ignition field of this name); Go type ``NetworkManager``."""

@@ -37,34 +37,74 @@ from .fcos_1_1 import (
 )
 from .fcos_1_2 import Clevis, Custom, Disk, Luks, Partition, Passwd, PasswdGroup, PasswdUser, Storage, Tang
 
+__all__ = [
+    'BootDevice',
+    'BootDeviceLuks',
+    'BootDeviceMirror',
+    'Clevis',
+    'Config',
+    'Custom',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'Link',
+    'Luks',
+    'NMConnection',
+    'NMIP',
+    'NetworkManager',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Tree',
+    'Unit',
+    'Verification',
+]
+
 
 class BootDeviceLuks(ButaneModel):
     """Butane ``BootDeviceLuks``."""
 
     tang: list[Tang] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]Tang``."""
+    """Butane only (no Ignition field of this name); Go type ``[]Tang``."""
     threshold: StrictInt | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*int``."""
+    """Butane only (no Ignition field of this name); Go type ``*int``."""
     tpm2: bool | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*bool``."""
+    """Butane only (no Ignition field of this name); Go type ``*bool``."""
 
 
 class BootDeviceMirror(ButaneModel):
     """Butane ``BootDeviceMirror``."""
 
     devices: list[ScalarStr] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]string``."""
+    """Butane only (no Ignition field of this name); Go type ``[]string``."""
 
 
 class BootDevice(ButaneModel):
     """Butane ``BootDevice``."""
 
     layout: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     luks: BootDeviceLuks | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDeviceLuks``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDeviceLuks``."""
     mirror: BootDeviceMirror | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDeviceMirror``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDeviceMirror``."""
 
 
 class Config(ButaneConfigModel):
@@ -81,10 +121,10 @@ class Config(ButaneConfigModel):
     systemd: Systemd | None = None
     """Ignition ``systemd``; Go type ``Systemd``."""
     sysctl: dict[str, str | int | float | bool | None] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]any``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]any``."""
     sysctl_file: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     networkmanager: NetworkManager | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NetworkManager``."""
+    """Butane only (no Ignition field of this name); Go type ``NetworkManager``."""
     boot_device: BootDevice | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDevice``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDevice``."""

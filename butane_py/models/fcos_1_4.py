@@ -36,6 +36,47 @@ from .fcos_1_1 import (
 from .fcos_1_2 import Disk, Partition, Passwd, PasswdGroup, PasswdUser, Tang
 from .fcos_1_3 import BootDevice, BootDeviceLuks, BootDeviceMirror
 
+__all__ = [
+    'BootDevice',
+    'BootDeviceLuks',
+    'BootDeviceMirror',
+    'Clevis',
+    'ClevisCustom',
+    'Config',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'KernelArguments',
+    'Link',
+    'Luks',
+    'NMConnection',
+    'NMIP',
+    'NetworkManager',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Tree',
+    'Unit',
+    'Verification',
+]
+
 
 class ClevisCustom(ButaneModel):
     """Butane ``ClevisCustom``."""
@@ -141,7 +182,7 @@ class Storage(ButaneModel):
     raid: list[Raid] | None = None
     """Ignition ``raid``; Go type ``[]Raid``."""
     trees: list[Tree] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]Tree``."""
+    """Butane only (no Ignition field of this name); Go type ``[]Tree``."""
 
 
 class Config(ButaneConfigModel):
@@ -160,10 +201,10 @@ class Config(ButaneConfigModel):
     systemd: Systemd | None = None
     """Ignition ``systemd``; Go type ``Systemd``."""
     sysctl: dict[str, str | int | float | bool | None] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]any``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]any``."""
     sysctl_file: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     networkmanager: NetworkManager | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NetworkManager``."""
+    """Butane only (no Ignition field of this name); Go type ``NetworkManager``."""
     boot_device: BootDevice | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDevice``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDevice``."""

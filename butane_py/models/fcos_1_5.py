@@ -34,6 +34,49 @@ from .fcos_1_2 import Disk, Partition, PasswdGroup
 from .fcos_1_3 import BootDeviceMirror
 from .fcos_1_4 import ClevisCustom, KernelArguments, Link
 
+__all__ = [
+    'BootDevice',
+    'BootDeviceLuks',
+    'BootDeviceMirror',
+    'Clevis',
+    'ClevisCustom',
+    'Config',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'Grub',
+    'GrubUser',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'KernelArguments',
+    'Link',
+    'Luks',
+    'NMConnection',
+    'NMIP',
+    'NetworkManager',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Tree',
+    'Unit',
+    'Verification',
+]
+
 
 class Tang(ButaneModel):
     """Butane ``Tang``."""
@@ -50,24 +93,24 @@ class BootDeviceLuks(ButaneModel):
     """Butane ``BootDeviceLuks``."""
 
     discard: bool | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*bool``."""
+    """Butane only (no Ignition field of this name); Go type ``*bool``."""
     tang: list[Tang] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]Tang``."""
+    """Butane only (no Ignition field of this name); Go type ``[]Tang``."""
     threshold: StrictInt | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*int``."""
+    """Butane only (no Ignition field of this name); Go type ``*int``."""
     tpm2: bool | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*bool``."""
+    """Butane only (no Ignition field of this name); Go type ``*bool``."""
 
 
 class BootDevice(ButaneModel):
     """Butane ``BootDevice``."""
 
     layout: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     luks: BootDeviceLuks | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDeviceLuks``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDeviceLuks``."""
     mirror: BootDeviceMirror | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDeviceMirror``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDeviceMirror``."""
 
 
 class Clevis(ButaneModel):
@@ -87,16 +130,16 @@ class GrubUser(ButaneModel):
     """Butane ``GrubUser``."""
 
     name: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``string``."""
+    """Butane only (no Ignition field of this name); Go type ``string``."""
     password_hash: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
 
 
 class Grub(ButaneModel):
     """Butane ``Grub``."""
 
     users: list[GrubUser] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]GrubUser``."""
+    """Butane only (no Ignition field of this name); Go type ``[]GrubUser``."""
 
 
 class PasswdUser(ButaneModel):
@@ -123,7 +166,7 @@ class PasswdUser(ButaneModel):
     ssh_authorized_keys: list[ScalarStr] | None = None
     """Ignition ``sshAuthorizedKeys``; Go type ``[]SSHAuthorizedKey``."""
     ssh_authorized_keys_local: list[ScalarStr] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]string``."""
+    """Butane only (no Ignition field of this name); Go type ``[]string``."""
     shell: ScalarStr | None = None
     """Ignition ``shell``; Go type ``*string``."""
     should_exist: bool | None = None
@@ -201,7 +244,7 @@ class Storage(ButaneModel):
     raid: list[Raid] | None = None
     """Ignition ``raid``; Go type ``[]Raid``."""
     trees: list[Tree] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]Tree``."""
+    """Butane only (no Ignition field of this name); Go type ``[]Tree``."""
 
 
 class Dropin(ButaneModel):
@@ -210,7 +253,7 @@ class Dropin(ButaneModel):
     contents: ScalarStr | None = None
     """Ignition ``contents``; Go type ``*string``."""
     contents_local: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     name: ScalarStr | None = None
     """Ignition ``name``; Go type ``string``."""
 
@@ -221,7 +264,7 @@ class Unit(ButaneModel):
     contents: ScalarStr | None = None
     """Ignition ``contents``; Go type ``*string``."""
     contents_local: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     dropins: list[Dropin] | None = None
     """Ignition ``dropins``; Go type ``[]Dropin``."""
     enabled: bool | None = None
@@ -255,12 +298,12 @@ class Config(ButaneConfigModel):
     systemd: Systemd | None = None
     """Ignition ``systemd``; Go type ``Systemd``."""
     sysctl: dict[str, str | int | float | bool | None] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]any``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]any``."""
     sysctl_file: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     networkmanager: NetworkManager | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NetworkManager``."""
+    """Butane only (no Ignition field of this name); Go type ``NetworkManager``."""
     boot_device: BootDevice | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDevice``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDevice``."""
     grub: Grub | None = None
-    """Butane only: translated into other Ignition fields; Go type ``Grub``."""
+    """Butane only (no Ignition field of this name); Go type ``Grub``."""

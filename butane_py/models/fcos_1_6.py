@@ -35,6 +35,50 @@ from .fcos_1_3 import BootDeviceMirror
 from .fcos_1_4 import ClevisCustom, KernelArguments, Link
 from .fcos_1_5 import Clevis, Dropin, Grub, GrubUser, Passwd, PasswdUser, Raid, Systemd, Tang, Unit
 
+__all__ = [
+    'BootDevice',
+    'BootDeviceLuks',
+    'BootDeviceMirror',
+    'Cex',
+    'Clevis',
+    'ClevisCustom',
+    'Config',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'Grub',
+    'GrubUser',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'KernelArguments',
+    'Link',
+    'Luks',
+    'NMConnection',
+    'NMIP',
+    'NetworkManager',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Tree',
+    'Unit',
+    'Verification',
+]
+
 
 class Cex(ButaneModel):
     """Butane ``Cex``."""
@@ -47,28 +91,28 @@ class BootDeviceLuks(ButaneModel):
     """Butane ``BootDeviceLuks``."""
 
     cex: Cex | None = None
-    """Butane only: translated into other Ignition fields; Go type ``Cex``."""
+    """Butane only (no Ignition field of this name); Go type ``Cex``."""
     discard: bool | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*bool``."""
+    """Butane only (no Ignition field of this name); Go type ``*bool``."""
     device: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     tang: list[Tang] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]Tang``."""
+    """Butane only (no Ignition field of this name); Go type ``[]Tang``."""
     threshold: StrictInt | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*int``."""
+    """Butane only (no Ignition field of this name); Go type ``*int``."""
     tpm2: bool | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*bool``."""
+    """Butane only (no Ignition field of this name); Go type ``*bool``."""
 
 
 class BootDevice(ButaneModel):
     """Butane ``BootDevice``."""
 
     layout: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     luks: BootDeviceLuks | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDeviceLuks``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDeviceLuks``."""
     mirror: BootDeviceMirror | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDeviceMirror``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDeviceMirror``."""
 
 
 class Luks(ButaneModel):
@@ -116,7 +160,7 @@ class Storage(ButaneModel):
     raid: list[Raid] | None = None
     """Ignition ``raid``; Go type ``[]Raid``."""
     trees: list[Tree] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]Tree``."""
+    """Butane only (no Ignition field of this name); Go type ``[]Tree``."""
 
 
 class Config(ButaneConfigModel):
@@ -135,12 +179,12 @@ class Config(ButaneConfigModel):
     systemd: Systemd | None = None
     """Ignition ``systemd``; Go type ``Systemd``."""
     sysctl: dict[str, str | int | float | bool | None] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]any``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]any``."""
     sysctl_file: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     networkmanager: NetworkManager | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NetworkManager``."""
+    """Butane only (no Ignition field of this name); Go type ``NetworkManager``."""
     boot_device: BootDevice | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDevice``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDevice``."""
     grub: Grub | None = None
-    """Butane only: translated into other Ignition fields; Go type ``Grub``."""
+    """Butane only (no Ignition field of this name); Go type ``Grub``."""

@@ -25,22 +25,66 @@ from .fcos_1_4 import ClevisCustom, KernelArguments, Link
 from .fcos_1_5 import Clevis, Dropin, Grub, GrubUser, Passwd, PasswdUser, Raid, Systemd, Tang, Unit
 from .fcos_1_6 import BootDevice, BootDeviceLuks, Cex, Luks
 
+__all__ = [
+    'BootDevice',
+    'BootDeviceLuks',
+    'BootDeviceMirror',
+    'Cex',
+    'Clevis',
+    'ClevisCustom',
+    'Config',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'Grub',
+    'GrubUser',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'KernelArguments',
+    'Link',
+    'Luks',
+    'NMConnection',
+    'NMIP',
+    'NetworkManager',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Tree',
+    'Unit',
+    'Verification',
+]
+
 
 class Tree(ButaneModel):
     """Butane ``Tree``."""
 
     group: NodeGroup | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NodeGroup``."""
+    """Butane only (no Ignition field of this name); Go type ``NodeGroup``."""
     local: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``string``."""
+    """Butane only (no Ignition field of this name); Go type ``string``."""
     path: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     user: NodeUser | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NodeUser``."""
+    """Butane only (no Ignition field of this name); Go type ``NodeUser``."""
     file_mode: StrictInt | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*int``."""
+    """Butane only (no Ignition field of this name); Go type ``*int``."""
     dir_mode: StrictInt | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*int``."""
+    """Butane only (no Ignition field of this name); Go type ``*int``."""
 
 
 class Storage(ButaneModel):
@@ -61,7 +105,7 @@ class Storage(ButaneModel):
     raid: list[Raid] | None = None
     """Ignition ``raid``; Go type ``[]Raid``."""
     trees: list[Tree] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]Tree``."""
+    """Butane only (no Ignition field of this name); Go type ``[]Tree``."""
 
 
 class Config(ButaneConfigModel):
@@ -80,12 +124,12 @@ class Config(ButaneConfigModel):
     systemd: Systemd | None = None
     """Ignition ``systemd``; Go type ``Systemd``."""
     sysctl: dict[str, str | int | float | bool | None] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]any``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]any``."""
     sysctl_file: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     networkmanager: NetworkManager | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NetworkManager``."""
+    """Butane only (no Ignition field of this name); Go type ``NetworkManager``."""
     boot_device: BootDevice | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDevice``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDevice``."""
     grub: Grub | None = None
-    """Butane only: translated into other Ignition fields; Go type ``Grub``."""
+    """Butane only (no Ignition field of this name); Go type ``Grub``."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ._base import ButaneConfigModel, ButaneModel, ScalarStr, StrictInt
+from ._base import ButaneConfigModel, ButaneModel, ScalarStr
 from .fcos_1_0 import (
     Directory,
     NMConnection,
@@ -26,20 +26,65 @@ from .fcos_1_5 import Clevis, Dropin, Grub, GrubUser, Passwd, PasswdUser, Raid, 
 from .fcos_1_6 import BootDevice, BootDeviceLuks, Cex, Luks
 from .fcos_1_7 import Storage, Tree
 
+__all__ = [
+    'BootDevice',
+    'BootDeviceLuks',
+    'BootDeviceMirror',
+    'Cex',
+    'Clevis',
+    'ClevisCustom',
+    'Config',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'Grub',
+    'GrubUser',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'KernelArguments',
+    'Link',
+    'Luks',
+    'NMConnection',
+    'NMIP',
+    'NetworkManager',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Quadlet',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Tree',
+    'Unit',
+    'Verification',
+]
+
 
 class Quadlet(ButaneModel):
     """Butane ``Quadlet``."""
 
     contents: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     contents_local: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     name: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``string``."""
+    """Butane only (no Ignition field of this name); Go type ``string``."""
     rootful: bool | None = None
-    """Butane only: translated into other Ignition fields; Go type ``bool``."""
+    """Butane only (no Ignition field of this name); Go type ``bool``."""
     dropins: list[Dropin] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]Dropin``."""
+    """Butane only (no Ignition field of this name); Go type ``[]Dropin``."""
 
 
 class Systemd(ButaneModel):
@@ -48,7 +93,7 @@ class Systemd(ButaneModel):
     units: list[Unit] | None = None
     """Ignition ``units``; Go type ``[]Unit``."""
     quadlets: list[Quadlet] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]Quadlet``."""
+    """Butane only (no Ignition field of this name); Go type ``[]Quadlet``."""
 
 
 class Config(ButaneConfigModel):
@@ -67,12 +112,12 @@ class Config(ButaneConfigModel):
     systemd: Systemd | None = None
     """Ignition ``systemd``; Go type ``Systemd``."""
     sysctl: dict[str, str | int | float | bool | None] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]any``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]any``."""
     sysctl_file: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     networkmanager: NetworkManager | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NetworkManager``."""
+    """Butane only (no Ignition field of this name); Go type ``NetworkManager``."""
     boot_device: BootDevice | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDevice``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDevice``."""
     grub: Grub | None = None
-    """Butane only: translated into other Ignition fields; Go type ``Grub``."""
+    """Butane only (no Ignition field of this name); Go type ``Grub``."""

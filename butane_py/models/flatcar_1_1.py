@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ._base import ButaneConfigModel, ButaneModel, ScalarStr, StrictInt
+from ._base import ButaneConfigModel, ScalarStr
 from .fcos_1_0 import (
     Directory,
     NMConnection,
@@ -34,6 +34,44 @@ from .fcos_1_2 import Disk, Partition, PasswdGroup
 from .fcos_1_4 import ClevisCustom, KernelArguments, Link
 from .fcos_1_5 import Clevis, Dropin, Luks, Passwd, PasswdUser, Raid, Storage, Systemd, Tang, Unit
 
+__all__ = [
+    'Clevis',
+    'ClevisCustom',
+    'Config',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'KernelArguments',
+    'Link',
+    'Luks',
+    'NMConnection',
+    'NMIP',
+    'NetworkManager',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Tree',
+    'Unit',
+    'Verification',
+]
+
 
 class Config(ButaneConfigModel):
     """A Butane config, flatcar 1.1.0."""
@@ -51,8 +89,8 @@ class Config(ButaneConfigModel):
     systemd: Systemd | None = None
     """Ignition ``systemd``; Go type ``Systemd``."""
     sysctl: dict[str, str | int | float | bool | None] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]any``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]any``."""
     sysctl_file: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     networkmanager: NetworkManager | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NetworkManager``."""
+    """Butane only (no Ignition field of this name); Go type ``NetworkManager``."""

@@ -9,6 +9,35 @@ from typing import Literal
 
 from ._base import Field, IgnitionConfigModel, IgnitionModel, StrictBool, StrictInt, StrictStr
 
+__all__ = [
+    'CaReference',
+    'Config',
+    'ConfigReference',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'FileContents',
+    'Filesystem',
+    'Ignition',
+    'IgnitionConfig',
+    'Link',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Raid',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Timeouts',
+    'Unit',
+    'Verification',
+]
+
 
 class Verification(IgnitionModel):
     """Ignition ``Verification``."""

@@ -26,6 +26,35 @@ from .ignition_3_0 import (
     Verification,
 )
 
+__all__ = [
+    'Config',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'Link',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Timeouts',
+    'Unit',
+    'Verification',
+]
+
 
 class HTTPHeader(IgnitionModel):
     """Ignition ``HTTPHeader``."""

@@ -22,6 +22,39 @@ from .ignition_3_0 import (
 )
 from .ignition_3_1 import File, Filesystem, HTTPHeader, IgnitionConfig, Proxy, Resource, Security, TLS
 
+__all__ = [
+    'Clevis',
+    'Config',
+    'Custom',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'Link',
+    'Luks',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Unit',
+    'Verification',
+]
+
 
 class Custom(IgnitionModel):
     """Ignition ``Custom``."""

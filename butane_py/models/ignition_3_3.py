@@ -12,6 +12,40 @@ from .ignition_3_0 import Directory, Dropin, NodeGroup, NodeUser, Systemd, Timeo
 from .ignition_3_1 import File, Filesystem, HTTPHeader, IgnitionConfig, Proxy, Resource, Security, TLS
 from .ignition_3_2 import Disk, Partition, Passwd, PasswdGroup, PasswdUser, Tang
 
+__all__ = [
+    'Clevis',
+    'ClevisCustom',
+    'Config',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'KernelArguments',
+    'Link',
+    'Luks',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Unit',
+    'Verification',
+]
+
 
 class ClevisCustom(IgnitionModel):
     """Ignition ``ClevisCustom``."""

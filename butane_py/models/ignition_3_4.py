@@ -13,6 +13,40 @@ from .ignition_3_1 import File, Filesystem, HTTPHeader, IgnitionConfig, Proxy, R
 from .ignition_3_2 import Disk, Partition, Passwd, PasswdGroup, PasswdUser
 from .ignition_3_3 import ClevisCustom, KernelArguments, Link, Raid
 
+__all__ = [
+    'Clevis',
+    'ClevisCustom',
+    'Config',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'KernelArguments',
+    'Link',
+    'Luks',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Unit',
+    'Verification',
+]
+
 
 class Tang(IgnitionModel):
     """Ignition ``Tang``."""

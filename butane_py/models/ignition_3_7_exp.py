@@ -7,13 +7,48 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ._base import Field, IgnitionConfigModel, IgnitionModel, StrictBool, StrictInt, StrictStr
+from ._base import Field, IgnitionConfigModel, IgnitionModel
 from .ignition_3_0 import Directory, Dropin, NodeGroup, NodeUser, Systemd, Timeouts, Unit, Verification
 from .ignition_3_1 import File, Filesystem, HTTPHeader, IgnitionConfig, Proxy, Resource, Security, TLS
 from .ignition_3_2 import Disk, Partition, Passwd, PasswdGroup, PasswdUser
 from .ignition_3_3 import ClevisCustom, KernelArguments, Link, Raid
 from .ignition_3_4 import Clevis, Tang
 from .ignition_3_5 import Cex, Luks, Storage
+
+__all__ = [
+    'Cex',
+    'Clevis',
+    'ClevisCustom',
+    'Config',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'KernelArguments',
+    'Link',
+    'Luks',
+    'NodeGroup',
+    'NodeUser',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Unit',
+    'Verification',
+]
 
 
 class Ignition(IgnitionModel):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ._base import ButaneConfigModel, ButaneModel, ScalarStr, StrictInt
+from ._base import ButaneConfigModel, ScalarStr
 from .fcos_1_0 import (
     Directory,
     NMConnection,
@@ -37,6 +37,52 @@ from .fcos_1_5 import Clevis, Dropin, Grub, GrubUser, Passwd, PasswdUser, Raid, 
 from .fcos_1_6 import BootDevice, BootDeviceLuks, Cex, Luks, Storage
 from .openshift_4_8 import Metadata, OpenShift
 
+__all__ = [
+    'BootDevice',
+    'BootDeviceLuks',
+    'BootDeviceMirror',
+    'Cex',
+    'Clevis',
+    'ClevisCustom',
+    'Config',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'Grub',
+    'GrubUser',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'KernelArguments',
+    'Link',
+    'Luks',
+    'Metadata',
+    'NMConnection',
+    'NMIP',
+    'NetworkManager',
+    'NodeGroup',
+    'NodeUser',
+    'OpenShift',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Tree',
+    'Unit',
+    'Verification',
+]
+
 
 class Config(ButaneConfigModel):
     """A Butane config, openshift 4.19.0."""
@@ -54,16 +100,16 @@ class Config(ButaneConfigModel):
     systemd: Systemd | None = None
     """Ignition ``systemd``; Go type ``Systemd``."""
     sysctl: dict[str, str | int | float | bool | None] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]any``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]any``."""
     sysctl_file: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     networkmanager: NetworkManager | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NetworkManager``."""
+    """Butane only (no Ignition field of this name); Go type ``NetworkManager``."""
     boot_device: BootDevice | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDevice``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDevice``."""
     grub: Grub | None = None
-    """Butane only: translated into other Ignition fields; Go type ``Grub``."""
+    """Butane only (no Ignition field of this name); Go type ``Grub``."""
     metadata: Metadata | None = None
-    """Butane only: translated into other Ignition fields; Go type ``Metadata``."""
+    """Butane only (no Ignition field of this name); Go type ``Metadata``."""
     openshift: OpenShift | None = None
-    """Butane only: translated into other Ignition fields; Go type ``OpenShift``."""
+    """Butane only (no Ignition field of this name); Go type ``OpenShift``."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ._base import ButaneConfigModel, ButaneModel, ScalarStr, StrictInt
+from ._base import ButaneConfigModel, ButaneModel, ScalarStr
 from .fcos_1_0 import (
     Directory,
     Dropin,
@@ -38,27 +38,69 @@ from .fcos_1_1 import (
 from .fcos_1_2 import Clevis, Custom, Disk, Luks, Partition, Passwd, PasswdGroup, PasswdUser, Storage, Tang
 from .fcos_1_3 import BootDevice, BootDeviceLuks, BootDeviceMirror
 
+__all__ = [
+    'BootDevice',
+    'BootDeviceLuks',
+    'BootDeviceMirror',
+    'Clevis',
+    'Config',
+    'Custom',
+    'Directory',
+    'Disk',
+    'Dropin',
+    'File',
+    'Filesystem',
+    'HTTPHeader',
+    'Ignition',
+    'IgnitionConfig',
+    'Link',
+    'Luks',
+    'Metadata',
+    'NMConnection',
+    'NMIP',
+    'NetworkManager',
+    'NodeGroup',
+    'NodeUser',
+    'OpenShift',
+    'Partition',
+    'Passwd',
+    'PasswdGroup',
+    'PasswdUser',
+    'Proxy',
+    'Raid',
+    'Resource',
+    'Security',
+    'Storage',
+    'Systemd',
+    'TLS',
+    'Tang',
+    'Timeouts',
+    'Tree',
+    'Unit',
+    'Verification',
+]
+
 
 class Metadata(ButaneModel):
     """Butane ``Metadata``."""
 
     name: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``string``."""
+    """Butane only (no Ignition field of this name); Go type ``string``."""
     labels: dict[str, str | int | float | bool] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]string``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]string``."""
 
 
 class OpenShift(ButaneModel):
     """Butane ``OpenShift``."""
 
     kernel_arguments: list[ScalarStr] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]string``."""
+    """Butane only (no Ignition field of this name); Go type ``[]string``."""
     extensions: list[ScalarStr] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``[]string``."""
+    """Butane only (no Ignition field of this name); Go type ``[]string``."""
     fips: bool | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*bool``."""
+    """Butane only (no Ignition field of this name); Go type ``*bool``."""
     kernel_type: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
 
 
 class Config(ButaneConfigModel):
@@ -75,14 +117,14 @@ class Config(ButaneConfigModel):
     systemd: Systemd | None = None
     """Ignition ``systemd``; Go type ``Systemd``."""
     sysctl: dict[str, str | int | float | bool | None] | None = None
-    """Butane only: translated into other Ignition fields; Go type ``map[string]any``."""
+    """Butane only (no Ignition field of this name); Go type ``map[string]any``."""
     sysctl_file: ScalarStr | None = None
-    """Butane only: translated into other Ignition fields; Go type ``*string``."""
+    """Butane only (no Ignition field of this name); Go type ``*string``."""
     networkmanager: NetworkManager | None = None
-    """Butane only: translated into other Ignition fields; Go type ``NetworkManager``."""
+    """Butane only (no Ignition field of this name); Go type ``NetworkManager``."""
     boot_device: BootDevice | None = None
-    """Butane only: translated into other Ignition fields; Go type ``BootDevice``."""
+    """Butane only (no Ignition field of this name); Go type ``BootDevice``."""
     metadata: Metadata | None = None
-    """Butane only: translated into other Ignition fields; Go type ``Metadata``."""
+    """Butane only (no Ignition field of this name); Go type ``Metadata``."""
     openshift: OpenShift | None = None
-    """Butane only: translated into other Ignition fields; Go type ``OpenShift``."""
+    """Butane only (no Ignition field of this name); Go type ``OpenShift``."""
