@@ -88,6 +88,20 @@ def test_butane_names() -> None:
         assert getattr(butane, name) is not None
 
 
+def test_models_names() -> None:
+    from butane_py import models
+
+    assert sorted(models.__all__) == ["butane_config", "butane_paths", "format_errors", "ignition_config"]
+    from butane_py.models import fcos_1_6, ignition_3_5, openshift_4_14
+
+    assert models.butane_config("fcos", "1.6.0") is fcos_1_6.Config
+    assert models.butane_config("openshift", "4.14.0") is openshift_4_14.Config
+    assert models.ignition_config("3.5.0") is ignition_3_5.Config
+    for cls in (fcos_1_6.Config, openshift_4_14.Config):
+        assert callable(cls.to_butane) and callable(cls.translate) and callable(cls.to_dict)
+    assert callable(ignition_3_5.Config.to_json)
+
+
 def test_translate_api_never_prints(capsys) -> None:
     import butane_py
 

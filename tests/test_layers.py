@@ -30,6 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "images": {"fetch", "errors", "report", "io"},
     "embed": {"images", "fetch", "errors", "report", "io"},
     "mirror": {"images", "fetch", "errors", "report", "io"},
+    "models": {"butane", "ignition", "report", "errors", "_go"},
 }
 TOP = {"cli", "__main__", "__init__"}
 
