@@ -107,7 +107,7 @@ def test_wheel_holds_the_runtime_data_and_metadata(dists) -> None:
     requires = [line.split(":", 1)[1].strip() for line in meta.splitlines() if line.startswith("Requires-Dist:")]
     runtime = [r for r in requires if "extra ==" not in r]
     # Only what butane_py/ imports: nothing the tests alone need.
-    assert not [r for r in runtime if r.split(">")[0].split("=")[0].strip() in ("pydantic", "jsonschema", "pytest")]
+    assert not [r for r in runtime if r.split(">")[0].split("=")[0].strip() in ("jsonschema", "pytest")]
 
 
 @needs_tools
@@ -257,10 +257,7 @@ def test_runtime_dependencies_are_what_the_code_imports() -> None:
     unused = [dist for dist, mods in provided.items() if not mods & imported]
     assert not unused, f"declared but never imported by butane_py/: {unused}"
     third_party = {m for m in imported if m not in sys.stdlib_module_names and m != "butane_py"}
-    # butane_py.models needs its extra (pip install 'butane-py[models]'), nothing else does.
-    extra = {"pydantic"}
-    assert any(r.startswith("pydantic") for r in pyproject["project"]["optional-dependencies"]["models"])
-    undeclared = third_party - set().union(*provided.values()) - extra
+    undeclared = third_party - set().union(*provided.values())
     assert not undeclared, f"imported but not declared: {sorted(undeclared)}"
 
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-try:
-    from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
-except ImportError:  # an optional dependency
-    raise ImportError("butane_py.models needs pydantic: pip install 'butane-py[models]'") from None
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 
 def _scalar_text(value: Any) -> Any:
