@@ -4,7 +4,8 @@ The round trip is the test. For a Butane config x that translates, decompile(tra
 translates back to translate(x): equal as JSON (an openshift MachineConfig as YAML data)
 except ``ignition.version``, which is the spec of the Butane version decompile chose. The
 one allowed difference is text contents whose data URL Butane encodes differently from the
-input's (same bytes; decompile says so with an info finding per resource and ``exact`` False).
+input's (same bytes; decompile says so with an info finding per resource and ``exact`` False);
+with ``exact=True`` those keep their data URL, and every case is equal as JSON.
 The decompiled config translates with no warning that the original translation did not have.
 """
 
@@ -52,6 +53,9 @@ def round_trip(original: str, variant: str | None = None) -> tuple[str, "butane.
     reencoded = [e for e in result.report if e.message == MSG_REENCODED]
     if result.exact or not reencoded or _semantic(want) != _semantic(have):
         return "output differs", result
+    strict = butane.decompile(original, variant=variant, exact=True)
+    if not strict.ok or not strict.exact or _data(butane.translate(strict.yaml).output) != want:
+        return "not equal as JSON with exact=True", result
     return "", result
 
 
@@ -74,6 +78,11 @@ def test_golden_foreign_data_urls_are_reencoded() -> None:
     assert [(e.kind.value, e.json_path) for e in result.report] == [("info", "$.storage.files.0.contents.source")]
     back = json.loads(butane.translate(result.yaml).output)
     assert back["storage"]["files"][0]["contents"] == {"source": "data:,node1%0A"}
+    strict = butane.decompile((GOLDEN / "foreign.ign").read_bytes(), exact=True)
+    assert strict.exact and not strict.report.entries
+    assert "source: data:text/plain;charset=utf-8;base64,bm9kZTEK" in strict.yaml
+    back = json.loads(butane.translate(strict.yaml).output)
+    assert back["storage"]["files"] == json.loads((GOLDEN / "foreign.ign").read_text())["storage"]["files"]
 
 
 def _files_dir(path: pathlib.Path) -> str:

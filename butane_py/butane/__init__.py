@@ -74,7 +74,8 @@ def translate(
             gc.enable()
 
 
-def decompile(source: str | bytes | dict, *, variant: str | None = None, version: str | None = None) -> "DecompileResult":
+def decompile(source: str | bytes | dict, *, variant: str | None = None, version: str | None = None,
+              exact: bool = False) -> "DecompileResult":
     """An Ignition config (JSON text or a decoded dict), or an openshift MachineConfig (JSON or
     YAML), as idiomatic Butane YAML. Never prints; bad input is a failed result.
 
@@ -82,14 +83,15 @@ def decompile(source: str | bytes | dict, *, variant: str | None = None, version
     version is chosen among those that can express the config: the most sugar, then no
     warnings, then stable, then the oldest. Every result is checked by translating it back:
     it gives the input's config again, exactly, or with text contents in differently
-    encoded data URLs (an info finding names each, and ``result.exact`` is False).
+    encoded data URLs (an info finding names each, and ``result.exact`` is False). With
+    ``exact``, such contents keep their data URL, so the translation is the input itself.
     """
     from ._decompile import decompile as run
 
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        return run(source, variant=variant, version=version)
+        return run(source, variant=variant, version=version, exact=exact)
     finally:
         if gc_was:
             gc.enable()

@@ -81,15 +81,19 @@ class _Input:
     spec: Spec
     machine_config: dict | None = None
     report: Report = field(default_factory=Report)
+    # Keep each data URL that Butane would encode differently, rather than inline text.
+    exact: bool = False
 
 
-def decompile(source: bytes | str | dict, *, variant: str | None = None, version: str | None = None) -> DecompileResult:
+def decompile(source: bytes | str | dict, *, variant: str | None = None, version: str | None = None,
+              exact: bool = False) -> DecompileResult:
     """See :func:`butane_py.butane.decompile`."""
     report = Report()
     try:
         inp = _read_input(source, variant)
     except _Failure as exc:
         return DecompileResult(None, exc.report or report, exc.message)
+    inp.exact = exact
     report.merge(inp.report)
     variant = variant or ("openshift" if inp.machine_config is not None else "fcos")
     candidates = _candidates(variant, version)
@@ -428,7 +432,7 @@ def _structural(inp: _Input, vv: VariantVersion, report: Report) -> dict:
     config = inp.config
     if mc is not None and mc.get("fips") is True and vv.has("fips_luks"):
         config = _without_fips_ciphers(config)
-    out.update(to_butane(vv, "Config", config, (), report))
+    out.update(to_butane(vv, "Config", config, (), report, inp.exact))
     if mc is not None:
         o = {name: mc[key] for key, name in MC_FIELDS if key in mc}
         if o:
@@ -436,8 +440,9 @@ def _structural(inp: _Input, vv: VariantVersion, report: Report) -> dict:
     return out
 
 
-def to_butane(vv: VariantVersion, name: str, v: dict, path: tuple, report: Report) -> dict:
-    """Ignition struct ``name`` (value ``v``, as Butane writes it) in Butane form and key order."""
+def to_butane(vv: VariantVersion, name: str, v: dict, path: tuple, report: Report, exact_only: bool = False) -> dict:
+    """Ignition struct ``name`` (value ``v``, as Butane writes it) in Butane form and key order
+    (``exact_only``: see :func:`_inline`)."""
     spec, base = vv.base.spec, vv.base
     out: dict = {}
     for key, ft in spec.compiled[name].fields:
@@ -446,16 +451,17 @@ def to_butane(vv: VariantVersion, name: str, v: dict, path: tuple, report: Repor
         x = v[key]
         p = path + (key,)
         if ft.kind == "struct":
-            x = to_butane(vv, ft.struct, x, p, report)  # type: ignore[arg-type]
+            x = to_butane(vv, ft.struct, x, p, report, exact_only)  # type: ignore[arg-type]
         elif ft.kind == "list" and ft.item.kind == "struct":  # type: ignore[union-attr]
-            x = [to_butane(vv, ft.item.struct, y, p + (i,), report) for i, y in enumerate(x)]  # type: ignore[union-attr]
+            x = [to_butane(vv, ft.item.struct, y, p + (i,), report, exact_only)  # type: ignore[union-attr]
+                 for i, y in enumerate(x)]
         elif key == "mode" and isinstance(x, int):
             x = Octal(x)
         if x != {} and x != []:
             out[snake(key)] = x
     butane_fields = [k for k, _ in base.structs.get(name, ())]
     if "inline" in butane_fields:
-        _inline(vv, out, path, report)
+        _inline(vv, out, path, report, exact_only)
     order = {k: i for i, k in enumerate(butane_fields)}
     for i, k in enumerate(_LEAD_KEYS):
         if k in order:
@@ -464,8 +470,9 @@ def to_butane(vv: VariantVersion, name: str, v: dict, path: tuple, report: Repor
     return dict(sorted(out.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
-def _inline(vv: VariantVersion, out: dict, path: tuple, report: Report) -> None:
-    """A text data URL as ``inline:`` (gzip undone), when Butane writes the same bytes back."""
+def _inline(vv: VariantVersion, out: dict, path: tuple, report: Report, exact_only: bool) -> None:
+    """A text data URL as ``inline:`` (gzip undone), when Butane writes the same bytes back;
+    with ``exact_only``, only when Butane writes the same data URL back."""
     src = out.get("source")
     if not isinstance(src, str) or not src.startswith("data:"):
         return
@@ -489,8 +496,8 @@ def _inline(vv: VariantVersion, out: dict, path: tuple, report: Report) -> None:
     if keep_compression:
         written = compression
     exact = url == src and written == compression
-    if not exact and out.get("verification"):
-        return  # the hash is of the bytes as they are encoded
+    if not exact and (exact_only or out.get("verification")):
+        return  # asked to keep the input's encoding; or the hash is of the bytes as they are encoded
     out.pop("source")
     if not keep_compression:
         out.pop("compression", None)

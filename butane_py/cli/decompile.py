@@ -7,7 +7,7 @@ from typing import Optional
 
 
 def decompile(input: str = "-", variant: str | None = None, version: str | None = None,
-              output: str | None = None) -> int:
+              output: str | None = None, exact: bool = False) -> int:
     """The Butane on standard output (or ``output``), the findings on standard error; exit 0 or 1."""
     from ..butane import decompile as run
     from ..errors import ButanePyError
@@ -18,7 +18,7 @@ def decompile(input: str = "-", variant: str | None = None, version: str | None 
         data = read_input(input)
     except ButanePyError as exc:
         return fail(exc)
-    result = run(data, variant=variant, version=version)
+    result = run(data, variant=variant, version=version, exact=exact)
     if result.report.entries:
         sys.stderr.write(str(result.report))
     if result.error is not None or result.yaml is None:
@@ -52,5 +52,8 @@ def register(app) -> None:
         variant: Optional[str] = typer.Option(None, "--variant", help="Butane variant (default fcos; openshift for a MachineConfig)."),
         version: Optional[str] = typer.Option(None, "--version", help="Butane version (default: chosen to fit the config)."),
         output: Optional[str] = typer.Option(None, "-o", "--output", help="Write to this file (atomically) instead of stdout."),
+        exact: bool = typer.Option(False, "--exact", help=(
+            "Keep each data URL that Butane would encode differently (same bytes) instead of inline text, so "
+            "that the Butane translates back to the input exactly.")),
     ) -> None:
-        raise typer.Exit(decompile(input, variant, version, output))
+        raise typer.Exit(decompile(input, variant, version, output, exact))
