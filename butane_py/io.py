@@ -249,7 +249,7 @@ def write_file(path: str, data: bytes) -> None:
         # A read-only file is not replaced, as the reference (which opens it to write) refuses it.
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
     with replacing(target, sync=True) as fd:
-        _write_all(fd, data)
+        write_all(fd, data)
 
 
 def write_output(path: str, data: bytes) -> None:
@@ -263,7 +263,8 @@ def write_output(path: str, data: bytes) -> None:
         raise InputError(f"couldn't write {path}: {os_reason(exc)}") from None
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
+    """All of ``data`` to the descriptor ``fd`` (``os.write`` may write less than it is given)."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]

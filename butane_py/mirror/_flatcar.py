@@ -24,7 +24,7 @@ from ..fetch._download import DEFAULT_RETRIES
 from ..images import GetBytes, flatcar_artifacts, normalize_arch, parse_version_txt, sha512_for
 from ..images._common import call_fetcher
 from ..images._flatcar import board_for, channel_base_url, fetch_flatcar_version
-from ..io import os_reason, replacing
+from ..io import os_reason, replacing, write_all
 from ._publish import (
     Download,
     Fetcher,
@@ -129,9 +129,7 @@ def _link(source: Path, target: Path) -> None:
         except OSError:
             with open(source, "rb") as src, replacing(str(target), sync=True) as fd:
                 while chunk := src.read(1 << 20):
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[os.write(fd, view):]
+                    write_all(fd, chunk)
             return
         os.replace(tmp, target)
     except OSError as exc:

@@ -22,7 +22,7 @@ from ..errors import ButanePyError, InputError
 from ..fetch import Keyring, VerificationError, fetch, verify_file
 from ..fetch._cache import _TMP_PREFIX, _TMP_SUFFIX, _stale_temp
 from ..fetch._names import safe_name
-from ..io import os_reason, replacing
+from ..io import os_reason, replacing, write_all
 
 #: ``progress(path, done, total)``: bytes of the file being downloaded to ``path`` (relative
 #: to the mirror's root) so far, and its announced size.
@@ -69,9 +69,7 @@ def write_document(root: Path, relative: str, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with replacing(str(path), sync=True) as fd:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(fd, data)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {os_reason(exc)}") from None
 

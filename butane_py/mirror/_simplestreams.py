@@ -40,7 +40,7 @@ from ..images._simplestreams import (
     mirror_items,
     parse_index,
 )
-from ..io import os_reason, replacing
+from ..io import os_reason, replacing, write_all
 from ._publish import MirrorError, write_document
 
 DEFAULT_CONTENT_ID = "butane-py:images"
@@ -399,9 +399,7 @@ def _publish_file(root: str, f: _Measured) -> bool:
         with open(f.image.file, "rb") as src, replacing(target, sync=True) as fd:
             while chunk := src.read(_CHUNK):
                 h.update(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view):]
+                write_all(fd, chunk)
             if h.hexdigest() != f.sha256:
                 raise InputError(f"{f.image.file} changed while it was being published; run again")
     except OSError as exc:
