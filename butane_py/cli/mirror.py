@@ -153,7 +153,9 @@ def simplestreams(dest: str, add: list[str], given: dict[str, list[str]], conten
                                                attrs["item_name"], product_attributes))
             published = mirror.write_simplestreams(dest, images, **kwargs)
     except ButanePyError as exc:
-        if sign is not None and PASSPHRASE_VARIABLE not in os.environ and "passphrase" in str(exc):
+        from ..fetch._errors import PassphraseNeededError
+
+        if isinstance(exc, PassphraseNeededError):
             sys.stderr.write(f"Error: {shown(str(exc))}: set {PASSPHRASE_VARIABLE}\n")
             return exc.exit_code
         return fail_shown(exc)

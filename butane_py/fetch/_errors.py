@@ -56,3 +56,7 @@ class MalformedSignatureError(SignatureError):
 
 class KeyringError(ButanePyError):
     """A keyring file cannot be read or holds no usable certificate."""
+
+
+class PassphraseNeededError(KeyringError):
+    """A secret key is protected by a passphrase, and none was given."""

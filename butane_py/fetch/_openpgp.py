@@ -25,6 +25,7 @@ from pysequoia.packet import PacketPile, Tag
 from ._errors import (
     BadSignatureError,
     KeyringError,
+    PassphraseNeededError,
     MalformedSignatureError,
     UnknownKeyError,
     VerificationError,
@@ -306,7 +307,7 @@ class SigningKey:
             signer = tsk.signer(passphrase)
         except Exception as exc:  # noqa: BLE001 - pysequoia raises bare RuntimeError/ValueError
             if "encrypted" in _first_line(exc) and passphrase is None:
-                raise KeyringError(f"signing key {name} is protected by a passphrase, and none was given") from None
+                raise PassphraseNeededError(f"signing key {name} is protected by a passphrase, and none was given") from None
             if passphrase is not None and "signing" not in _first_line(exc):
                 raise KeyringError(f"signing key {name}: the passphrase does not unlock it") from None
             raise KeyringError(f"signing key {name} has no usable signing key: {_first_line(exc)}") from None
