@@ -263,6 +263,17 @@ def write_output(path: str, data: bytes) -> None:
         raise InputError(f"couldn't write {path}: {os_reason(exc)}") from None
 
 
+def cache_root() -> str:
+    """butane-py's cache directory: ``$BUTANE_PY_CACHE``, else the platform's user cache
+    directory (downloads, ready disks and help pages live below it)."""
+    env = os.environ.get("BUTANE_PY_CACHE")
+    if env:
+        return env
+    import platformdirs
+
+    return platformdirs.user_cache_dir("butane-py")
+
+
 def write_all(fd: int, data: bytes) -> None:
     """All of ``data`` to the descriptor ``fd`` (``os.write`` may write less than it is given)."""
     view = memoryview(data)

@@ -69,12 +69,9 @@ def _key(args: list[str]) -> str:
 
 
 def _directory() -> str:
-    base = os.environ.get("BUTANE_PY_CACHE")
-    if not base:
-        import platformdirs
+    from ..io import cache_root
 
-        base = platformdirs.user_cache_dir("butane-py")
-    return os.path.join(base, ".help")
+    return os.path.join(cache_root(), ".help")
 
 
 class _Recorder:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UnsafeNameError
-from ..io import _umask, os_reason
+from ..io import _umask, cache_root, os_reason
 from ._errors import CacheError
 from ._names import safe_name
 
@@ -58,12 +58,7 @@ class Cleaned:
 
 
 def default_cache_dir() -> Path:
-    env = os.environ.get("BUTANE_PY_CACHE")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("butane-py"))
+    return Path(cache_root())
 
 
 def cache_path(cache_key: str, cache_dir: str | os.PathLike[str] | None = None) -> Path:
